@@ -1,0 +1,145 @@
+//! Raw command-line flags (clap derive). Validation and defaults live in the commands.
+
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  no findings, and every input was scanned
+  1  findings (secrets were found)
+  2  fatal error: bad arguments, bad rules, an unreadable or missing root path
+  3  no findings, but the scan was incomplete (some inputs could not be read)";
+
+/// leakscan: find leaked secrets in source trees and fail the pipeline before they ship.
+#[derive(Debug, Parser)]
+#[command(name = "leakscan", version, about, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// More log output on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories (respecting .gitignore, .ignore and .leakscanignore); `-` reads stdin.
+    #[command(after_help = EXIT_CODES)]
+    Scan(ScanArgs),
+    /// List, check and explain detection rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Human-readable, grouped by file.
+    Text,
+    /// leakscan's versioned JSON.
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning, IDEs).
+    Sarif,
+}
+
+/// When to colour text output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// When stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `leakscan scan`.
+#[derive(Debug, ClapArgs)]
+pub struct ScanArgs {
+    /// Files and directories to scan; `-` reads standard input. Default: the current directory.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// Write the report to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Skip (and report) files larger than SIZE (bytes, or with K, M, G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "256M")]
+    pub max_file_size: String,
+    /// Do not honour .gitignore, .ignore and .leakscanignore files.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Print secrets in full instead of redacted.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Also list findings that a filter suppressed, with the reason.
+    #[arg(long)]
+    pub show_suppressed: bool,
+    /// Name for standard input in reports (with `-`).
+    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
+    pub label: String,
+    /// Add the rules of every *.toml file in DIR to the built-in rules.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules_dirs: Vec<PathBuf>,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Colour text output.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    /// Exit 0 instead of 3 when some inputs could not be scanned (and nothing was found).
+    #[arg(long)]
+    pub allow_incomplete: bool,
+}
+
+/// `leakscan rules …`.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the rules (id, severity, confidence, name).
+    List {
+        /// Output format (text or json).
+        #[arg(short, long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+        /// Add the rules of every *.toml file in DIR.
+        #[arg(long = "rules", value_name = "DIR")]
+        rules_dirs: Vec<PathBuf>,
+    },
+    /// Validate rule files and run every rule's examples: exit 1 when an example misbehaves, 2 when a rule cannot be loaded.
+    Check {
+        /// Check the *.toml files in DIR instead of the built-in rules.
+        #[arg(long = "rules", value_name = "DIR")]
+        rules_dirs: Vec<PathBuf>,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        warnings_as_errors: bool,
+    },
+    /// Show one rule's documentation: what it finds, why it matters, how to rotate.
+    Explain {
+        /// The rule id.
+        id: String,
+        /// Add the rules of every *.toml file in DIR.
+        #[arg(long = "rules", value_name = "DIR")]
+        rules_dirs: Vec<PathBuf>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        super::Args::command().debug_assert();
+    }
+}

@@ -1,0 +1,47 @@
+//! `leakscan`: parse arguments, run the command, map the outcome to an exit code.
+
+mod args;
+mod cmd;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Args, Command};
+
+/// Process exit codes (documented in `--help` and the README).
+pub mod exit {
+    /// No findings, every input scanned.
+    pub const CLEAN: u8 = 0;
+    /// Findings.
+    pub const FINDINGS: u8 = 1;
+    /// Fatal error: nothing trustworthy was scanned.
+    pub const FATAL: u8 = 2;
+    /// No findings, but some inputs could not be scanned.
+    pub const INCOMPLETE: u8 = 3;
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let level = match args.verbose {
+        0 => log::LevelFilter::Warn,
+        1 => log::LevelFilter::Info,
+        _ => log::LevelFilter::Debug,
+    };
+    env_logger::Builder::new()
+        .filter_level(level)
+        .parse_env("LEAKSCAN_LOG")
+        .init();
+    let outcome = match args.command {
+        Command::Scan(scan) => cmd::scan::run(&scan),
+        Command::Rules(rules) => cmd::rules::run(&rules),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("leakscan: error: {err:#}");
+            ExitCode::from(exit::FATAL)
+        }
+    }
+}

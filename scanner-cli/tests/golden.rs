@@ -1,0 +1,76 @@
+//! Golden (snapshot) tests: the planted fixture tree in every output format.
+//!
+//! Review changes with `cargo insta review` (or `INSTA_UPDATE=always cargo test`), and read
+//! every diff: these pin the wire formats.
+
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in fs::read_dir(from).expect("fixture dir") {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Scans a copy of `fixtures/planted` from inside it and returns stdout with the run-specific
+/// parts (timings, the temp directory) replaced by fixed tokens.
+fn scan_planted(format: &str) -> String {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/planted");
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&fixture, dir.path());
+    let out = Command::cargo_bin("leakscan")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "--no-progress",
+            "--show-suppressed",
+            "-j",
+            "2",
+            "-f",
+            format,
+            ".",
+        ])
+        .assert()
+        .code(1);
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let root = fs::canonicalize(dir.path()).unwrap().display().to_string();
+    let text = text.replace(&root, "[ROOT]");
+    let elapsed = regex::Regex::new(r#""elapsed": [0-9.]+"#).unwrap();
+    let speed = regex::Regex::new(r"in [0-9.]+ s \([0-9.]+ MB/s\)").unwrap();
+    let version = regex::Regex::new(&regex::escape(env!("CARGO_PKG_VERSION"))).unwrap();
+    let text = elapsed.replace_all(&text, r#""elapsed": "[ELAPSED]""#);
+    let text = speed.replace_all(&text, "in [ELAPSED]");
+    version.replace_all(&text, "[VERSION]").into_owned()
+}
+
+#[test]
+fn text_report() {
+    insta::assert_snapshot!(scan_planted("text"));
+}
+
+#[test]
+fn json_report() {
+    insta::assert_snapshot!(scan_planted("json"));
+}
+
+#[test]
+fn sarif_report_results() {
+    // The rules array is long and grows with the rule pack: pin the results and run metadata,
+    // and check the rules' shape in cli.rs.
+    let mut doc: serde_json::Value = serde_json::from_str(&scan_planted("sarif")).unwrap();
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"].take();
+    assert!(rules.as_array().is_some_and(|r| r.len() >= 40));
+    insta::assert_snapshot!(serde_json::to_string_pretty(&doc).unwrap());
+}

@@ -1,0 +1,66 @@
+//! Error types: [`Error`] for fatal problems, [`ScanError`] for per-item trouble.
+
+use std::path::PathBuf;
+
+/// A fatal problem: nothing trustworthy can be scanned (bad rules, bad root input).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A rule file could not be parsed.
+    #[error("rule file {file}: {message}")]
+    RuleFile {
+        /// The file name.
+        file: String,
+        /// What is wrong, with line and column where known.
+        message: String,
+    },
+    /// One rule is invalid (regex, group, field values, duplicate id).
+    #[error("rule file {file}: rule `{rule}`: {message}")]
+    Rule {
+        /// The file the rule came from.
+        file: String,
+        /// The rule id.
+        rule: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A root input given by the user does not exist.
+    #[error("{}: no such file or directory", path.display())]
+    RootNotFound {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// A root input given by the user cannot be read.
+    #[error("{}: {source}", path.display())]
+    RootUnreadable {
+        /// The path as given.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Invalid settings (for example a zero thread count).
+    #[error("invalid setting: {0}")]
+    Settings(String),
+}
+
+/// What kind of per-item problem a [`ScanError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScanErrorKind {
+    /// The item exists but could not be read (permission denied, I/O error).
+    Unreadable,
+    /// Walking a directory failed (unreadable directory, symlink loop).
+    Walk,
+}
+
+/// A per-item problem: the item was not (fully) scanned, the rest of the scan went on.
+///
+/// Any `ScanError` makes a scan incomplete (exit code 3 when nothing was found).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ScanError {
+    /// Display path of the item.
+    pub path: String,
+    /// The kind of problem.
+    pub kind: ScanErrorKind,
+    /// A human-readable explanation.
+    pub message: String,
+}

@@ -1,0 +1,220 @@
+//! Findings: what was found, where, and how to show it without leaking it.
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::detect::{Candidate, Suppression};
+use crate::fingerprint::{fingerprint, secret_id};
+use crate::location::{LineIndex, Position};
+use crate::rules::{Confidence, Rule, Severity};
+use crate::source::Origin;
+
+/// Characters of context kept before and after the secret in a snippet.
+const SNIPPET_BEFORE: usize = 60;
+const SNIPPET_AFTER: usize = 40;
+
+/// A secret value. Its `Debug` and `Display` are redacted; only [`Secret::expose`] shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    /// Wraps raw secret bytes.
+    pub fn new(bytes: Vec<u8>) -> Secret {
+        Secret(bytes)
+    }
+
+    /// The raw bytes (for fingerprints and `--show-secrets`).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The redacted form: a short prefix (0, 2 or 4 characters by length) and `…`.
+    pub fn redacted(&self) -> String {
+        let text = String::from_utf8_lossy(&self.0);
+        let chars = text.chars().count();
+        let keep = match chars {
+            16.. => 4,
+            10..=15 => 2,
+            _ => 0,
+        };
+        let prefix: String = text.chars().take(keep).collect();
+        format!("{}…", sanitize(&prefix))
+    }
+
+    /// The full value, with control characters escaped so it is safe on a terminal.
+    pub fn expose(&self) -> String {
+        sanitize(&String::from_utf8_lossy(&self.0))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.redacted())
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// Replaces control characters (terminal escapes, newlines) with visible escapes.
+pub(crate) fn sanitize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\t' => out.push(' '),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One detected secret at one location.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// The rule's id.
+    pub rule_id: String,
+    /// The rule's name.
+    pub rule_name: String,
+    /// The rule's severity.
+    pub severity: Severity,
+    /// The rule's confidence.
+    pub confidence: Confidence,
+    /// Where the bytes came from.
+    pub origin: Origin,
+    /// Start of the secret.
+    pub start: Position,
+    /// Position just after the secret's last character (exclusive end, like SARIF's `endColumn`).
+    pub end: Position,
+    /// Byte span of the secret within the blob.
+    pub bytes: Range<usize>,
+    /// The secret itself (redacted unless explicitly exposed).
+    pub secret: Secret,
+    /// Shannon entropy of the secret, bits per byte.
+    pub entropy: f64,
+    /// `sha256(rule ‖ 0 ‖ secret)`: the same secret anywhere.
+    pub secret_id: String,
+    /// `sha256(rule ‖ 0 ‖ secret ‖ 0 ‖ logical path)`: stable across line moves.
+    pub fingerprint: String,
+    /// Set when a filter suppressed this finding.
+    pub suppression: Option<Suppression>,
+    snippet_before: String,
+    snippet_after: String,
+}
+
+impl Finding {
+    /// Builds a finding from a detector candidate in `data`.
+    pub(crate) fn from_candidate(
+        rule: &Rule,
+        c: &Candidate,
+        data: &[u8],
+        index: &LineIndex,
+        origin: &Origin,
+    ) -> Finding {
+        let secret = Secret::new(data[c.secret.clone()].to_vec());
+        let line_start = index.line_start(c.secret.start);
+        let line_end = index.line_end(c.secret.start, data.len());
+        let before = String::from_utf8_lossy(&data[line_start..c.secret.start]);
+        let before = before.trim_start();
+        let after_end = line_end.max(c.secret.end).min(data.len());
+        let after = if c.secret.end < line_end {
+            String::from_utf8_lossy(&data[c.secret.end..after_end])
+                .trim_end()
+                .to_string()
+        } else {
+            String::new()
+        };
+        Finding {
+            rule_id: rule.id.clone(),
+            rule_name: rule.name.clone(),
+            severity: rule.severity,
+            confidence: rule.confidence,
+            origin: origin.clone(),
+            start: index.position(data, c.secret.start),
+            end: index.position(data, c.secret.end),
+            bytes: c.secret.clone(),
+            secret_id: secret_id(&rule.id, secret.as_bytes()),
+            fingerprint: fingerprint(&rule.id, secret.as_bytes(), &origin.logical),
+            secret,
+            entropy: c.entropy,
+            suppression: c.suppression.clone(),
+            snippet_before: sanitize(&tail_chars(before, SNIPPET_BEFORE)),
+            snippet_after: sanitize(&head_chars(&after, SNIPPET_AFTER)),
+        }
+    }
+
+    /// The line around the secret, with the secret redacted unless `show_secret`.
+    pub fn snippet(&self, show_secret: bool) -> String {
+        let secret = if show_secret {
+            self.secret.expose()
+        } else {
+            self.secret.redacted()
+        };
+        format!("{}{}{}", self.snippet_before, secret, self.snippet_after)
+    }
+
+    /// The secret as it may be shown: redacted unless `show_secret`.
+    pub fn shown_secret(&self, show_secret: bool) -> String {
+        if show_secret {
+            self.secret.expose()
+        } else {
+            self.secret.redacted()
+        }
+    }
+
+    /// Whether a filter suppressed this finding.
+    pub fn is_suppressed(&self) -> bool {
+        self.suppression.is_some()
+    }
+
+    /// Deterministic report order: path, line, column, rule.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str) {
+        (&self.origin.display, self.start.line, self.start.column, &self.rule_id)
+    }
+}
+
+fn tail_chars(s: &str, n: usize) -> String {
+    let count = s.chars().count();
+    if count <= n {
+        s.to_string()
+    } else {
+        format!("…{}", s.chars().skip(count - n).collect::<String>())
+    }
+}
+
+fn head_chars(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_a_short_prefix_only() {
+        assert_eq!(
+            Secret::new(b"ghp_Q8mZt2rK9vLw4XbN7cPd1sHy6JfGa3Ue0TkR".to_vec()).redacted(),
+            "ghp_…"
+        );
+        assert_eq!(Secret::new(b"hunter2pass".to_vec()).redacted(), "hu…");
+        assert_eq!(Secret::new(b"short".to_vec()).redacted(), "…");
+        assert_eq!(
+            format!("{:?}", Secret::new(b"ghp_Q8mZt2rK9vLw4XbN7".to_vec())),
+            "Secret(ghp_…)"
+        );
+    }
+
+    #[test]
+    fn sanitize_escapes_terminal_control() {
+        assert_eq!(sanitize("a\u{1b}[31mb\nc"), "a\\u{1b}[31mb\\nc");
+    }
+}

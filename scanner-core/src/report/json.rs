@@ -1,0 +1,137 @@
+//! The JSON reporter.
+//!
+//! # Wire format, version 1
+//!
+//! ```text
+//! {
+//!   "version": 1,                       // bumped on any incompatible change
+//!   "tool": { "name": "leakscan", "version": "0.1.0" },
+//!   "findings": [ {
+//!       "rule": "github-pat-classic",   // rule id
+//!       "rule_name": "GitHub personal access token (classic)",
+//!       "severity": "high",             // low | medium | high | critical
+//!       "confidence": "high",           // low | medium | high
+//!       "path": "src/config.py",        // as shown to people
+//!       "logical_path": "src/config.py",// relative to the repository (or scan) root, '/'-separated
+//!       "start": { "line": 3, "column": 9 },   // 1-based; columns in Unicode code points
+//!       "end": { "line": 3, "column": 49 },    // exclusive
+//!       "byte_start": 41, "byte_end": 81,      // the secret's byte span in the file
+//!       "secret": "ghp_…",              // redacted unless --show-secrets
+//!       "secret_redacted": true,
+//!       "snippet": "token = \"ghp_…\"", // the line, secret redacted likewise
+//!       "entropy": 4.91,                // bits per byte
+//!       "secret_id": "<sha256 hex>",    // same secret anywhere
+//!       "fingerprint": "<sha256 hex>",  // rule + secret + logical path: stable across line moves
+//!       "suppression": null             // or { "kind": "placeholder" | "rule-allow", "detail": "…" }
+//!   } ],
+//!   "stats": { "blobs": 120, "bytes": 3400000, "findings": 1, "suppressed": 0,
+//!              "skipped": { "size-limit": 1 }, "errors": 0, "elapsed": 0.052 },
+//!   "skipped": [ { "path": "big.bin", "reason": "size-limit", "detail": "…" } ],
+//!   "errors":  [ { "path": "secret.txt", "kind": "unreadable", "message": "…" } ]
+//! }
+//! ```
+//! Suppressed findings appear in `findings` only with `--show-suppressed`; `stats` always counts them.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{ReportOptions, Reporter, shown};
+use crate::detect::Suppression;
+use crate::error::ScanError;
+use crate::finding::Finding;
+use crate::location::Position;
+use crate::rules::RuleSet;
+use crate::scan::{ScanReport, ScanStats};
+use crate::source::Skipped;
+
+/// The version of the JSON wire format.
+pub const JSON_FORMAT_VERSION: u32 = 1;
+
+/// Writes the documented JSON format.
+#[derive(Debug, Clone, Copy)]
+pub struct JsonReporter {
+    /// Display options.
+    pub options: ReportOptions,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    tool: Tool,
+    findings: Vec<JsonFinding<'a>>,
+    stats: &'a ScanStats,
+    skipped: &'a [Skipped],
+    errors: &'a [ScanError],
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    rule_name: &'a str,
+    severity: &'static str,
+    confidence: &'static str,
+    path: &'a str,
+    logical_path: &'a str,
+    start: Position,
+    end: Position,
+    byte_start: usize,
+    byte_end: usize,
+    secret: String,
+    secret_redacted: bool,
+    snippet: String,
+    entropy: f64,
+    secret_id: &'a str,
+    fingerprint: &'a str,
+    suppression: Option<&'a Suppression>,
+}
+
+impl<'a> JsonFinding<'a> {
+    fn new(f: &'a Finding, show: bool) -> JsonFinding<'a> {
+        JsonFinding {
+            rule: &f.rule_id,
+            rule_name: &f.rule_name,
+            severity: f.severity.as_str(),
+            confidence: f.confidence.as_str(),
+            path: &f.origin.display,
+            logical_path: &f.origin.logical,
+            start: f.start,
+            end: f.end,
+            byte_start: f.bytes.start,
+            byte_end: f.bytes.end,
+            secret: f.shown_secret(show),
+            secret_redacted: !show,
+            snippet: f.snippet(show),
+            entropy: (f.entropy * 1000.0).round() / 1000.0,
+            secret_id: &f.secret_id,
+            fingerprint: &f.fingerprint,
+            suppression: f.suppression.as_ref(),
+        }
+    }
+}
+
+impl Reporter for JsonReporter {
+    fn write(&self, report: &ScanReport, _rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+        let doc = JsonReport {
+            version: JSON_FORMAT_VERSION,
+            tool: Tool {
+                name: "leakscan",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            findings: shown(report, &self.options)
+                .map(|f| JsonFinding::new(f, self.options.show_secrets))
+                .collect(),
+            stats: &report.stats,
+            skipped: &report.skipped,
+            errors: &report.errors,
+        };
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)
+    }
+}

@@ -1,0 +1,63 @@
+//! Reporters: text for people, JSON for tools, SARIF 2.1.0 for code scanning and IDEs.
+
+mod json;
+mod sarif;
+mod text;
+
+pub use json::{JSON_FORMAT_VERSION, JsonReporter};
+pub use sarif::SarifReporter;
+pub use text::TextReporter;
+
+use std::io::{self, Write};
+
+use crate::rules::RuleSet;
+use crate::scan::ScanReport;
+
+/// How findings are shown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportOptions {
+    /// Show secrets in full instead of redacted.
+    pub show_secrets: bool,
+    /// Include suppressed findings (with the reason).
+    pub show_suppressed: bool,
+    /// Use ANSI colours (text only; the CLI enables it on a terminal).
+    pub color: bool,
+}
+
+/// Writes a [`ScanReport`] in one format.
+pub trait Reporter {
+    /// Writes the whole report to `out`.
+    fn write(&self, report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Human-readable, grouped by file.
+    Text,
+    /// leakscan's documented JSON (see [`JSON_FORMAT_VERSION`]).
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
+/// Writes `report` in `format` to `out`.
+pub fn write_report(
+    format: Format,
+    report: &ScanReport,
+    rules: &RuleSet,
+    options: ReportOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Text => TextReporter { options }.write(report, rules, out),
+        Format::Json => JsonReporter { options }.write(report, rules, out),
+        Format::Sarif => SarifReporter { options }.write(report, rules, out),
+    }
+}
+
+/// The findings a reporter shows under `options`.
+fn shown<'a>(report: &'a ScanReport, options: &ReportOptions) -> impl Iterator<Item = &'a crate::Finding> {
+    let all = options.show_suppressed;
+    report.findings.iter().filter(move |f| all || !f.is_suppressed())
+}

@@ -1,0 +1,267 @@
+//! The SARIF 2.1.0 reporter (GitHub code scanning, IDEs). The only user of `serde-sarif`.
+//!
+//! - `tool.driver.rules`: every rule of the set, with short/full descriptions, help text and
+//!   markdown with remediation, `defaultConfiguration.level` from severity, and properties
+//!   `tags` (always including `security` and `secret`), `security-severity` and `precision`.
+//! - results: `ruleId`/`ruleIndex`, `level` from severity, a message naming the rule but never
+//!   the secret, a region with start/end line and column (Unicode code points, see
+//!   `run.columnKind`), `partialFingerprints["leakscan/v1"]` = the content-anchored fingerprint,
+//!   and `suppressions` (kind `external`) for suppressed findings shown with `--show-suppressed`.
+//! - URIs are relative to `%SRCROOT%` (the repository root, else the scan root) when the file
+//!   lies below it; `run.originalUriBaseIds` maps `%SRCROOT%` to its absolute `file://` URI.
+//! - `invocations[0].executionSuccessful` is false when any input could not be scanned; each
+//!   such error is a `toolExecutionNotifications` entry.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde_json::{Value, json};
+use serde_sarif::sarif;
+
+use super::{ReportOptions, Reporter, shown};
+use crate::finding::Finding;
+use crate::rules::{Confidence, Rule, RuleSet, Severity};
+use crate::scan::ScanReport;
+
+/// The SARIF base id every relative URI refers to.
+pub const SRCROOT: &str = "%SRCROOT%";
+/// The key of leakscan's fingerprint in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "leakscan/v1";
+
+/// Writes SARIF 2.1.0 that validates against the official schema.
+#[derive(Debug, Clone, Copy)]
+pub struct SarifReporter {
+    /// Display options (`show_secrets` never puts secrets into SARIF messages; it only adds the
+    /// full value to the result's properties).
+    pub options: ReportOptions,
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+fn result_level(s: Severity) -> sarif::ResultLevel {
+    match s {
+        Severity::Critical | Severity::High => sarif::ResultLevel::Error,
+        Severity::Medium => sarif::ResultLevel::Warning,
+        Severity::Low => sarif::ResultLevel::Note,
+    }
+}
+
+fn precision(c: Confidence) -> &'static str {
+    match c {
+        Confidence::High => "high",
+        Confidence::Medium => "medium",
+        Confidence::Low => "low",
+    }
+}
+
+fn descriptor(rule: &Rule) -> sarif::ReportingDescriptor {
+    let mut tags = vec!["security".to_string(), "secret".to_string()];
+    tags.extend(rule.tags.iter().filter(|t| *t != "security" && *t != "secret").cloned());
+    let mut props = BTreeMap::new();
+    props.insert(
+        "security-severity".to_string(),
+        json!(rule.severity.security_severity()),
+    );
+    props.insert("precision".to_string(), json!(precision(rule.confidence)));
+    props.insert("severity".to_string(), json!(rule.severity.as_str()));
+    let refs: String = rule.references.iter().map(|r| format!("\n- <{r}>")).collect();
+    let markdown = format!(
+        "**{}**\n\n{}\n\n**Remediation.** {}{}",
+        rule.name,
+        rule.description,
+        rule.remediation,
+        if refs.is_empty() {
+            String::new()
+        } else {
+            format!("\n\n**References**{refs}")
+        }
+    );
+    let help = sarif::MultiformatMessageString::builder()
+        .text(format!("{}\n\nRemediation: {}", rule.description, rule.remediation))
+        .markdown(markdown)
+        .build();
+    let mut descriptor = sarif::ReportingDescriptor::builder()
+        .id(rule.id.clone())
+        .name(rule.name.clone())
+        .short_description(
+            sarif::MultiformatMessageString::builder()
+                .text(rule.name.clone())
+                .build(),
+        )
+        .full_description(
+            sarif::MultiformatMessageString::builder()
+                .text(rule.description.clone())
+                .build(),
+        )
+        .help(help)
+        .default_configuration(
+            sarif::ReportingConfiguration::builder()
+                .level(json!(level(rule.severity)))
+                .build(),
+        )
+        .properties(
+            sarif::PropertyBag::builder()
+                .tags(tags)
+                .additional_properties(props)
+                .build(),
+        )
+        .build();
+    descriptor.help_uri = rule.references.first().cloned();
+    descriptor
+}
+
+/// Percent-encodes a path for a URI (RFC 3986 unreserved characters and `/` stay).
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `file://` URI of a directory, with a trailing slash.
+fn dir_uri(dir: &Path) -> String {
+    let s = dir.to_string_lossy().replace('\\', "/");
+    let s = if s.starts_with('/') { s } else { format!("/{s}") };
+    let s = if s.ends_with('/') { s } else { format!("{s}/") };
+    format!("file://{}", encode_path(&s))
+}
+
+fn artifact_location(f: &Finding, primary: Option<&Path>) -> sarif::ArtifactLocation {
+    match (&f.origin.base, primary) {
+        (Some(base), Some(primary)) if base.as_ref() == primary => sarif::ArtifactLocation::builder()
+            .uri(encode_path(&f.origin.logical))
+            .uri_base_id(SRCROOT)
+            .build(),
+        (Some(base), _) => sarif::ArtifactLocation::builder()
+            .uri(format!("{}{}", dir_uri(base), encode_path(&f.origin.logical)))
+            .build(),
+        (None, _) => sarif::ArtifactLocation::builder()
+            .uri(encode_path(&f.origin.logical))
+            .build(),
+    }
+}
+
+fn result(f: &Finding, rules: &RuleSet, primary: Option<&Path>, show: bool) -> sarif::Result {
+    let region = sarif::Region::builder()
+        .start_line(f.start.line as i64)
+        .start_column(f.start.column as i64)
+        .end_line(f.end.line as i64)
+        .end_column(f.end.column as i64)
+        .build();
+    let location = sarif::Location::builder()
+        .physical_location(
+            sarif::PhysicalLocation::builder()
+                .artifact_location(artifact_location(f, primary))
+                .region(region)
+                .build(),
+        )
+        .build();
+    let mut props = BTreeMap::new();
+    props.insert("severity".to_string(), json!(f.severity.as_str()));
+    props.insert("confidence".to_string(), json!(f.confidence.as_str()));
+    props.insert("secretId".to_string(), json!(f.secret_id));
+    props.insert("redactedSecret".to_string(), json!(f.secret.redacted()));
+    if show {
+        props.insert("secret".to_string(), json!(f.secret.expose()));
+    }
+    props.insert("displayPath".to_string(), json!(f.origin.display));
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
+    let message = format!("{} ({}) found; the secret is redacted.", f.rule_name, f.rule_id);
+    let mut result = sarif::Result::builder()
+        .rule_id(f.rule_id.clone())
+        .level(result_level(f.severity))
+        .message(sarif::Message::builder().text(message).build())
+        .locations(vec![location])
+        .partial_fingerprints(fingerprints)
+        .properties(sarif::PropertyBag::builder().additional_properties(props).build())
+        .build();
+    result.rule_index = rules.rules().iter().position(|r| r.id == f.rule_id).map(|i| i as i64);
+    result.suppressions = f.suppression.as_ref().map(|s| {
+        vec![
+            sarif::Suppression::builder()
+                .kind(json!("external"))
+                .justification(s.to_string())
+                .build(),
+        ]
+    });
+    result
+}
+
+impl Reporter for SarifReporter {
+    fn write(&self, report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+        let primary = report.base.as_deref();
+        let driver = sarif::ToolComponent::builder()
+            .name("leakscan")
+            .semantic_version(env!("CARGO_PKG_VERSION"))
+            .information_uri("https://github.com/leakscan/leakscan")
+            .rules(rules.rules().iter().map(descriptor).collect::<Vec<_>>())
+            .build();
+        let results: Vec<sarif::Result> = shown(report, &self.options)
+            .map(|f| result(f, rules, primary, self.options.show_secrets))
+            .collect();
+        let notifications: Vec<sarif::Notification> = report
+            .errors
+            .iter()
+            .map(|e| {
+                sarif::Notification::builder()
+                    .level(json!("error"))
+                    .message(
+                        sarif::Message::builder()
+                            .text(format!("{}: {}", e.path, e.message))
+                            .build(),
+                    )
+                    .build()
+            })
+            .collect();
+        let invocation = sarif::Invocation::builder()
+            .execution_successful(report.errors.is_empty())
+            .tool_execution_notifications(notifications)
+            .build();
+        let mut run = sarif::Run::builder()
+            .tool(sarif::Tool::builder().driver(driver).build())
+            .results(results)
+            .invocations(vec![invocation])
+            .column_kind(json!("unicodeCodePoints"))
+            .build();
+        if let Some(base) = primary {
+            let mut ids = BTreeMap::new();
+            ids.insert(
+                SRCROOT.to_string(),
+                sarif::ArtifactLocation::builder().uri(dir_uri(base)).build(),
+            );
+            run.original_uri_base_ids = Some(ids);
+        }
+        let doc = sarif::Sarif::builder()
+            .schema("https://json.schemastore.org/sarif-2.1.0.json")
+            .version(Value::String("2.1.0".into()))
+            .runs(vec![run])
+            .build();
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_percent_encoded() {
+        assert_eq!(encode_path("src/my file#1.txt"), "src/my%20file%231.txt");
+        assert_eq!(encode_path("dir/é"), "dir/%C3%A9");
+        assert_eq!(dir_uri(Path::new("/work/a b")), "file:///work/a%20b/");
+    }
+}

@@ -1,0 +1,156 @@
+//! The text reporter: findings grouped by file, then errors, skips and a one-line summary.
+
+use std::io::{self, Write};
+
+use super::{ReportOptions, Reporter, shown};
+use crate::rules::{RuleSet, Severity};
+use crate::scan::ScanReport;
+
+/// Shows findings for people; colour only when [`ReportOptions::color`] is set.
+#[derive(Debug, Clone, Copy)]
+pub struct TextReporter {
+    /// Display options.
+    pub options: ReportOptions,
+}
+
+/// How many skipped inputs are listed one by one before the rest are only counted.
+const SKIPPED_LISTED: usize = 20;
+
+impl TextReporter {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.options.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(&self, s: Severity) -> String {
+        let code = match s {
+            Severity::Critical => "1;35",
+            Severity::High => "1;31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+        };
+        self.paint(code, &format!("{:<8}", s.as_str()))
+    }
+}
+
+impl Reporter for TextReporter {
+    fn write(&self, report: &ScanReport, _rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+        let findings: Vec<_> = shown(report, &self.options).collect();
+        let mut current: Option<&str> = None;
+        let mut files = 0;
+        for f in &findings {
+            if current != Some(f.origin.display.as_str()) {
+                if current.is_some() {
+                    writeln!(out)?;
+                }
+                files += 1;
+                writeln!(out, "{}", self.paint("1", &f.origin.display))?;
+                current = Some(&f.origin.display);
+            }
+            let pos = format!("{}:{}", f.start.line, f.start.column);
+            write!(
+                out,
+                "  {:<9} {} {}  {} [{} confidence]",
+                pos,
+                self.severity(f.severity),
+                self.paint("1", &f.rule_id),
+                f.rule_name,
+                f.confidence.as_str()
+            )?;
+            if let Some(s) = &f.suppression {
+                write!(out, " {}", self.paint("2", &format!("(suppressed: {s})")))?;
+            }
+            writeln!(out)?;
+            writeln!(
+                out,
+                "  {:<9} {}",
+                "",
+                self.paint("2", &f.snippet(self.options.show_secrets))
+            )?;
+        }
+        if !findings.is_empty() {
+            writeln!(out)?;
+        }
+        if !report.errors.is_empty() {
+            writeln!(
+                out,
+                "{}",
+                self.paint(
+                    "1;31",
+                    &format!("Errors ({}): these inputs were not scanned", report.errors.len())
+                )
+            )?;
+            for e in &report.errors {
+                let path = if e.path.is_empty() { "<walk>" } else { &e.path };
+                writeln!(out, "  {path}: {}", e.message)?;
+            }
+            writeln!(out)?;
+        }
+        if !report.skipped.is_empty() {
+            writeln!(out, "Skipped ({}):", report.skipped.len())?;
+            for s in report.skipped.iter().take(SKIPPED_LISTED) {
+                writeln!(out, "  {}: {} ({})", s.path, s.reason.as_str(), s.detail)?;
+            }
+            if report.skipped.len() > SKIPPED_LISTED {
+                writeln!(
+                    out,
+                    "  … and {} more (see --format json)",
+                    report.skipped.len() - SKIPPED_LISTED
+                )?;
+            }
+            writeln!(out)?;
+        }
+        let st = &report.stats;
+        let count = findings.iter().filter(|f| !f.is_suppressed()).count();
+        let headline = match count {
+            0 => "no findings".to_string(),
+            1 => format!("1 finding in {files} file{}", plural(files)),
+            n => format!("{n} findings in {files} file{}", plural(files)),
+        };
+        let headline = if count > 0 {
+            self.paint("1;31", &headline)
+        } else {
+            self.paint("1;32", &headline)
+        };
+        let mut skipped = format!("{} skipped", st.skipped_total());
+        if st.skipped_total() > 0 {
+            let parts: Vec<String> = st.skipped.iter().map(|(r, n)| format!("{n} {}", r.as_str())).collect();
+            skipped = format!("{skipped} ({})", parts.join(", "));
+        }
+        writeln!(
+            out,
+            "{headline} · {} file{}, {} scanned in {:.2} s ({:.1} MB/s) · {} suppressed · {skipped} · {} error{}",
+            st.blobs,
+            plural(st.blobs as usize),
+            human_bytes(st.bytes),
+            st.elapsed.as_secs_f64(),
+            st.megabytes_per_second(),
+            st.suppressed,
+            st.errors,
+            plural(st.errors as usize),
+        )
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// `1234567` → `1.2 MB` (decimal units).
+pub(crate) fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1000.0 && unit < UNITS.len() - 1 {
+        v /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}

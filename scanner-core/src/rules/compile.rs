@@ -1,0 +1,366 @@
+//! Validated rules ([`Rule`]) and the compiled rule set with its keyword prefilter ([`RuleSet`]).
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex_automata::{PatternID, meta, util::syntax};
+
+use super::syntax::{RuleFile, RuleSyntax};
+use super::{Confidence, Severity, builtin};
+use crate::error::Error;
+
+/// How far around a keyword hit an unbounded regex is searched, in bytes.
+pub(crate) const UNBOUNDED_REACH: usize = 4096;
+/// Compiled regexes may not exceed this many bytes of heap (per rule).
+const REGEX_SIZE_LIMIT: usize = 8 * 1024 * 1024;
+
+/// A validated, compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Unique id, e.g. `github-pat-classic`.
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// What the credential is and what it grants.
+    pub description: String,
+    /// The pattern as written.
+    pub pattern: String,
+    /// Lowercase prefilter keywords.
+    pub keywords: Vec<String>,
+    /// Minimum Shannon entropy of the secret.
+    pub entropy: Option<f64>,
+    /// Impact of a leak.
+    pub severity: Severity,
+    /// How sure a match is a real secret.
+    pub confidence: Confidence,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// How to revoke and rotate the credential.
+    pub remediation: String,
+    /// Documentation links.
+    pub references: Vec<String>,
+    /// Positive examples (checked by `rules check`).
+    pub examples: Vec<String>,
+    /// Negative examples (checked by `rules check`).
+    pub negative_examples: Vec<String>,
+    /// The file the rule came from.
+    pub source: String,
+    pub(crate) regex: meta::Regex,
+    pub(crate) secret_group: usize,
+    /// The rule's allow patterns with their compiled regexes.
+    pub(crate) allow: Vec<(String, meta::Regex)>,
+    /// Half-width of the search window around a keyword hit.
+    pub(crate) reach: usize,
+    /// Whether the regex can match the empty string.
+    pub(crate) matches_empty: bool,
+    /// Whether the regex has no upper bound on its match length.
+    pub(crate) unbounded: bool,
+}
+
+/// Every rule plus the Aho-Corasick keyword prefilter; built once, shared across threads.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    /// Keyword automaton (ASCII case-insensitive, overlapping search).
+    pub(crate) prefilter: Option<AhoCorasick>,
+    /// For each prefilter pattern, the indices of the rules that listed that keyword.
+    pub(crate) keyword_rules: Vec<Vec<usize>>,
+    /// Rules without keywords: their regex runs over every blob.
+    pub(crate) unfiltered_rules: Vec<usize>,
+}
+
+/// Builds a meta regex with leakscan's dialect: bytes, ASCII classes, no UTF-8 requirement.
+pub(crate) fn compile_regex(pattern: &str) -> Result<meta::Regex, String> {
+    meta::Regex::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(
+            meta::Config::new()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
+        )
+        .build(pattern)
+        .map_err(|e| e.to_string())
+}
+
+impl Rule {
+    /// Validates and compiles one rule written in `file`.
+    pub fn compile(syn: &RuleSyntax, file: &str) -> Result<Rule, Error> {
+        let fail = |message: String| Error::Rule {
+            file: file.to_string(),
+            rule: syn.id.clone(),
+            message,
+        };
+        if !is_valid_id(&syn.id) {
+            return Err(fail(
+                "id must be 1–48 characters of lowercase letters, digits and single dashes".into(),
+            ));
+        }
+        let regex = compile_regex(&syn.regex).map_err(|e| fail(format!("regex does not compile: {e}")))?;
+        let groups = regex.group_info();
+        let secret_group = match groups.to_index(PatternID::ZERO, "secret") {
+            Some(i) => i,
+            None if groups.group_len(PatternID::ZERO) > 1 => 1,
+            None => 0,
+        };
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(&syn.regex)
+            .map_err(|e| fail(format!("regex does not parse: {e}")))?;
+        let props = hir.properties();
+        let max_len = props.maximum_len();
+        if let Some(e) = syn.entropy
+            && !(0.0..=8.0).contains(&e)
+        {
+            return Err(fail(format!("entropy {e} is outside 0..=8")));
+        }
+        for k in &syn.keywords {
+            if k.is_empty() {
+                return Err(fail("empty keyword".into()));
+            }
+            if k.bytes().any(|b| b.is_ascii_uppercase()) {
+                return Err(fail(format!("keyword `{k}` must be lowercase")));
+            }
+        }
+        let allow = syn
+            .allow
+            .iter()
+            .map(|a| {
+                compile_regex(a)
+                    .map(|re| (a.clone(), re))
+                    .map_err(|e| fail(format!("allow regex `{a}` does not compile: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Rule {
+            id: syn.id.clone(),
+            name: syn.name.clone(),
+            description: syn.description.clone(),
+            pattern: syn.regex.clone(),
+            keywords: syn.keywords.clone(),
+            entropy: syn.entropy,
+            severity: syn.severity,
+            confidence: syn.confidence,
+            tags: syn.tags.clone(),
+            remediation: syn.remediation.clone(),
+            references: syn.references.clone(),
+            examples: syn.examples.clone(),
+            negative_examples: syn.negative_examples.clone(),
+            source: file.to_string(),
+            regex,
+            secret_group,
+            allow,
+            reach: max_len.unwrap_or(UNBOUNDED_REACH).max(1),
+            matches_empty: props.minimum_len() == Some(0),
+            unbounded: max_len.is_none(),
+        })
+    }
+}
+
+fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 48
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && !id.contains("--")
+}
+
+impl RuleSet {
+    /// The built-in rule pack.
+    pub fn builtin() -> Result<RuleSet, Error> {
+        RuleSet::from_files(
+            builtin::builtin_rule_files()
+                .iter()
+                .map(|(n, t)| (format!("rules/{n}"), t.to_string())),
+        )
+    }
+
+    /// Loads every `*.toml` file of a directory (sorted by name), as extra or replacement rules.
+    pub fn load_dir_files(dir: &Path) -> Result<Vec<(String, String)>, Error> {
+        let unreadable = |source| Error::RootUnreadable {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .map_err(unreadable)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(&p).map_err(|source| Error::RootUnreadable {
+                    path: p.clone(),
+                    source,
+                })?;
+                Ok((p.display().to_string(), text))
+            })
+            .collect()
+    }
+
+    /// Parses and compiles rule files given as (name, TOML text). Fails on the first invalid
+    /// file or rule, and on duplicate ids.
+    pub fn from_files(files: impl IntoIterator<Item = (String, String)>) -> Result<RuleSet, Error> {
+        let mut rules = Vec::new();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for (name, text) in files {
+            let file = RuleFile::parse(&text).map_err(|message| Error::RuleFile {
+                file: name.clone(),
+                message,
+            })?;
+            for syn in &file.rules {
+                if let Some(first) = seen.insert(syn.id.clone(), name.clone()) {
+                    return Err(Error::Rule {
+                        file: name.clone(),
+                        rule: syn.id.clone(),
+                        message: format!("duplicate id (first defined in {first})"),
+                    });
+                }
+                rules.push(Rule::compile(syn, &name)?);
+            }
+        }
+        RuleSet::new(rules)
+    }
+
+    /// Builds the keyword prefilter over already compiled rules.
+    pub fn new(rules: Vec<Rule>) -> Result<RuleSet, Error> {
+        let mut keywords: Vec<String> = Vec::new();
+        let mut index: BTreeMap<String, usize> = BTreeMap::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut unfiltered_rules = Vec::new();
+        for (ri, rule) in rules.iter().enumerate() {
+            if rule.keywords.is_empty() {
+                unfiltered_rules.push(ri);
+            }
+            let unique: HashSet<&String> = rule.keywords.iter().collect();
+            for k in unique {
+                let pid = *index.entry(k.clone()).or_insert_with(|| {
+                    keywords.push(k.clone());
+                    keyword_rules.push(Vec::new());
+                    keywords.len() - 1
+                });
+                keyword_rules[pid].push(ri);
+            }
+        }
+        let prefilter = if keywords.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&keywords)
+                    .map_err(|e| Error::Settings(format!("keyword prefilter: {e}")))?,
+            )
+        };
+        Ok(RuleSet {
+            rules,
+            prefilter,
+            keyword_rules,
+            unfiltered_rules,
+        })
+    }
+
+    /// All rules, in load order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The rule with this id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// A rule set holding only the rules for which `keep` returns true.
+    pub fn filtered(&self, keep: impl Fn(&Rule) -> bool) -> Result<RuleSet, Error> {
+        RuleSet::new(self.rules.iter().filter(|r| keep(r)).cloned().collect())
+    }
+
+    /// Number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(id: &str, regex: &str, keywords: &[&str]) -> RuleSyntax {
+        RuleSyntax {
+            id: id.into(),
+            name: "n".into(),
+            description: "d".into(),
+            regex: regex.into(),
+            keywords: keywords.iter().map(|s| s.to_string()).collect(),
+            entropy: None,
+            severity: Severity::High,
+            confidence: Confidence::High,
+            tags: vec![],
+            remediation: "r".into(),
+            references: vec![],
+            examples: vec![],
+            negative_examples: vec![],
+            allow: vec![],
+        }
+    }
+
+    #[test]
+    fn secret_group_prefers_named_then_first() {
+        let named = Rule::compile(&rule("a", r"(k)=(?P<secret>\w+)", &["k"]), "t").unwrap();
+        assert_eq!(named.secret_group, 2);
+        let first = Rule::compile(&rule("a", r"k=(\w+)", &["k"]), "t").unwrap();
+        assert_eq!(first.secret_group, 1);
+        let whole = Rule::compile(&rule("a", r"k=\w+", &["k"]), "t").unwrap();
+        assert_eq!(whole.secret_group, 0);
+    }
+
+    #[test]
+    fn reach_comes_from_the_longest_match() {
+        let r = Rule::compile(&rule("a", r"ghp_[a-z]{36}", &["ghp_"]), "t").unwrap();
+        assert_eq!(r.reach, 40);
+        assert!(!r.unbounded);
+        let r = Rule::compile(&rule("a", r"k=\w+", &["k"]), "t").unwrap();
+        assert_eq!(r.reach, UNBOUNDED_REACH);
+        assert!(r.unbounded);
+    }
+
+    #[test]
+    fn invalid_rules_are_rejected_with_context() {
+        let err = Rule::compile(&rule("Bad_Id", "x", &["x"]), "f.toml").unwrap_err();
+        assert!(err.to_string().contains("f.toml"), "{err}");
+        let err = Rule::compile(&rule("ok", "(", &["x"]), "f.toml").unwrap_err();
+        assert!(err.to_string().contains("regex does not compile"), "{err}");
+        let err = Rule::compile(&rule("ok", "x", &["X"]), "f.toml").unwrap_err();
+        assert!(err.to_string().contains("lowercase"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected() {
+        let text = "[[rule]]\nid='a'\nname='n'\ndescription='d'\nregex='x'\nkeywords=['x']\nseverity='low'\nconfidence='low'\nremediation='r'\n";
+        let err =
+            RuleSet::from_files([("one.toml".into(), text.into()), ("two.toml".into(), text.into())]).unwrap_err();
+        assert!(
+            err.to_string().contains("duplicate id (first defined in one.toml)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected_with_position() {
+        let text = "[[rule]]\nid='a'\nbogus=1\n";
+        let err = RuleSet::from_files([("f.toml".into(), text.into())]).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("f.toml") && msg.contains("bogus"), "{msg}");
+    }
+}

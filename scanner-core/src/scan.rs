@@ -1,0 +1,351 @@
+//! The scanner: settings, the engine that turns blobs into findings, and the report.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::detect::Detector;
+use crate::error::{Error, ScanError, ScanErrorKind};
+use crate::finding::Finding;
+use crate::location::LineIndex;
+use crate::rules::RuleSet;
+use crate::source::{Blob, BlobVisitor, FsSource, Origin, SkipReason, Skipped, WalkOptions};
+
+/// Resolved scan settings. `Default` gives the CLI's defaults.
+#[derive(Debug, Clone)]
+pub struct ScanSettings {
+    /// Worker threads; 0 means one per available core.
+    pub threads: usize,
+    /// Files larger than this are skipped and reported (bytes).
+    pub max_file_size: u64,
+    /// Files of at least this size are memory-mapped (bytes).
+    pub mmap_threshold: u64,
+    /// Do not honour `.gitignore`, `.ignore` and `.leakscanignore`.
+    pub no_ignore: bool,
+    /// Follow symbolic links while walking.
+    pub follow_symlinks: bool,
+}
+
+impl Default for ScanSettings {
+    fn default() -> ScanSettings {
+        ScanSettings {
+            threads: 0,
+            max_file_size: 256 * 1024 * 1024,
+            mmap_threshold: 8 * 1024 * 1024,
+            no_ignore: false,
+            follow_symlinks: false,
+        }
+    }
+}
+
+impl ScanSettings {
+    /// The effective thread count.
+    pub fn effective_threads(&self) -> usize {
+        if self.threads > 0 {
+            self.threads
+        } else {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        }
+    }
+}
+
+/// Live counters a caller can poll from another thread (for a progress bar).
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Blobs scanned so far.
+    pub blobs: AtomicU64,
+    /// Bytes scanned so far.
+    pub bytes: AtomicU64,
+    /// Unsuppressed findings so far.
+    pub findings: AtomicU64,
+}
+
+/// Totals of one scan.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ScanStats {
+    /// Files (blobs) scanned.
+    pub blobs: u64,
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Findings that were not suppressed.
+    pub findings: u64,
+    /// Findings suppressed by a filter (placeholder, rule allow).
+    pub suppressed: u64,
+    /// Inputs skipped by policy, per reason.
+    pub skipped: BTreeMap<SkipReason, u64>,
+    /// Per-item errors.
+    pub errors: u64,
+    /// Wall time of the scan.
+    #[serde(serialize_with = "secs")]
+    pub elapsed: Duration,
+}
+
+fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
+}
+
+impl ScanStats {
+    /// Total skipped inputs.
+    pub fn skipped_total(&self) -> u64 {
+        self.skipped.values().sum()
+    }
+
+    /// Throughput in MB/s (10^6 bytes per second).
+    pub fn megabytes_per_second(&self) -> f64 {
+        let secs = self.elapsed.as_secs_f64();
+        if secs <= 0.0 {
+            0.0
+        } else {
+            self.bytes as f64 / 1e6 / secs
+        }
+    }
+}
+
+/// Everything a scan produced. Findings are sorted by path, line, column and rule.
+#[derive(Debug, Clone, Default)]
+pub struct ScanReport {
+    /// Findings, suppressed ones included (see [`Finding::suppression`]).
+    pub findings: Vec<Finding>,
+    /// Inputs skipped by policy.
+    pub skipped: Vec<Skipped>,
+    /// Per-item errors: the scan is incomplete when this is not empty.
+    pub errors: Vec<ScanError>,
+    /// Totals.
+    pub stats: ScanStats,
+    /// The directory SARIF URIs are relative to (`%SRCROOT%`), when scanning paths.
+    pub base: Option<Arc<Path>>,
+}
+
+impl ScanReport {
+    /// Findings no filter suppressed.
+    pub fn active_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| !f.is_suppressed())
+    }
+
+    /// Whether any unsuppressed finding exists.
+    pub fn has_findings(&self) -> bool {
+        self.active_findings().next().is_some()
+    }
+
+    /// Whether every input was scanned (no per-item errors).
+    pub fn is_complete(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+/// Builder for a [`Scanner`].
+#[derive(Debug, Default)]
+pub struct ScannerBuilder {
+    rules: Option<RuleSet>,
+    settings: ScanSettings,
+}
+
+impl ScannerBuilder {
+    /// Use these rules instead of the built-in pack.
+    pub fn rules(mut self, rules: RuleSet) -> ScannerBuilder {
+        self.rules = Some(rules);
+        self
+    }
+
+    /// Use these settings.
+    pub fn settings(mut self, settings: ScanSettings) -> ScannerBuilder {
+        self.settings = settings;
+        self
+    }
+
+    /// Compiles the built-in rules when none were given.
+    pub fn build(self) -> Result<Scanner, Error> {
+        let rules = match self.rules {
+            Some(r) => r,
+            None => RuleSet::builtin()?,
+        };
+        Ok(Scanner {
+            rules,
+            settings: self.settings,
+        })
+    }
+}
+
+/// Scans paths, byte slices and readers with one compiled [`RuleSet`]. `Sync`: share it freely.
+///
+/// ```
+/// use scanner_core::Scanner;
+///
+/// let scanner = Scanner::builder().build()?;
+/// let token = format!("ghp_{}", "Q8mZt2rK9vLw4XbN7cPd1sHy6JfGa3Ue0TkR");
+/// let findings = scanner.scan_bytes("config.py", format!("token = '{token}'\n").as_bytes());
+/// assert!(findings.iter().any(|f| f.rule_id == "github-pat-classic"));
+/// assert_eq!(findings[0].start.line, 1);
+/// # Ok::<(), scanner_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Scanner {
+    rules: RuleSet,
+    settings: ScanSettings,
+}
+
+impl Scanner {
+    /// A builder with the built-in rules and default settings.
+    pub fn builder() -> ScannerBuilder {
+        ScannerBuilder::default()
+    }
+
+    /// The rules in use.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &ScanSettings {
+        &self.settings
+    }
+
+    /// Scans files and directories. Fatal when a root does not exist or cannot be read;
+    /// per-file problems are collected in the report.
+    pub fn scan_paths(&self, paths: &[PathBuf]) -> Result<ScanReport, Error> {
+        self.scan_paths_with_progress(paths, &Progress::default())
+    }
+
+    /// [`Scanner::scan_paths`], updating `progress` as it goes.
+    pub fn scan_paths_with_progress(&self, paths: &[PathBuf], progress: &Progress) -> Result<ScanReport, Error> {
+        let started = Instant::now();
+        let source = FsSource::new(paths)?;
+        let engine = Engine::new(&self.rules, progress);
+        let opts = WalkOptions {
+            threads: self.settings.effective_threads(),
+            max_file_size: self.settings.max_file_size,
+            mmap_threshold: self.settings.mmap_threshold,
+            no_ignore: self.settings.no_ignore,
+            follow_symlinks: self.settings.follow_symlinks,
+        };
+        source.visit(&opts, &engine);
+        let mut report = engine.finish(started.elapsed());
+        report.base = source.primary_base();
+        Ok(report)
+    }
+
+    /// Scans one in-memory buffer; `label` names it in findings. Returns every finding,
+    /// suppressed ones included.
+    pub fn scan_bytes(&self, label: &str, data: &[u8]) -> Vec<Finding> {
+        let progress = Progress::default();
+        let engine = Engine::new(&self.rules, &progress);
+        engine.blob(Blob {
+            origin: Origin::label(label),
+            data,
+        });
+        engine.finish(Duration::ZERO).findings
+    }
+
+    /// Reads `reader` to its end (up to the size limit) and scans it as one blob named `label`.
+    pub fn scan_reader(&self, label: &str, reader: impl Read) -> ScanReport {
+        let started = Instant::now();
+        let progress = Progress::default();
+        let engine = Engine::new(&self.rules, &progress);
+        let mut data = Vec::new();
+        let limit = self.settings.max_file_size;
+        match reader.take(limit + 1).read_to_end(&mut data) {
+            Ok(n) if n as u64 > limit => engine.skipped(Skipped {
+                path: label.to_string(),
+                reason: SkipReason::SizeLimit,
+                detail: format!("input exceeds the limit of {limit} bytes"),
+            }),
+            Ok(_) => engine.blob(Blob {
+                origin: Origin::label(label),
+                data: &data,
+            }),
+            Err(e) => engine.error(ScanError {
+                path: label.to_string(),
+                kind: ScanErrorKind::Unreadable,
+                message: e.to_string(),
+            }),
+        }
+        engine.finish(started.elapsed())
+    }
+}
+
+/// Turns blobs into findings; the [`BlobVisitor`] every source feeds.
+struct Engine<'a> {
+    rules: &'a RuleSet,
+    progress: &'a Progress,
+    findings: Mutex<Vec<Finding>>,
+    skipped: Mutex<Vec<Skipped>>,
+    errors: Mutex<Vec<ScanError>>,
+}
+
+impl<'a> Engine<'a> {
+    fn new(rules: &'a RuleSet, progress: &'a Progress) -> Engine<'a> {
+        Engine {
+            rules,
+            progress,
+            findings: Mutex::new(Vec::new()),
+            skipped: Mutex::new(Vec::new()),
+            errors: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn finish(self, elapsed: Duration) -> ScanReport {
+        let mut findings = self.findings.into_inner().unwrap_or_else(|p| p.into_inner());
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        let mut skipped = self.skipped.into_inner().unwrap_or_else(|p| p.into_inner());
+        skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut errors = self.errors.into_inner().unwrap_or_else(|p| p.into_inner());
+        errors.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut per_reason = BTreeMap::new();
+        for s in &skipped {
+            *per_reason.entry(s.reason).or_insert(0) += 1;
+        }
+        let suppressed = findings.iter().filter(|f| f.is_suppressed()).count() as u64;
+        let stats = ScanStats {
+            blobs: self.progress.blobs.load(Ordering::Relaxed),
+            bytes: self.progress.bytes.load(Ordering::Relaxed),
+            findings: findings.len() as u64 - suppressed,
+            suppressed,
+            skipped: per_reason,
+            errors: errors.len() as u64,
+            elapsed,
+        };
+        ScanReport {
+            findings,
+            skipped,
+            errors,
+            stats,
+            base: None,
+        }
+    }
+}
+
+impl BlobVisitor for Engine<'_> {
+    fn blob(&self, blob: Blob<'_>) {
+        let candidates = Detector::new(self.rules).detect(blob.data);
+        self.progress.blobs.fetch_add(1, Ordering::Relaxed);
+        self.progress.bytes.fetch_add(blob.data.len() as u64, Ordering::Relaxed);
+        if candidates.is_empty() {
+            return;
+        }
+        let index = LineIndex::new(blob.data);
+        let rules = self.rules.rules();
+        let found: Vec<Finding> = candidates
+            .iter()
+            .map(|c| Finding::from_candidate(&rules[c.rule], c, blob.data, &index, &blob.origin))
+            .collect();
+        let active = found.iter().filter(|f| !f.is_suppressed()).count() as u64;
+        self.progress.findings.fetch_add(active, Ordering::Relaxed);
+        lock(&self.findings).extend(found);
+    }
+
+    fn skipped(&self, skipped: Skipped) {
+        lock(&self.skipped).push(skipped);
+    }
+
+    fn error(&self, error: ScanError) {
+        lock(&self.errors).push(error);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}

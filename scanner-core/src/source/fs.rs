@@ -1,0 +1,274 @@
+//! The filesystem source: a parallel, gitignore-aware walk of files and directories.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ignore::{WalkBuilder, WalkState};
+
+use super::{Blob, BlobVisitor, Origin, SkipReason, Skipped, logical_base, relative_slash_path};
+use crate::error::{Error, ScanError, ScanErrorKind};
+
+/// Settings of a filesystem walk.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    /// Worker threads (at least 1).
+    pub threads: usize,
+    /// Files larger than this many bytes are skipped and reported.
+    pub max_file_size: u64,
+    /// Files of at least this many bytes are memory-mapped instead of read.
+    pub mmap_threshold: u64,
+    /// Ignore `.gitignore`, `.ignore` and `.leakscanignore` files.
+    pub no_ignore: bool,
+    /// Follow symbolic links (loops are detected and reported).
+    pub follow_symlinks: bool,
+}
+
+/// The custom ignore file leakscan honours in every directory.
+pub const LEAKSCAN_IGNORE_FILE: &str = ".leakscanignore";
+
+/// One root of a walk, resolved.
+#[derive(Debug, Clone)]
+struct Root {
+    given: PathBuf,
+    base: Arc<Path>,
+    /// The root's absolute path relative to `base`, `/`-separated ("" when equal).
+    prefix: String,
+}
+
+/// Files and directories given on the command line.
+#[derive(Debug, Clone)]
+pub struct FsSource {
+    roots: Vec<Root>,
+}
+
+impl FsSource {
+    /// Resolves the roots; a root that does not exist or cannot be inspected is fatal.
+    pub fn new(paths: &[PathBuf]) -> Result<FsSource, Error> {
+        let roots = paths
+            .iter()
+            .map(|given| {
+                let meta = std::fs::metadata(given).map_err(|source| match source.kind() {
+                    std::io::ErrorKind::NotFound => Error::RootNotFound { path: given.clone() },
+                    _ => Error::RootUnreadable {
+                        path: given.clone(),
+                        source,
+                    },
+                })?;
+                if meta.is_dir() {
+                    std::fs::read_dir(given).map_err(|source| Error::RootUnreadable {
+                        path: given.clone(),
+                        source,
+                    })?;
+                }
+                let abs = std::fs::canonicalize(given).map_err(|source| Error::RootUnreadable {
+                    path: given.clone(),
+                    source,
+                })?;
+                let base = logical_base(&abs);
+                let prefix = relative_slash_path(&abs, &base);
+                Ok(Root {
+                    given: given.clone(),
+                    base: Arc::from(base.as_path()),
+                    prefix,
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(FsSource { roots })
+    }
+
+    /// The base directory of the first root (SARIF's `%SRCROOT%`).
+    pub fn primary_base(&self) -> Option<Arc<Path>> {
+        self.roots.first().map(|r| r.base.clone())
+    }
+
+    /// Walks every root in parallel and pushes each regular file to `visitor`.
+    pub fn visit(&self, opts: &WalkOptions, visitor: &dyn BlobVisitor) {
+        for root in &self.roots {
+            self.visit_root(root, opts, visitor);
+        }
+    }
+
+    fn visit_root(&self, root: &Root, opts: &WalkOptions, visitor: &dyn BlobVisitor) {
+        let mut builder = WalkBuilder::new(&root.given);
+        let respect = !opts.no_ignore;
+        builder
+            .hidden(false)
+            .ignore(respect)
+            .git_ignore(respect)
+            .git_global(respect)
+            .git_exclude(respect)
+            .parents(respect)
+            .require_git(false)
+            .follow_links(opts.follow_symlinks)
+            .threads(opts.threads.max(1))
+            .filter_entry(|e| !(e.file_name() == ".git" && e.file_type().is_some_and(|t| t.is_dir())));
+        if respect {
+            builder.add_custom_ignore_filename(LEAKSCAN_IGNORE_FILE);
+        }
+        builder.build_parallel().run(|| {
+            let mut buf = Vec::new();
+            Box::new(move |entry| {
+                match entry {
+                    Ok(entry) => visit_entry(root, &entry, opts, &mut buf, visitor),
+                    Err(err) => visitor.error(walk_error(&err)),
+                }
+                WalkState::Continue
+            })
+        });
+    }
+}
+
+fn display_path(path: &Path) -> String {
+    let shown = path.strip_prefix(".").unwrap_or(path);
+    let s = shown.to_string_lossy();
+    if s.is_empty() { ".".into() } else { s.into_owned() }
+}
+
+fn logical_path(root: &Root, path: &Path) -> String {
+    let below = relative_slash_path(path, &root.given);
+    match (root.prefix.is_empty(), below.is_empty()) {
+        (_, true) => root.prefix.clone(),
+        (true, false) => below,
+        (false, false) => format!("{}/{}", root.prefix, below),
+    }
+}
+
+fn visit_entry(
+    root: &Root,
+    entry: &ignore::DirEntry,
+    opts: &WalkOptions,
+    buf: &mut Vec<u8>,
+    visitor: &dyn BlobVisitor,
+) {
+    let Some(file_type) = entry.file_type() else { return };
+    if file_type.is_dir() {
+        return;
+    }
+    let path = entry.path();
+    let display = display_path(path);
+    if file_type.is_symlink() {
+        visitor.skipped(Skipped {
+            path: display,
+            reason: SkipReason::Symlink,
+            detail: "symbolic link not followed (use --follow-symlinks)".into(),
+        });
+        return;
+    }
+    if !file_type.is_file() {
+        visitor.skipped(Skipped {
+            path: display,
+            reason: SkipReason::NotRegularFile,
+            detail: special_file_kind(&file_type).into(),
+        });
+        return;
+    }
+    let unreadable = |e: std::io::Error| ScanError {
+        path: display_path(path),
+        kind: ScanErrorKind::Unreadable,
+        message: e.to_string(),
+    };
+    let size = match entry.metadata() {
+        Ok(m) => m.len(),
+        Err(e) => {
+            visitor.error(ScanError {
+                path: display,
+                kind: ScanErrorKind::Unreadable,
+                message: e.to_string(),
+            });
+            return;
+        }
+    };
+    let too_big = |size: u64| Skipped {
+        path: display_path(path),
+        reason: SkipReason::SizeLimit,
+        detail: format!("{size} bytes exceeds the limit of {} bytes", opts.max_file_size),
+    };
+    if size > opts.max_file_size {
+        visitor.skipped(too_big(size));
+        return;
+    }
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return visitor.error(unreadable(e)),
+    };
+    let origin = Origin {
+        display,
+        logical: logical_path(root, path),
+        base: Some(root.base.clone()),
+    };
+    if size >= opts.mmap_threshold {
+        match map_file(&file) {
+            Ok(map) => visitor.blob(Blob { origin, data: &map }),
+            Err(e) => visitor.error(unreadable(e)),
+        }
+        return;
+    }
+    buf.clear();
+    match file.take(opts.max_file_size + 1).read_to_end(buf) {
+        Ok(n) if n as u64 > opts.max_file_size => visitor.skipped(too_big(n as u64)),
+        Ok(_) => visitor.blob(Blob { origin, data: buf }),
+        Err(e) => visitor.error(unreadable(e)),
+    }
+    if buf.capacity() > 4 * 1024 * 1024 {
+        *buf = Vec::new();
+    }
+}
+
+#[allow(unsafe_code)]
+fn map_file(file: &File) -> std::io::Result<memmap2::Mmap> {
+    // SAFETY: the map is read-only and private to this scan. If another process truncates
+    // the file while it is mapped, reading past the new end raises SIGBUS; leakscan accepts
+    // that risk for files at or above the mmap threshold, as ripgrep does.
+    unsafe { memmap2::Mmap::map(file) }
+}
+
+#[cfg(unix)]
+fn special_file_kind(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        "FIFO (named pipe)"
+    } else if t.is_socket() {
+        "socket"
+    } else if t.is_block_device() {
+        "block device"
+    } else if t.is_char_device() {
+        "character device"
+    } else {
+        "special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_file_kind(_: &std::fs::FileType) -> &'static str {
+    "special file"
+}
+
+fn walk_error(err: &ignore::Error) -> ScanError {
+    ScanError {
+        path: error_path(err).map(display_path).unwrap_or_default(),
+        kind: ScanErrorKind::Walk,
+        message: error_message(err),
+    }
+}
+
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Partial(errs) => errs.first().and_then(error_path),
+        _ => None,
+    }
+}
+
+fn error_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => error_message(err),
+        ignore::Error::Loop { ancestor, .. } => {
+            format!("symbolic link loop (points back to {})", display_path(ancestor))
+        }
+        other => other.to_string(),
+    }
+}

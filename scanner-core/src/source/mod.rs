@@ -1,0 +1,115 @@
+//! Sources enumerate inputs and push their bytes to a [`BlobVisitor`].
+
+mod fs;
+
+pub use fs::{FsSource, WalkOptions};
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::ScanError;
+
+/// Where a blob's bytes came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin {
+    /// The path as shown to people (relative to where the scan was started when possible).
+    pub display: String,
+    /// The path relative to `base`, `/`-separated: used by fingerprints and SARIF URIs.
+    pub logical: String,
+    /// The directory `logical` is relative to: the enclosing repository root, else the scan
+    /// root. `None` for in-memory input.
+    pub base: Option<Arc<Path>>,
+}
+
+impl Origin {
+    /// An origin for in-memory bytes: display and logical path are both `label`.
+    pub fn label(label: &str) -> Origin {
+        Origin {
+            display: label.to_string(),
+            logical: label.to_string(),
+            base: None,
+        }
+    }
+}
+
+/// A chunk of content to scan.
+#[derive(Debug)]
+pub struct Blob<'a> {
+    /// Where it came from.
+    pub origin: Origin,
+    /// The bytes.
+    pub data: &'a [u8],
+}
+
+/// Why an input was skipped by policy (not an error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipReason {
+    /// Larger than the `--max-file-size` limit.
+    SizeLimit,
+    /// A symbolic link, not followed (see `--follow-symlinks`).
+    Symlink,
+    /// A FIFO, socket or device: reading it could block or never end.
+    NotRegularFile,
+}
+
+impl SkipReason {
+    /// A short human-readable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::SizeLimit => "size limit",
+            SkipReason::Symlink => "symlink",
+            SkipReason::NotRegularFile => "not a regular file",
+        }
+    }
+}
+
+/// An input skipped by policy, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    /// Display path.
+    pub path: String,
+    /// Why.
+    pub reason: SkipReason,
+    /// Details (sizes, file type).
+    pub detail: String,
+}
+
+/// Receives what a source finds. Implementations must be thread-safe: sources call it from
+/// many threads at once.
+pub trait BlobVisitor: Sync {
+    /// One blob to scan.
+    fn blob(&self, blob: Blob<'_>);
+    /// An input skipped by policy.
+    fn skipped(&self, skipped: Skipped);
+    /// A per-item error; the source goes on with the rest.
+    fn error(&self, error: ScanError);
+}
+
+/// The directory that logical paths are relative to: the nearest enclosing directory with a
+/// `.git` entry, else the root itself (a directory) or its parent (a file).
+pub fn logical_base(root_abs: &Path) -> PathBuf {
+    let start = if root_abs.is_dir() {
+        root_abs
+    } else {
+        root_abs.parent().unwrap_or(root_abs)
+    };
+    start
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .unwrap_or(start)
+        .to_path_buf()
+}
+
+/// `path` relative to `base` with `/` separators (lossy for non-UTF-8 names).
+pub fn relative_slash_path(path: &Path, base: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    parts.join("/")
+}
