@@ -29,6 +29,9 @@ pub enum Command {
     /// Scan files and directories (respecting .gitignore, .ignore and .leakscanignore); `-` reads stdin.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
+    /// Scan a git repository's full history (every blob once), or its staged changes (--staged).
+    #[command(after_help = EXIT_CODES)]
+    Git(GitArgs),
     /// List, check and explain detection rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -62,45 +65,76 @@ pub struct ScanArgs {
     /// Files and directories to scan; `-` reads standard input. Default: the current directory.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = FormatArg::Text)]
-    pub format: FormatArg,
-    /// Write the report to FILE instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Worker threads (default: one per core).
-    #[arg(short = 'j', long, value_name = "N")]
-    pub threads: Option<usize>,
-    /// Skip (and report) files larger than SIZE (bytes, or with K, M, G suffix).
-    #[arg(long, value_name = "SIZE", default_value = "256M")]
-    pub max_file_size: String,
     /// Do not honour .gitignore, .ignore and .leakscanignore files.
-    #[arg(long)]
+    #[arg(long, help_heading = "Input")]
     pub no_ignore: bool,
     /// Follow symbolic links (loops are detected and reported).
-    #[arg(long)]
+    #[arg(long, help_heading = "Input")]
     pub follow_symlinks: bool,
+    /// Name for standard input in reports (with `-`).
+    #[arg(long, value_name = "NAME", default_value = "<stdin>", help_heading = "Input")]
+    pub label: String,
+    /// Options shared by every scanning command.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `leakscan git`.
+#[derive(Debug, ClapArgs)]
+pub struct GitArgs {
+    /// The repository (or a directory inside it). Default: the current directory.
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    /// Scan only the staged changes (for a pre-commit hook): exactly what `git commit` would record.
+    #[arg(long, conflicts_with_all = ["since", "branch", "max_commits"], help_heading = "History")]
+    pub staged: bool,
+    /// Only blobs introduced by commits not reachable from REV (e.g. `origin/main` in a pull request).
+    #[arg(long, value_name = "REV", help_heading = "History")]
+    pub since: Option<String>,
+    /// Only history reachable from REF (default: every branch, tag, remote-tracking ref, the stash and HEAD).
+    #[arg(long, value_name = "REF", help_heading = "History")]
+    pub branch: Option<String>,
+    /// Walk at most N commits (the newest first).
+    #[arg(long, value_name = "N", help_heading = "History")]
+    pub max_commits: Option<usize>,
+    /// Options shared by every scanning command.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Output, limits and rules: shared by `scan` and `git`.
+#[derive(Debug, ClapArgs)]
+pub struct CommonArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = FormatArg::Text, help_heading = "Output")]
+    pub format: FormatArg,
+    /// Write the report to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
     /// Print secrets in full instead of redacted.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub show_secrets: bool,
     /// Also list findings that a filter suppressed, with the reason.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub show_suppressed: bool,
-    /// Name for standard input in reports (with `-`).
-    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
-    pub label: String,
-    /// Add the rules of every *.toml file in DIR to the built-in rules.
-    #[arg(long = "rules", value_name = "DIR")]
-    pub rules_dirs: Vec<PathBuf>,
     /// Never show a progress bar.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub no_progress: bool,
     /// Colour text output.
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, help_heading = "Output")]
     pub color: ColorArg,
     /// Exit 0 instead of 3 when some inputs could not be scanned (and nothing was found).
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub allow_incomplete: bool,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N", help_heading = "Limits")]
+    pub threads: Option<usize>,
+    /// Skip (and report) files and blobs larger than SIZE (bytes, or with K, M, G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "256M", help_heading = "Limits")]
+    pub max_file_size: String,
+    /// Add the rules of every *.toml file in DIR to the built-in rules.
+    #[arg(long = "rules", value_name = "DIR", help_heading = "Rules")]
+    pub rules_dirs: Vec<PathBuf>,
 }
 
 /// `leakscan rules …`.

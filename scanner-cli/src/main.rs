@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         .init();
     let outcome = match args.command {
         Command::Scan(scan) => cmd::scan::run(&scan),
+        Command::Git(git) => cmd::git::run(&git),
         Command::Rules(rules) => cmd::rules::run(&rules),
     };
     match outcome {

@@ -37,6 +37,22 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The path is not inside a git repository (or the repository cannot be opened).
+    #[error("{}: not a git repository: {message}", path.display())]
+    NotARepository {
+        /// The path as given.
+        path: PathBuf,
+        /// Why it could not be opened.
+        message: String,
+    },
+    /// A revision given by the user (`--since`, `--branch`) does not name a commit.
+    #[error("revision `{spec}` does not name a commit: {message}")]
+    BadRevision {
+        /// The revision as given.
+        spec: String,
+        /// Why.
+        message: String,
+    },
     /// Invalid settings (for example a zero thread count).
     #[error("invalid setting: {0}")]
     Settings(String),
@@ -50,6 +66,8 @@ pub enum ScanErrorKind {
     Unreadable,
     /// Walking a directory failed (unreadable directory, symlink loop).
     Walk,
+    /// A git object or ref is missing, corrupt or unreadable.
+    Git,
 }
 
 /// A per-item problem: the item was not (fully) scanned, the rest of the scan went on.

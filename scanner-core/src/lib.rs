@@ -50,4 +50,6 @@ pub use location::Position;
 pub use report::{Format, ReportOptions, Reporter, write_report};
 pub use rules::{CheckIssue, CheckLevel, Confidence, Rule, RuleSet, Severity, check_rules};
 pub use scan::{Progress, ScanReport, ScanSettings, ScanStats, Scanner, ScannerBuilder};
-pub use source::{Blob, BlobVisitor, Origin, SkipReason, Skipped};
+pub use source::{
+    Blob, BlobVisitor, CommitInfo, GitOptions, HistorySummary, Origin, SkipReason, Skipped, StagedSummary,
+};

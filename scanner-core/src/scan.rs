@@ -9,11 +9,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::detect::Detector;
+use crate::detect::Suppression;
 use crate::error::{Error, ScanError, ScanErrorKind};
 use crate::finding::Finding;
 use crate::location::LineIndex;
 use crate::rules::RuleSet;
-use crate::source::{Blob, BlobVisitor, FsSource, Origin, SkipReason, Skipped, WalkOptions};
+use crate::source::{
+    Blob, BlobVisitor, FsSource, GitOptions, GitRepo, HistorySummary, Origin, SkipReason, Skipped, StagedSummary,
+    WalkOptions,
+};
 
 /// Resolved scan settings. `Default` gives the CLI's defaults.
 #[derive(Debug, Clone)]
@@ -118,6 +122,10 @@ pub struct ScanReport {
     pub stats: ScanStats,
     /// The directory SARIF URIs are relative to (`%SRCROOT%`), when scanning paths.
     pub base: Option<Arc<Path>>,
+    /// Set by a history scan.
+    pub history: Option<HistorySummary>,
+    /// Set by a staged-changes scan.
+    pub staged: Option<StagedSummary>,
 }
 
 impl ScanReport {
@@ -228,6 +236,53 @@ impl Scanner {
         Ok(report)
     }
 
+    /// Scans the full history of the git repository at (or containing) `repo`: every blob
+    /// reachable from any ref (or from `options.branch`), once, attributed to the commit and
+    /// path that first introduced it. `options.threads` and `options.max_blob_size` default to
+    /// the scanner's settings when zero.
+    pub fn scan_git_history(&self, repo: &Path, options: &GitOptions) -> Result<ScanReport, Error> {
+        self.scan_git_history_with_progress(repo, options, &Progress::default())
+    }
+
+    /// [`Scanner::scan_git_history`], updating `progress` as it goes.
+    pub fn scan_git_history_with_progress(
+        &self,
+        repo: &Path,
+        options: &GitOptions,
+        progress: &Progress,
+    ) -> Result<ScanReport, Error> {
+        let started = Instant::now();
+        let git = GitRepo::open(repo)?;
+        let mut options = options.clone();
+        if options.threads == 0 {
+            options.threads = self.settings.effective_threads();
+        }
+        if options.max_blob_size == 0 {
+            options.max_blob_size = self.settings.max_file_size;
+        }
+        let engine = Engine::new(&self.rules, progress);
+        let summary = git.visit_history(&options, &engine)?;
+        let mut report = engine.finish(started.elapsed());
+        report.base = Some(git.base());
+        report.history = Some(summary);
+        Ok(report)
+    }
+
+    /// Scans exactly the staged changes of the repository at (or containing) `repo` (for a
+    /// pre-commit hook). Findings whose secret was already in HEAD's version of the file are
+    /// suppressed as already committed.
+    pub fn scan_git_staged(&self, repo: &Path) -> Result<ScanReport, Error> {
+        let started = Instant::now();
+        let git = GitRepo::open(repo)?;
+        let progress = Progress::default();
+        let engine = Engine::new(&self.rules, &progress);
+        let summary = git.visit_staged(&engine)?;
+        let mut report = engine.finish(started.elapsed());
+        report.base = Some(git.base());
+        report.staged = Some(summary);
+        Ok(report)
+    }
+
     /// Scans one in-memory buffer; `label` names it in findings. Returns every finding,
     /// suppressed ones included.
     pub fn scan_bytes(&self, label: &str, data: &[u8]) -> Vec<Finding> {
@@ -236,6 +291,7 @@ impl Scanner {
         engine.blob(Blob {
             origin: Origin::label(label),
             data,
+            previous: None,
         });
         engine.finish(Duration::ZERO).findings
     }
@@ -256,6 +312,7 @@ impl Scanner {
             Ok(_) => engine.blob(Blob {
                 origin: Origin::label(label),
                 data: &data,
+                previous: None,
             }),
             Err(e) => engine.error(ScanError {
                 path: label.to_string(),
@@ -314,6 +371,8 @@ impl<'a> Engine<'a> {
             errors,
             stats,
             base: None,
+            history: None,
+            staged: None,
         }
     }
 }
@@ -328,10 +387,22 @@ impl BlobVisitor for Engine<'_> {
         }
         let index = LineIndex::new(blob.data);
         let rules = self.rules.rules();
-        let found: Vec<Finding> = candidates
+        let mut found: Vec<Finding> = candidates
             .iter()
             .map(|c| Finding::from_candidate(&rules[c.rule], c, blob.data, &index, &blob.origin))
             .collect();
+        if let Some(previous) = blob.previous {
+            let before: std::collections::HashSet<String> = Detector::new(self.rules)
+                .detect(previous)
+                .iter()
+                .map(|c| crate::fingerprint::secret_id(&rules[c.rule].id, &previous[c.secret.clone()]))
+                .collect();
+            for f in found.iter_mut().filter(|f| f.suppression.is_none()) {
+                if before.contains(&f.secret_id) {
+                    f.suppression = Some(Suppression::AlreadyCommitted);
+                }
+            }
+        }
         let active = found.iter().filter(|f| !f.is_suppressed()).count() as u64;
         self.progress.findings.fetch_add(active, Ordering::Relaxed);
         lock(&self.findings).extend(found);

@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod git;
+pub mod output;
 pub mod rules;
 pub mod scan;
 

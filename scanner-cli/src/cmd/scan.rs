@@ -1,142 +1,37 @@
 //! `leakscan scan`: files, directories and stdin.
 
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
-use scanner_core::{Format, ReportOptions, ScanReport, ScanSettings, Scanner, write_report};
+use anyhow::{Result, bail};
+use scanner_core::ScanSettings;
 
-use crate::args::{ColorArg, FormatArg, ScanArgs};
-use crate::exit;
+use super::output::{build_scanner, finish};
+use crate::args::ScanArgs;
 use crate::progress::with_progress;
 
 /// Runs a scan and returns the exit code.
 pub fn run(args: &ScanArgs) -> Result<u8> {
-    let settings = settings(args)?;
-    let rules = super::load_rules(&args.rules_dirs)?;
-    let scanner = Scanner::builder().rules(rules).settings(settings).build()?;
+    let scanner = build_scanner(&args.common, |settings: &mut ScanSettings| {
+        settings.no_ignore = args.no_ignore;
+        settings.follow_symlinks = args.follow_symlinks;
+    })?;
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
-    let stdin = paths.iter().filter(|p| p.as_os_str() == "-").count();
-    if stdin > 0 && paths.len() > 1 {
+    let stdin = paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && paths.len() > 1 {
         bail!("`-` (standard input) cannot be combined with other paths");
     }
     let progress = scanner_core::Progress::default();
-    let report = if stdin > 0 {
+    let report = if stdin {
         scanner.scan_reader(&args.label, io::stdin().lock())
     } else {
-        with_progress(!args.no_progress, &progress, || {
+        with_progress(!args.common.no_progress, &progress, || {
             scanner.scan_paths_with_progress(&paths, &progress)
         })?
     };
-    let code = exit_code(&report, args.allow_incomplete);
-    match write_output(args, &report, &scanner) {
-        Err(e) if super::is_broken_pipe(&e) => {}
-        other => other?,
-    }
-    Ok(code)
-}
-
-/// Fail closed: findings → 1, otherwise an incomplete scan → 3, otherwise 0.
-fn exit_code(report: &ScanReport, allow_incomplete: bool) -> u8 {
-    if report.has_findings() {
-        exit::FINDINGS
-    } else if !report.is_complete() && !allow_incomplete {
-        exit::INCOMPLETE
-    } else {
-        exit::CLEAN
-    }
-}
-
-fn settings(args: &ScanArgs) -> Result<ScanSettings> {
-    if args.threads == Some(0) {
-        bail!("--threads must be at least 1");
-    }
-    Ok(ScanSettings {
-        threads: args.threads.unwrap_or(0),
-        max_file_size: parse_size(&args.max_file_size)
-            .with_context(|| format!("invalid --max-file-size `{}`", args.max_file_size))?,
-        no_ignore: args.no_ignore,
-        follow_symlinks: args.follow_symlinks,
-        ..ScanSettings::default()
-    })
-}
-
-/// `512`, `64K`, `256M`, `2G` (binary multiples; a trailing `B`/`iB` is accepted).
-pub fn parse_size(text: &str) -> Result<u64> {
-    let t = text.trim();
-    let t = t.strip_suffix("iB").or_else(|| t.strip_suffix('B')).unwrap_or(t);
-    let (digits, mult) = match t.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => {
-            let mult: u64 = match c.to_ascii_uppercase() {
-                'K' => 1 << 10,
-                'M' => 1 << 20,
-                'G' => 1 << 30,
-                'T' => 1 << 40,
-                _ => bail!("unknown unit `{c}` (use K, M, G or T)"),
-            };
-            (&t[..i], mult)
-        }
-        _ => (t, 1),
-    };
-    let n: u64 = digits.trim().parse().context("expected a whole number")?;
-    n.checked_mul(mult).context("size too large")
-}
-
-fn write_output(args: &ScanArgs, report: &ScanReport, scanner: &Scanner) -> Result<()> {
-    let format = match args.format {
-        FormatArg::Text => Format::Text,
-        FormatArg::Json => Format::Json,
-        FormatArg::Sarif => Format::Sarif,
-    };
-    let mut options = ReportOptions {
-        show_secrets: args.show_secrets,
-        show_suppressed: args.show_suppressed,
-        color: false,
-    };
-    match &args.output {
-        Some(path) => {
-            let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            let mut out = BufWriter::new(file);
-            write_report(format, report, scanner.rules(), options, &mut out).with_context(|| write_ctx(path))?;
-            out.flush().with_context(|| write_ctx(path))?;
-        }
-        None => {
-            let stdout = io::stdout();
-            options.color = match args.color {
-                ColorArg::Always => true,
-                ColorArg::Never => false,
-                ColorArg::Auto => stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-            };
-            let mut out = BufWriter::new(stdout.lock());
-            write_report(format, report, scanner.rules(), options, &mut out).context("cannot write the report")?;
-            out.flush().context("cannot write the report")?;
-        }
-    }
-    Ok(())
-}
-
-fn write_ctx(path: &Path) -> String {
-    format!("cannot write {}", path.display())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("512").unwrap(), 512);
-        assert_eq!(parse_size("64K").unwrap(), 64 << 10);
-        assert_eq!(parse_size("256M").unwrap(), 256 << 20);
-        assert_eq!(parse_size("2GiB").unwrap(), 2 << 30);
-        assert_eq!(parse_size("1mb").unwrap(), 1 << 20);
-        assert!(parse_size("12X").is_err());
-        assert!(parse_size("lots").is_err());
-        assert!(parse_size("99999999999T").is_err());
-    }
+    finish(&args.common, &report, &scanner)
 }

@@ -9,9 +9,13 @@ pub use placeholder::placeholder_reason;
 
 use std::ops::Range;
 
+use rayon::prelude::*;
 use regex_automata::Input;
 
 use crate::rules::RuleSet;
+
+/// Blobs are split into chunks of this many bytes for parallel detection.
+pub const PARALLEL_CHUNK: usize = 8 << 20;
 
 /// Why a candidate that matched a rule is not a finding to act on.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -21,6 +25,9 @@ pub enum Suppression {
     RuleAllow(String),
     /// The value looks like a placeholder (the reason is the detail).
     Placeholder(String),
+    /// A staged change keeps a secret that HEAD's version of the file already had: it is
+    /// not new (it is in history: scan history to find it).
+    AlreadyCommitted,
 }
 
 impl std::fmt::Display for Suppression {
@@ -28,6 +35,9 @@ impl std::fmt::Display for Suppression {
         match self {
             Suppression::RuleAllow(re) => write!(f, "allowed by the rule's allow pattern `{re}`"),
             Suppression::Placeholder(why) => write!(f, "placeholder value ({why})"),
+            Suppression::AlreadyCommitted => {
+                write!(f, "already committed: the secret is in HEAD's version of this file")
+            }
         }
     }
 }
@@ -61,54 +71,81 @@ impl<'r> Detector<'r> {
 
     /// Every candidate in `data`, sorted by secret position then rule, duplicates removed.
     /// Matches that fail the rule's entropy minimum are not candidates; rule allows and
-    /// placeholders are returned with their [`Suppression`] set.
+    /// placeholders are returned with their [`Suppression`] set. Blobs larger than twice
+    /// [`PARALLEL_CHUNK`] are split into chunks that are detected in parallel.
     pub fn detect(&self, data: &[u8]) -> Vec<Candidate> {
-        let mut out = Vec::new();
-        for (rule, window) in self.windows(data) {
-            self.run_rule(rule, data, window, &mut out);
-        }
+        let mut out = if data.len() > 2 * PARALLEL_CHUNK {
+            let chunks: Vec<Range<usize>> = (0..data.len())
+                .step_by(PARALLEL_CHUNK)
+                .map(|start| start..(start + PARALLEL_CHUNK).min(data.len()))
+                .collect();
+            chunks
+                .into_par_iter()
+                .flat_map_iter(|owned| self.detect_range(data, owned))
+                .collect()
+        } else {
+            self.detect_range(data, 0..data.len())
+        };
         out.sort_by_key(|c| (c.secret.start, c.rule, c.secret.end));
         out.dedup_by(|a, b| a.rule == b.rule && a.secret == b.secret);
         out
     }
 
+    /// Candidates found from keyword hits that start inside `owned`, unsorted and possibly
+    /// repeating candidates of neighbouring ranges. Regex windows may extend beyond `owned`
+    /// (into the rest of `data`), so a secret that straddles the boundary is still found whole.
+    pub fn detect_range(&self, data: &[u8], owned: Range<usize>) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        for (rule, window, keep_from) in self.windows(data, &owned) {
+            self.run_rule(rule, data, window, keep_from, &mut out);
+        }
+        out
+    }
+
     /// Merged search windows per rule: around every keyword hit, `reach` bytes either side.
-    fn windows(&self, data: &[u8]) -> Vec<(usize, Range<usize>)> {
+    /// The third value is the lowest match start kept (for rules without keywords, whose
+    /// window begins at the range start and must not report matches owned by the range before).
+    fn windows(&self, data: &[u8], owned: &Range<usize>) -> Vec<(usize, Range<usize>, usize)> {
         let rules = self.rules.rules();
         let mut raw: Vec<(usize, usize, usize)> = Vec::new();
         if let Some(ac) = &self.rules.prefilter {
-            for hit in ac.find_overlapping_iter(data) {
+            let scan_end = (owned.end + self.rules.max_keyword_len.saturating_sub(1)).min(data.len());
+            for hit in ac.find_overlapping_iter(&data[owned.start..scan_end]) {
+                let (start, end) = (owned.start + hit.start(), owned.start + hit.end());
+                if start >= owned.end {
+                    continue;
+                }
                 for &ri in &self.rules.keyword_rules[hit.pattern().as_usize()] {
                     let reach = rules[ri].reach;
-                    raw.push((
-                        ri,
-                        hit.start().saturating_sub(reach),
-                        (hit.end() + reach).min(data.len()),
-                    ));
+                    raw.push((ri, start.saturating_sub(reach), (end + reach).min(data.len())));
                 }
+            }
+        }
+        raw.sort_unstable();
+        let mut merged: Vec<(usize, Range<usize>, usize)> = Vec::with_capacity(raw.len());
+        for (ri, start, end) in raw {
+            match merged.last_mut() {
+                Some((last_rule, last, _)) if *last_rule == ri && start <= last.end => {
+                    last.end = last.end.max(end);
+                }
+                _ => merged.push((ri, start..end, 0)),
             }
         }
         for &ri in &self.rules.unfiltered_rules {
-            raw.push((ri, 0, data.len()));
-        }
-        raw.sort_unstable();
-        let mut merged: Vec<(usize, Range<usize>)> = Vec::with_capacity(raw.len());
-        for (ri, start, end) in raw {
-            match merged.last_mut() {
-                Some((last_rule, last)) if *last_rule == ri && start <= last.end => {
-                    last.end = last.end.max(end);
-                }
-                _ => merged.push((ri, start..end)),
-            }
+            let end = (owned.end + rules[ri].reach).min(data.len());
+            merged.push((ri, owned.start..end, owned.start));
         }
         merged
     }
 
-    fn run_rule(&self, ri: usize, data: &[u8], window: Range<usize>, out: &mut Vec<Candidate>) {
+    fn run_rule(&self, ri: usize, data: &[u8], window: Range<usize>, keep_from: usize, out: &mut Vec<Candidate>) {
         let rule = &self.rules.rules()[ri];
         let input = Input::new(data).span(window);
         for caps in rule.regex.captures_iter(input) {
             let Some(matched) = caps.get_match() else { continue };
+            if matched.start() < keep_from {
+                continue;
+            }
             let Some(secret) = caps.get_group(rule.secret_group) else {
                 continue;
             };
@@ -133,5 +170,100 @@ impl<'r> Detector<'r> {
                 suppression,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &str = r#"
+[[rule]]
+id = "tok"
+name = "token"
+description = "d"
+regex = '''\b(tok_[a-z0-9]{20})\b'''
+keywords = ["tok_"]
+entropy = 2.5
+severity = "high"
+confidence = "high"
+remediation = "r"
+allow = ['''^tok_0''']
+
+[[rule]]
+id = "pw"
+name = "password"
+description = "d"
+regex = '''(?i)password\s{0,3}=\s{0,3}"([^"\s]{8,64})"'''
+keywords = ["password"]
+severity = "medium"
+confidence = "low"
+remediation = "r"
+"#;
+
+    fn rules() -> RuleSet {
+        RuleSet::from_files([("t.toml".to_string(), RULES.to_string())]).unwrap()
+    }
+
+    const TOKEN: &str = "tok_q8mzt2rk9vlw4xbn7cpd";
+
+    #[test]
+    fn finds_secret_spans() {
+        let rules = rules();
+        let data = format!("a = {TOKEN}\nPASSWORD = \"s3cr3t-v4lue\"\n");
+        let found = Detector::new(&rules).detect(data.as_bytes());
+        assert_eq!(found.len(), 2);
+        assert_eq!(&data[found[0].secret.clone()], TOKEN);
+        assert_eq!(&data[found[1].secret.clone()], "s3cr3t-v4lue");
+        assert!(found.iter().all(|c| c.suppression.is_none()));
+    }
+
+    #[test]
+    fn word_boundaries_see_outside_the_window() {
+        let rules = rules();
+        // A word character glued before the token: \b fails even though the window starts
+        // right at the keyword's reach.
+        let pad = "x".repeat(100);
+        let data = format!("{pad}{TOKEN}");
+        assert!(Detector::new(&rules).detect(data.as_bytes()).is_empty());
+    }
+
+    #[test]
+    fn entropy_allow_and_placeholders() {
+        let rules = rules();
+        let d = Detector::new(&rules);
+        assert!(
+            d.detect(b"tok_aaaaaaaabbbbbbbbaaaa").is_empty(),
+            "below the entropy minimum"
+        );
+        let allowed = d.detect(b"tok_0q8mzt2rk9vlw4xbn7cp");
+        assert_eq!(allowed[0].suppression, Some(Suppression::RuleAllow("^tok_0".into())));
+        let placeholder = d.detect(br#"password = "${DB_PASSWORD}""#);
+        assert!(matches!(placeholder[0].suppression, Some(Suppression::Placeholder(_))));
+    }
+
+    #[test]
+    fn chunked_detection_matches_whole_blob_detection() {
+        let rules = rules();
+        let d = Detector::new(&rules);
+        let mut data = vec![b'.'; 3 * PARALLEL_CHUNK + 123];
+        // A secret straddling each chunk boundary, cut at a different offset each time
+        // (inside the keyword `tok_`, just after it, and deep in the token).
+        let mut expected = Vec::new();
+        for (k, shift) in [(1, 3usize), (2, 12), (3, 20)] {
+            let at = k * PARALLEL_CHUNK - shift;
+            data[at - 1] = b' ';
+            data[at..at + TOKEN.len()].copy_from_slice(TOKEN.as_bytes());
+            data[at + TOKEN.len()] = b'\n';
+            expected.push(at);
+        }
+        let whole = {
+            let mut v = d.detect_range(&data, 0..data.len());
+            v.sort_by_key(|c| (c.secret.start, c.rule, c.secret.end));
+            v
+        };
+        let chunked = d.detect(&data);
+        assert_eq!(whole, chunked);
+        assert_eq!(chunked.iter().map(|c| c.secret.start).collect::<Vec<_>>(), expected);
     }
 }

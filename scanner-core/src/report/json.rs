@@ -22,8 +22,12 @@
 //!       "entropy": 4.91,                // bits per byte
 //!       "secret_id": "<sha256 hex>",    // same secret anywhere
 //!       "fingerprint": "<sha256 hex>",  // rule + secret + logical path: stable across line moves
-//!       "suppression": null             // or { "kind": "placeholder" | "rule-allow", "detail": "…" }
+//!       "suppression": null,            // or { "kind": "placeholder" | "rule-allow" | "already-committed", "detail": "…" }
+//!       "commit": { "id", "author", "date", "summary" },  // git history only: the introducing commit
+//!       "blob_id": "<hex>"              // git only
 //!   } ],
+//!   "history": { "commits", "unique_blobs", "shallow", "submodules" },  // git history only
+//!   "staged": { "changed", "conflicted" },                            // git --staged only
 //!   "stats": { "blobs": 120, "bytes": 3400000, "findings": 1, "suppressed": 0,
 //!              "skipped": { "size-limit": 1 }, "errors": 0, "elapsed": 0.052 },
 //!   "skipped": [ { "path": "big.bin", "reason": "size-limit", "detail": "…" } ],
@@ -43,7 +47,7 @@ use crate::finding::Finding;
 use crate::location::Position;
 use crate::rules::RuleSet;
 use crate::scan::{ScanReport, ScanStats};
-use crate::source::Skipped;
+use crate::source::{CommitInfo, HistorySummary, Skipped, StagedSummary};
 
 /// The version of the JSON wire format.
 pub const JSON_FORMAT_VERSION: u32 = 1;
@@ -61,6 +65,10 @@ struct JsonReport<'a> {
     tool: Tool,
     findings: Vec<JsonFinding<'a>>,
     stats: &'a ScanStats,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history: Option<&'a HistorySummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    staged: Option<&'a StagedSummary>,
     skipped: &'a [Skipped],
     errors: &'a [ScanError],
 }
@@ -90,6 +98,10 @@ struct JsonFinding<'a> {
     secret_id: &'a str,
     fingerprint: &'a str,
     suppression: Option<&'a Suppression>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<&'a CommitInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blob_id: Option<&'a str>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -112,6 +124,8 @@ impl<'a> JsonFinding<'a> {
             secret_id: &f.secret_id,
             fingerprint: &f.fingerprint,
             suppression: f.suppression.as_ref(),
+            commit: f.origin.commit.as_deref(),
+            blob_id: f.origin.blob_id.as_deref(),
         }
     }
 }
@@ -128,6 +142,8 @@ impl Reporter for JsonReporter {
                 .map(|f| JsonFinding::new(f, self.options.show_secrets))
                 .collect(),
             stats: &report.stats,
+            history: report.history.as_ref(),
+            staged: report.staged.as_ref(),
             skipped: &report.skipped,
             errors: &report.errors,
         };

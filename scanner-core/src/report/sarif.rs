@@ -9,6 +9,9 @@
 //!   and `suppressions` (kind `external`) for suppressed findings shown with `--show-suppressed`.
 //! - URIs are relative to `%SRCROOT%` (the repository root, else the scan root) when the file
 //!   lies below it; `run.originalUriBaseIds` maps `%SRCROOT%` to its absolute `file://` URI.
+//! - `runAutomationDetails.id` is `leakscan/files/`, `leakscan/history/` or `leakscan/staged/`, so
+//!   GitHub keeps history results apart from working-tree results; history results carry the
+//!   introducing commit in `properties` (`commit`, `commitAuthor`, `commitDate`, `commitSummary`).
 //! - `invocations[0].executionSuccessful` is false when any input could not be scanned; each
 //!   such error is a `toolExecutionNotifications` entry.
 
@@ -177,6 +180,15 @@ fn result(f: &Finding, rules: &RuleSet, primary: Option<&Path>, show: bool) -> s
         props.insert("secret".to_string(), json!(f.secret.expose()));
     }
     props.insert("displayPath".to_string(), json!(f.origin.display));
+    if let Some(c) = &f.origin.commit {
+        props.insert("commit".to_string(), json!(c.id));
+        props.insert("commitAuthor".to_string(), json!(c.author));
+        props.insert("commitDate".to_string(), json!(c.date));
+        props.insert("commitSummary".to_string(), json!(c.summary));
+    }
+    if let Some(blob) = &f.origin.blob_id {
+        props.insert("blobId".to_string(), json!(blob));
+    }
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
     let message = format!("{} ({}) found; the secret is redacted.", f.rule_name, f.rule_id);
@@ -236,6 +248,18 @@ impl Reporter for SarifReporter {
             .invocations(vec![invocation])
             .column_kind(json!("unicodeCodePoints"))
             .build();
+        let category = if report.history.is_some() {
+            "history"
+        } else if report.staged.is_some() {
+            "staged"
+        } else {
+            "files"
+        };
+        run.automation_details = Some(
+            sarif::RunAutomationDetails::builder()
+                .id(format!("leakscan/{category}/"))
+                .build(),
+        );
         if let Some(base) = primary {
             let mut ids = BTreeMap::new();
             ids.insert(

@@ -70,6 +70,14 @@ impl Reporter for TextReporter {
                 "",
                 self.paint("2", &f.snippet(self.options.show_secrets))
             )?;
+            if let Some(c) = &f.origin.commit {
+                let short = &c.id[..c.id.len().min(10)];
+                writeln!(
+                    out,
+                    "  {:<9} introduced in {short} by {} on {}: {}",
+                    "", c.author, c.date, c.summary
+                )?;
+            }
         }
         if !findings.is_empty() {
             writeln!(out)?;
@@ -102,6 +110,24 @@ impl Reporter for TextReporter {
                 )?;
             }
             writeln!(out)?;
+        }
+        if let Some(h) = &report.history {
+            let shallow = if h.shallow {
+                " (shallow clone: older history is missing)"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "History: {} commits, {} unique blobs{shallow}",
+                h.commits, h.unique_blobs
+            )?;
+            if !h.submodules.is_empty() {
+                writeln!(out, "Submodules (not followed): {}", h.submodules.join(", "))?;
+            }
+        }
+        if let Some(s) = &report.staged {
+            writeln!(out, "Staged: {} changed file{}", s.changed, plural(s.changed as usize))?;
         }
         let st = &report.stats;
         let count = findings.iter().filter(|f| !f.is_suppressed()).count();

@@ -68,6 +68,8 @@ pub struct RuleSet {
     pub(crate) keyword_rules: Vec<Vec<usize>>,
     /// Rules without keywords: their regex runs over every blob.
     pub(crate) unfiltered_rules: Vec<usize>,
+    /// Length of the longest keyword, in bytes.
+    pub(crate) max_keyword_len: usize,
 }
 
 /// Builds a meta regex with leakscan's dialect: bytes, ASCII classes, no UTF-8 requirement.
@@ -259,6 +261,7 @@ impl RuleSet {
             )
         };
         Ok(RuleSet {
+            max_keyword_len: keywords.iter().map(String::len).max().unwrap_or(0),
             rules,
             prefilter,
             keyword_rules,

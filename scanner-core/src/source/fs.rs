@@ -197,10 +197,16 @@ fn visit_entry(
         display,
         logical: logical_path(root, path),
         base: Some(root.base.clone()),
+        commit: None,
+        blob_id: None,
     };
     if size >= opts.mmap_threshold {
         match map_file(&file) {
-            Ok(map) => visitor.blob(Blob { origin, data: &map }),
+            Ok(map) => visitor.blob(Blob {
+                origin,
+                data: &map,
+                previous: None,
+            }),
             Err(e) => visitor.error(unreadable(e)),
         }
         return;
@@ -208,7 +214,11 @@ fn visit_entry(
     buf.clear();
     match file.take(opts.max_file_size + 1).read_to_end(buf) {
         Ok(n) if n as u64 > opts.max_file_size => visitor.skipped(too_big(n as u64)),
-        Ok(_) => visitor.blob(Blob { origin, data: buf }),
+        Ok(_) => visitor.blob(Blob {
+            origin,
+            data: buf,
+            previous: None,
+        }),
         Err(e) => visitor.error(unreadable(e)),
     }
     if buf.capacity() > 4 * 1024 * 1024 {

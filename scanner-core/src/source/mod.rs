@@ -1,8 +1,10 @@
 //! Sources enumerate inputs and push their bytes to a [`BlobVisitor`].
 
 mod fs;
+mod git;
 
-pub use fs::{FsSource, WalkOptions};
+pub use fs::{FsSource, LEAKSCAN_IGNORE_FILE, WalkOptions};
+pub use git::{CommitInfo, GitOptions, GitRepo, HistorySummary, StagedSummary};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,6 +21,10 @@ pub struct Origin {
     /// The directory `logical` is relative to: the enclosing repository root, else the scan
     /// root. `None` for in-memory input.
     pub base: Option<Arc<Path>>,
+    /// For git history: the commit that first introduced this blob at `logical`.
+    pub commit: Option<Arc<CommitInfo>>,
+    /// For git history: the blob's object id.
+    pub blob_id: Option<String>,
 }
 
 impl Origin {
@@ -28,6 +34,8 @@ impl Origin {
             display: label.to_string(),
             logical: label.to_string(),
             base: None,
+            commit: None,
+            blob_id: None,
         }
     }
 }
@@ -39,6 +47,9 @@ pub struct Blob<'a> {
     pub origin: Origin,
     /// The bytes.
     pub data: &'a [u8],
+    /// The content these bytes replace (a staged file's version in HEAD): a finding whose
+    /// secret also occurs there is marked as already committed, not new.
+    pub previous: Option<&'a [u8]>,
 }
 
 /// Why an input was skipped by policy (not an error).
@@ -51,6 +62,8 @@ pub enum SkipReason {
     Symlink,
     /// A FIFO, socket or device: reading it could block or never end.
     NotRegularFile,
+    /// An unmerged (conflicted) index entry in a staged-changes scan.
+    Conflicted,
 }
 
 impl SkipReason {
@@ -60,6 +73,7 @@ impl SkipReason {
             SkipReason::SizeLimit => "size limit",
             SkipReason::Symlink => "symlink",
             SkipReason::NotRegularFile => "not a regular file",
+            SkipReason::Conflicted => "merge conflict",
         }
     }
 }

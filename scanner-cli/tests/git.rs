@@ -1,0 +1,280 @@
+//! End-to-end tests of `leakscan git`: history and staged changes, on repositories built by
+//! the `git` CLI in temp directories.
+
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use std::fs;
+use std::path::Path;
+use std::process::Command as StdCommand;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+const GITHUB_TOKEN: &str = concat!("ghp_", "UA2PufeaOXMWxHiuYzAPqIKR6dMPYI2PLrMb");
+const OTHER_TOKEN: &str = concat!("ghp_", "FigckdwgTzpYOiplvMSiE9T6iZw6ne3nJYal");
+const AWS_KEY_ID: &str = concat!("AKIA", "DU2X4TDYFSHAVIGR");
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = StdCommand::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=Ada Lovelace",
+            "-c",
+            "user.email=ada@example.org",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(["-c", "init.defaultBranch=main"])
+        .args(args)
+        .env("GIT_AUTHOR_DATE", "2024-03-01T12:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2024-03-01T12:00:00Z")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn commit_file(dir: &Path, path: &str, content: &str, message: &str) -> String {
+    let full = dir.join(path);
+    fs::create_dir_all(full.parent().unwrap()).unwrap();
+    fs::write(full, content).unwrap();
+    git(dir, &["add", path]);
+    git(dir, &["commit", "-q", "-m", message]);
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+fn new_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    dir
+}
+
+fn run_json(args: &[&str], dir: &Path, code: i32) -> Value {
+    let out = Command::cargo_bin("leakscan")
+        .unwrap()
+        .args(args)
+        .args(["-f", "json", "--no-progress"])
+        .arg(dir)
+        .assert()
+        .code(code);
+    serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
+fn rules_found(doc: &Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_deleted_secret_is_found_in_history_with_provenance() {
+    let repo = new_repo();
+    commit_file(repo.path(), "README.md", "hello\n", "Initial commit");
+    let added = commit_file(
+        repo.path(),
+        "config/app.env",
+        &format!("A=1\nGH={GITHUB_TOKEN}\n"),
+        "Add app config",
+    );
+    commit_file(repo.path(), "config/app.env", "A=1\n", "Remove the token");
+
+    // Not in the working tree any more…
+    Command::cargo_bin("leakscan")
+        .unwrap()
+        .args(["scan", "--no-progress"])
+        .arg(repo.path())
+        .assert()
+        .code(0);
+    // …but in history.
+    let doc = run_json(&["git"], repo.path(), 1);
+    assert_eq!(rules_found(&doc), ["github-pat-classic"]);
+    let f = &doc["findings"][0];
+    assert_eq!(f["logical_path"], "config/app.env");
+    assert_eq!(f["start"], serde_json::json!({"line": 2, "column": 4}));
+    assert_eq!(f["commit"]["id"], added.as_str());
+    assert_eq!(f["commit"]["author"], "Ada Lovelace <ada@example.org>");
+    assert_eq!(f["commit"]["date"], "2024-03-01T12:00:00Z");
+    assert_eq!(f["commit"]["summary"], "Add app config");
+    assert_eq!(f["path"], format!("{}:config/app.env", &added[..10]));
+    assert_eq!(doc["history"]["commits"], 3);
+}
+
+#[test]
+fn every_blob_is_scanned_once() {
+    let repo = new_repo();
+    let content = format!("T={GITHUB_TOKEN}\n");
+    commit_file(repo.path(), "a.env", &content, "one");
+    commit_file(repo.path(), "b.env", &content, "same content, another path");
+    commit_file(repo.path(), "c.txt", "unrelated\n", "three");
+    let doc = run_json(&["git"], repo.path(), 1);
+    // Unique blobs: the token file and c.txt.
+    assert_eq!(doc["history"]["unique_blobs"], 2);
+    assert_eq!(doc["stats"]["blobs"], 2);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1, "one blob, one finding");
+    assert_eq!(doc["findings"][0]["commit"]["summary"], "one");
+}
+
+#[test]
+fn a_secret_on_a_side_branch_is_found_and_branch_limits_the_walk() {
+    let repo = new_repo();
+    commit_file(repo.path(), "README.md", "hello\n", "Initial commit");
+    git(repo.path(), &["checkout", "-q", "-b", "feature"]);
+    commit_file(
+        repo.path(),
+        "keys.txt",
+        &format!("aws_access_key_id={AWS_KEY_ID}\n"),
+        "WIP keys",
+    );
+    git(repo.path(), &["checkout", "-q", "main"]);
+    let doc = run_json(&["git"], repo.path(), 1);
+    assert_eq!(rules_found(&doc), ["aws-access-key-id"]);
+    run_json(&["git", "--branch", "main"], repo.path(), 0);
+    run_json(&["git", "--branch", "feature"], repo.path(), 1);
+}
+
+#[test]
+fn since_limits_to_new_blobs() {
+    let repo = new_repo();
+    commit_file(repo.path(), "old.env", &format!("T={GITHUB_TOKEN}\n"), "old secret");
+    let base = git(repo.path(), &["rev-parse", "HEAD"]);
+    run_json(&["git", "--since", &base], repo.path(), 0);
+    commit_file(repo.path(), "new.env", &format!("T={OTHER_TOKEN}\n"), "new secret");
+    let doc = run_json(&["git", "--since", &base], repo.path(), 1);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["findings"][0]["logical_path"], "new.env");
+}
+
+#[test]
+fn staged_scans_the_index_not_the_work_tree() {
+    let repo = new_repo();
+    commit_file(repo.path(), "README.md", "hello\n", "Initial commit");
+    fs::write(repo.path().join("staged.env"), format!("T={GITHUB_TOKEN}\n")).unwrap();
+    git(repo.path(), &["add", "staged.env"]);
+    // Unstaged edit: the working tree now differs from the index; the staged token stays.
+    fs::write(repo.path().join("staged.env"), "T=\n").unwrap();
+    fs::write(repo.path().join("unstaged.env"), format!("T={OTHER_TOKEN}\n")).unwrap();
+    let doc = run_json(&["git", "--staged"], repo.path(), 1);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["findings"][0]["logical_path"], "staged.env");
+    assert_eq!(doc["staged"]["changed"], 1);
+}
+
+#[test]
+fn staged_ignores_secrets_already_in_head() {
+    let repo = new_repo();
+    commit_file(
+        repo.path(),
+        "app.env",
+        &format!("T={GITHUB_TOKEN}\n"),
+        "committed earlier",
+    );
+    fs::write(
+        repo.path().join("app.env"),
+        format!("# a comment\nT={GITHUB_TOKEN}\nX=1\n"),
+    )
+    .unwrap();
+    git(repo.path(), &["add", "app.env"]);
+    let doc = run_json(&["git", "--staged", "--show-suppressed"], repo.path(), 0);
+    assert_eq!(doc["findings"][0]["suppression"]["kind"], "already-committed");
+    // A new secret in the same file does fail.
+    fs::write(
+        repo.path().join("app.env"),
+        format!("T={GITHUB_TOKEN}\nU={OTHER_TOKEN}\n"),
+    )
+    .unwrap();
+    git(repo.path(), &["add", "app.env"]);
+    let doc = run_json(&["git", "--staged"], repo.path(), 1);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["findings"][0]["start"]["line"], 2);
+}
+
+#[test]
+fn staged_works_before_the_first_commit_and_with_deletions_and_renames() {
+    let repo = new_repo();
+    fs::write(repo.path().join("first.env"), format!("T={GITHUB_TOKEN}\n")).unwrap();
+    git(repo.path(), &["add", "first.env"]);
+    run_json(&["git", "--staged"], repo.path(), 1);
+    git(repo.path(), &["commit", "-q", "-m", "first"]);
+    // A rename keeps the blob: nothing new is staged.
+    git(repo.path(), &["mv", "first.env", "renamed.env"]);
+    let doc = run_json(&["git", "--staged", "--show-suppressed"], repo.path(), 0);
+    assert_eq!(doc["staged"]["changed"], 1);
+    // A deletion stages nothing to scan.
+    git(repo.path(), &["rm", "-q", "renamed.env"]);
+    let doc = run_json(&["git", "--staged"], repo.path(), 0);
+    assert_eq!(doc["staged"]["changed"], 0);
+}
+
+#[test]
+fn not_a_repository_is_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    Command::cargo_bin("leakscan")
+        .unwrap()
+        .arg("git")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a git repository"));
+    let repo = new_repo();
+    commit_file(repo.path(), "a", "a\n", "a");
+    Command::cargo_bin("leakscan")
+        .unwrap()
+        .args(["git", "--since", "no-such-rev"])
+        .arg(repo.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-rev"));
+}
+
+#[test]
+fn history_sarif_is_valid_and_categorised() {
+    let repo = new_repo();
+    commit_file(repo.path(), "app.env", &format!("T={GITHUB_TOKEN}\n"), "add");
+    let out = Command::cargo_bin("leakscan")
+        .unwrap()
+        .args(["git", "-f", "sarif"])
+        .arg(repo.path())
+        .assert()
+        .code(1);
+    let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/sarif/sarif-schema-2.1.0.json");
+    let schema: Value = serde_json::from_str(&fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::draft4::new(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let run = &doc["runs"][0];
+    assert_eq!(run["automationDetails"]["id"], "leakscan/history/");
+    let result = &run["results"][0];
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "app.env"
+    );
+    assert_eq!(result["properties"]["commitSummary"], "add");
+}
+
+#[test]
+fn the_repository_config_cannot_run_code() {
+    // A hostile repository config: an fsmonitor hook and a clean filter that would create a
+    // marker file if anything ran them.
+    let repo = new_repo();
+    commit_file(repo.path(), "a.env", &format!("T={GITHUB_TOKEN}\n"), "add");
+    let marker = repo.path().join("pwned");
+    let hook = format!("touch {}", marker.display());
+    git(repo.path(), &["config", "core.fsmonitor", &hook]);
+    git(repo.path(), &["config", "filter.evil.clean", &hook]);
+    fs::write(repo.path().join(".gitattributes"), "* filter=evil\n").unwrap();
+    run_json(&["git"], repo.path(), 1);
+    run_json(&["git", "--staged"], repo.path(), 0);
+    assert!(!marker.exists(), "leakscan ran code from the scanned repository");
+}

@@ -1,0 +1,603 @@
+//! The git history source: every blob reachable from any ref, scanned exactly once, with the
+//! commit and path that first introduced it.
+//!
+//! Reads the object database with `gix` (no libgit2, no `git` process). The repository is
+//! opened isolated: no system or global configuration, nothing from the repository that could
+//! run code (hooks, filters, fsmonitor), and no ownership ("safe.directory") requirement.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use gix::ObjectId;
+use gix::bstr::ByteSlice;
+use gix::objs::tree::EntryKind;
+use gix::prelude::FindExt;
+use rayon::prelude::*;
+
+use super::{Blob, BlobVisitor, Origin, SkipReason, Skipped};
+use crate::error::{Error, ScanError, ScanErrorKind};
+
+/// The commit that introduced a blob at a path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct CommitInfo {
+    /// Full hex object id.
+    pub id: String,
+    /// `Name <email>` of the author.
+    pub author: String,
+    /// Author date, RFC 3339 in UTC.
+    pub date: String,
+    /// First line of the message.
+    pub summary: String,
+}
+
+/// Options of a history scan.
+#[derive(Debug, Clone, Default)]
+pub struct GitOptions {
+    /// Only history reachable from this revision (default: every ref, HEAD and the stash).
+    pub branch: Option<String>,
+    /// Only blobs introduced by commits not reachable from this revision.
+    pub since: Option<String>,
+    /// At most this many commits (the newest first).
+    pub max_commits: Option<usize>,
+    /// Blobs larger than this are skipped and reported.
+    pub max_blob_size: u64,
+    /// Worker threads for scanning blobs.
+    pub threads: usize,
+}
+
+/// What a history scan saw besides blobs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct HistorySummary {
+    /// Commits walked.
+    pub commits: u64,
+    /// Unique blobs found (scanned or skipped).
+    pub unique_blobs: u64,
+    /// Whether the repository is a shallow clone (older history is missing).
+    pub shallow: bool,
+    /// Submodule entries seen (paths), not followed.
+    pub submodules: Vec<String>,
+}
+
+/// What a staged-changes scan saw.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StagedSummary {
+    /// Staged files whose content differs from HEAD.
+    pub changed: u64,
+    /// Paths with unmerged (conflicted) index entries.
+    pub conflicted: Vec<String>,
+}
+
+/// An opened repository.
+#[derive(Debug)]
+pub struct GitRepo {
+    repo: gix::ThreadSafeRepository,
+    base: Arc<Path>,
+    label: String,
+}
+
+/// Where a blob was first seen.
+#[derive(Debug, Clone)]
+struct FirstSeen {
+    commit: usize,
+    path: String,
+}
+
+impl GitRepo {
+    /// Opens the repository at (or containing) `path`, isolated from all configuration that
+    /// could run code. Fails with [`Error::NotARepository`] when there is none.
+    pub fn open(path: &Path) -> Result<GitRepo, Error> {
+        if !path.exists() {
+            return Err(Error::RootNotFound {
+                path: path.to_path_buf(),
+            });
+        }
+        let options = gix::open::Options::isolated().open_path_as_is(false);
+        let repo = gix::ThreadSafeRepository::discover_opts(
+            path,
+            Default::default(),
+            gix::sec::trust::Mapping {
+                full: options.clone(),
+                reduced: options,
+            },
+        )
+        .map_err(|e| Error::NotARepository {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let base: PathBuf = repo
+            .work_dir()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| repo.git_dir().to_path_buf());
+        let base = std::fs::canonicalize(&base).unwrap_or(base);
+        let label = base
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(GitRepo {
+            repo,
+            base: Arc::from(base.as_path()),
+            label,
+        })
+    }
+
+    /// The work tree (or, for a bare repository, the git directory).
+    pub fn base(&self) -> Arc<Path> {
+        self.base.clone()
+    }
+
+    /// Pushes the staged content that differs from HEAD: for each index entry whose blob
+    /// differs from the one at the same path in HEAD's tree, the staged blob from the object
+    /// database (never the working-tree file). The HEAD version, when there is one, travels
+    /// along as [`Blob::previous`] so that secrets already committed can be told apart.
+    /// Conflicted entries (merge in progress) are skipped and reported.
+    pub fn visit_staged(&self, visitor: &dyn BlobVisitor) -> Result<StagedSummary, Error> {
+        let repo = self.repo.to_thread_local();
+        let index = repo.index_or_empty().map_err(|e| Error::NotARepository {
+            path: self.base.to_path_buf(),
+            message: format!("cannot read the index: {e}"),
+        })?;
+        let head_tree = repo.head_tree().ok();
+        let mut summary = StagedSummary::default();
+        let (mut new_buf, mut old_buf) = (Vec::new(), Vec::new());
+        for entry in index.entries() {
+            let path = entry.path(&index).to_str_lossy().into_owned();
+            if entry.stage() != gix::index::entry::Stage::Unconflicted {
+                summary.conflicted.push(path);
+                continue;
+            }
+            if entry.mode == gix::index::entry::Mode::COMMIT || entry.mode == gix::index::entry::Mode::DIR {
+                continue;
+            }
+            let old_id = head_tree
+                .as_ref()
+                .and_then(|t| t.lookup_entry_by_path(&path).ok().flatten())
+                .filter(|e| e.mode().is_blob_or_symlink())
+                .map(|e| e.object_id());
+            if old_id == Some(entry.id) {
+                continue;
+            }
+            summary.changed += 1;
+            let display = path.clone();
+            let data = match repo.objects.find_blob(&entry.id, &mut new_buf) {
+                Ok(blob) => blob.data,
+                Err(e) => {
+                    visitor.error(object_error(&display, &entry.id, &e.to_string()));
+                    continue;
+                }
+            };
+            let previous = match old_id {
+                Some(old) => match repo.objects.find_blob(&old, &mut old_buf) {
+                    Ok(blob) => Some(blob.data),
+                    Err(e) => {
+                        visitor.error(object_error(&display, &old, &e.to_string()));
+                        None
+                    }
+                },
+                None => None,
+            };
+            visitor.blob(Blob {
+                origin: Origin {
+                    display,
+                    logical: path,
+                    base: Some(self.base.clone()),
+                    commit: None,
+                    blob_id: Some(entry.id.to_string()),
+                },
+                data,
+                previous,
+            });
+        }
+        summary.conflicted.sort();
+        summary.conflicted.dedup();
+        for path in &summary.conflicted {
+            visitor.skipped(Skipped {
+                path: path.clone(),
+                reason: SkipReason::Conflicted,
+                detail: "unmerged index entry (resolve the conflict, then stage the file)".into(),
+            });
+        }
+        Ok(summary)
+    }
+
+    /// Walks history, attributes each blob to its first (commit, path), then pushes every
+    /// unique blob once to `visitor`, in parallel. Per-object problems (a missing or corrupt
+    /// object, a broken ref) are reported to the visitor and the walk goes on; a revision
+    /// given in `options` that does not resolve is fatal.
+    pub fn visit_history(&self, options: &GitOptions, visitor: &dyn BlobVisitor) -> Result<HistorySummary, Error> {
+        let repo = self.repo.to_thread_local();
+        let mut summary = HistorySummary {
+            shallow: repo.is_shallow().unwrap_or(false),
+            ..HistorySummary::default()
+        };
+        let tips = self.tips(&repo, options, visitor)?;
+        let mut hidden = Vec::new();
+        let mut seen_trees: HashSet<ObjectId> = HashSet::new();
+        let mut blobs: HashMap<ObjectId, FirstSeen> = HashMap::new();
+        let mut ignored_blobs: HashSet<ObjectId> = HashSet::new();
+        if let Some(since) = &options.since {
+            let id = self.resolve_commit(&repo, since)?;
+            hidden.push(id);
+            // Everything in the tree at `since` counts as already introduced.
+            if let Some(tree) = repo.find_commit(id).ok().and_then(|c| c.tree_id().ok()) {
+                let mut scratch = HashMap::new();
+                self.walk_tree(
+                    &repo,
+                    tree.detach(),
+                    "",
+                    usize::MAX,
+                    &mut seen_trees,
+                    &mut scratch,
+                    &mut summary,
+                    visitor,
+                );
+                ignored_blobs.extend(scratch.into_keys());
+            }
+        }
+        let commits = self.commits(&repo, tips, hidden, options.max_commits, visitor);
+        summary.commits = commits.len() as u64;
+        let mut infos: Vec<Arc<CommitInfo>> = Vec::with_capacity(commits.len());
+        for (index, id) in commits.iter().enumerate() {
+            let commit = match repo.find_commit(*id) {
+                Ok(c) => c,
+                Err(e) => {
+                    visitor.error(object_error(&self.label, id, &e.to_string()));
+                    infos.push(Arc::new(unknown_commit(id)));
+                    continue;
+                }
+            };
+            infos.push(Arc::new(commit_info(&commit)));
+            match commit.tree_id() {
+                Ok(tree) => self.walk_tree(
+                    &repo,
+                    tree.detach(),
+                    "",
+                    index,
+                    &mut seen_trees,
+                    &mut blobs,
+                    &mut summary,
+                    visitor,
+                ),
+                Err(e) => visitor.error(object_error(&self.label, id, &e.to_string())),
+            }
+        }
+        for id in &ignored_blobs {
+            blobs.remove(id);
+        }
+        summary.unique_blobs = blobs.len() as u64;
+        summary.submodules.sort();
+        summary.submodules.dedup();
+        let mut work: Vec<(ObjectId, FirstSeen)> = blobs.into_iter().collect();
+        work.sort_by_key(|w| w.0);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(options.threads.max(1))
+            .build();
+        let scan = || {
+            work.par_iter().for_each_init(
+                || (self.repo.to_thread_local(), Vec::new()),
+                |(repo, buf), item| self.scan_blob(repo, buf, item, &infos, options, visitor),
+            )
+        };
+        match pool {
+            Ok(pool) => pool.install(scan),
+            Err(_) => scan(),
+        }
+        Ok(summary)
+    }
+
+    fn scan_blob(
+        &self,
+        repo: &gix::Repository,
+        buf: &mut Vec<u8>,
+        (id, first): &(ObjectId, FirstSeen),
+        infos: &[Arc<CommitInfo>],
+        options: &GitOptions,
+        visitor: &dyn BlobVisitor,
+    ) {
+        let commit = infos.get(first.commit).cloned();
+        let display = match &commit {
+            Some(c) => format!("{}:{}", &c.id[..c.id.len().min(10)], first.path),
+            None => first.path.clone(),
+        };
+        match repo.find_header(*id) {
+            Ok(header) if header.size() > options.max_blob_size => {
+                visitor.skipped(Skipped {
+                    path: display,
+                    reason: SkipReason::SizeLimit,
+                    detail: format!(
+                        "blob {id} is {} bytes, over the limit of {}",
+                        header.size(),
+                        options.max_blob_size
+                    ),
+                });
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => return visitor.error(object_error(&display, id, &e.to_string())),
+        }
+        match repo.objects.find_blob(id, buf) {
+            Ok(blob) => visitor.blob(Blob {
+                origin: Origin {
+                    display,
+                    logical: first.path.clone(),
+                    base: Some(self.base.clone()),
+                    commit,
+                    blob_id: Some(id.to_string()),
+                },
+                data: blob.data,
+                previous: None,
+            }),
+            Err(e) => visitor.error(object_error(&display, id, &e.to_string())),
+        }
+        if buf.capacity() > 16 << 20 {
+            *buf = Vec::new();
+        }
+    }
+
+    /// Recursively records the blobs of `tree` not seen before, skipping trees seen before.
+    #[allow(clippy::too_many_arguments)]
+    fn walk_tree(
+        &self,
+        repo: &gix::Repository,
+        tree: ObjectId,
+        prefix: &str,
+        commit: usize,
+        seen_trees: &mut HashSet<ObjectId>,
+        blobs: &mut HashMap<ObjectId, FirstSeen>,
+        summary: &mut HistorySummary,
+        visitor: &dyn BlobVisitor,
+    ) {
+        if !seen_trees.insert(tree) {
+            return;
+        }
+        let mut buf = Vec::new();
+        let entries: Vec<(EntryKind, ObjectId, String)> = match repo.objects.find_tree_iter(&tree, &mut buf) {
+            Ok(iter) => {
+                let mut entries = Vec::new();
+                for entry in iter {
+                    match entry {
+                        Ok(e) => {
+                            entries.push((e.mode.kind(), e.oid.to_owned(), e.filename.to_str_lossy().into_owned()))
+                        }
+                        Err(err) => {
+                            visitor.error(object_error(&self.label, &tree, &format!("corrupt tree: {err}")));
+                            break;
+                        }
+                    }
+                }
+                entries
+            }
+            Err(e) => {
+                visitor.error(object_error(&self.label, &tree, &e.to_string()));
+                return;
+            }
+        };
+        for (kind, oid, name) in entries {
+            let path = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
+            match kind {
+                EntryKind::Tree => self.walk_tree(repo, oid, &path, commit, seen_trees, blobs, summary, visitor),
+                EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
+                    blobs.entry(oid).or_insert(FirstSeen { commit, path });
+                }
+                EntryKind::Commit => summary.submodules.push(path),
+            }
+        }
+    }
+
+    /// The commits to walk, parents before children.
+    fn commits(
+        &self,
+        repo: &gix::Repository,
+        tips: Vec<ObjectId>,
+        hidden: Vec<ObjectId>,
+        max: Option<usize>,
+        visitor: &dyn BlobVisitor,
+    ) -> Vec<ObjectId> {
+        if tips.is_empty() {
+            return Vec::new();
+        }
+        let walk = match repo.rev_walk(tips).with_hidden(hidden).all() {
+            Ok(w) => w,
+            Err(e) => {
+                visitor.error(object_error(
+                    &self.label,
+                    &ObjectId::null(gix::hash::Kind::Sha1),
+                    &e.to_string(),
+                ));
+                return Vec::new();
+            }
+        };
+        let mut parents: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
+        let mut order = Vec::new();
+        for info in walk {
+            match info {
+                Ok(info) => {
+                    order.push(info.id);
+                    parents.insert(info.id, info.parent_ids.iter().copied().collect());
+                }
+                Err(e) => {
+                    visitor.error(ScanError {
+                        path: self.label.clone(),
+                        kind: ScanErrorKind::Git,
+                        message: format!("history walk stopped early: {e}"),
+                    });
+                    break;
+                }
+            }
+            if max.is_some_and(|m| order.len() >= m) {
+                break;
+            }
+        }
+        topological(&order, &parents)
+    }
+
+    fn tips(
+        &self,
+        repo: &gix::Repository,
+        options: &GitOptions,
+        visitor: &dyn BlobVisitor,
+    ) -> Result<Vec<ObjectId>, Error> {
+        if let Some(branch) = &options.branch {
+            return Ok(vec![self.resolve_commit(repo, branch)?]);
+        }
+        let mut tips = Vec::new();
+        if let Ok(head) = repo.head_id() {
+            tips.push(head.detach());
+        }
+        let platform = repo.references().map_err(|e| Error::NotARepository {
+            path: self.base.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let all = platform.all().map_err(|e| Error::NotARepository {
+            path: self.base.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        for reference in all {
+            match reference {
+                Ok(mut r) => {
+                    let name = r.name().as_bstr().to_string();
+                    match r.peel_to_commit() {
+                        Ok(commit) => tips.push(commit.id),
+                        Err(e) => {
+                            // Tags of trees or blobs are fine to skip; say so only at debug level.
+                            log::debug!("ref {name} does not lead to a commit: {e}");
+                            if r.peel_to_id().is_err() {
+                                visitor.error(ScanError {
+                                    path: format!("{}:{name}", self.label),
+                                    kind: ScanErrorKind::Git,
+                                    message: format!("broken ref: {e}"),
+                                });
+                            }
+                        }
+                    }
+                }
+                Err(e) => visitor.error(ScanError {
+                    path: self.label.clone(),
+                    kind: ScanErrorKind::Git,
+                    message: format!("unreadable ref: {e}"),
+                }),
+            }
+        }
+        tips.sort();
+        tips.dedup();
+        Ok(tips)
+    }
+
+    fn resolve_commit(&self, repo: &gix::Repository, spec: &str) -> Result<ObjectId, Error> {
+        let bad = |message: String| Error::BadRevision {
+            spec: spec.to_string(),
+            message,
+        };
+        let id = repo.rev_parse_single(spec).map_err(|e| bad(e.to_string()))?;
+        let object = id.object().map_err(|e| bad(e.to_string()))?;
+        let commit = object.peel_to_commit().map_err(|e| bad(e.to_string()))?;
+        Ok(commit.id)
+    }
+}
+
+/// Orders commits so that every parent comes before its children (Kahn's algorithm); ties
+/// keep the walk's reverse order (older first).
+fn topological(order: &[ObjectId], parents: &HashMap<ObjectId, Vec<ObjectId>>) -> Vec<ObjectId> {
+    let mut pending: HashMap<ObjectId, usize> = HashMap::new();
+    let mut children: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
+    for id in order {
+        let known: Vec<&ObjectId> = parents[id].iter().filter(|p| parents.contains_key(*p)).collect();
+        pending.insert(*id, known.len());
+        for p in known {
+            children.entry(*p).or_default().push(*id);
+        }
+    }
+    let mut ready: Vec<ObjectId> = order.iter().rev().filter(|id| pending[*id] == 0).copied().collect();
+    ready.reverse();
+    let mut out = Vec::with_capacity(order.len());
+    while let Some(id) = ready.pop() {
+        out.push(id);
+        if let Some(kids) = children.get(&id) {
+            for kid in kids {
+                if let Some(n) = pending.get_mut(kid) {
+                    *n -= 1;
+                    if *n == 0 {
+                        ready.push(*kid);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn commit_info(commit: &gix::Commit<'_>) -> CommitInfo {
+    let id = commit.id.to_string();
+    let (author, date) = match commit.author() {
+        Ok(sig) => {
+            let date = sig.time().ok().map(|t| rfc3339(t.seconds)).unwrap_or_default();
+            (format!("{} <{}>", sig.name, sig.email), date)
+        }
+        Err(_) => (String::new(), String::new()),
+    };
+    let summary = commit
+        .message()
+        .map(|m| m.summary().to_str_lossy().into_owned())
+        .unwrap_or_default();
+    CommitInfo {
+        id,
+        author,
+        date,
+        summary,
+    }
+}
+
+fn unknown_commit(id: &ObjectId) -> CommitInfo {
+    CommitInfo {
+        id: id.to_string(),
+        author: String::new(),
+        date: String::new(),
+        summary: String::new(),
+    }
+}
+
+fn object_error(path: &str, id: &ObjectId, message: &str) -> ScanError {
+    ScanError {
+        path: path.to_string(),
+        kind: ScanErrorKind::Git,
+        message: format!("object {id}: {message}"),
+    }
+}
+
+/// Seconds since the Unix epoch → `YYYY-MM-DDTHH:MM:SSZ`.
+pub(crate) fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_known_values() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+}
