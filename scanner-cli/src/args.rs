@@ -32,6 +32,8 @@ pub enum Command {
     /// Scan a git repository's full history (every blob once), or its staged changes (--staged).
     #[command(after_help = EXIT_CODES)]
     Git(GitArgs),
+    /// Install a git hook that runs leakscan (pre-commit by default); never overwrites another hook.
+    InstallHook(InstallHookArgs),
     /// List, check and explain detection rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -86,20 +88,34 @@ pub struct GitArgs {
     #[arg(value_name = "REPO", default_value = ".")]
     pub repo: PathBuf,
     /// Scan only the staged changes (for a pre-commit hook): exactly what `git commit` would record.
-    #[arg(long, conflicts_with_all = ["since", "branch", "max_commits"], help_heading = "History")]
+    #[arg(long, conflicts_with_all = ["since", "branch", "max_commits", "pre_push"], help_heading = "History")]
     pub staged: bool,
-    /// Only blobs introduced by commits not reachable from REV (e.g. `origin/main` in a pull request).
+    /// Scan the commits about to be pushed (for a pre-push hook): reads git's pre-push lines from stdin.
+    #[arg(long, conflicts_with_all = ["since", "branch"], help_heading = "History")]
+    pub pre_push: bool,
+    /// Only blobs introduced by commits not reachable from REV (e.g. `origin/main` in a pull request). Repeatable.
     #[arg(long, value_name = "REV", help_heading = "History")]
-    pub since: Option<String>,
-    /// Only history reachable from REF (default: every branch, tag, remote-tracking ref, the stash and HEAD).
+    pub since: Vec<String>,
+    /// Only history reachable from REF (default: every branch, tag, remote-tracking ref, the stash and HEAD). Repeatable.
     #[arg(long, value_name = "REF", help_heading = "History")]
-    pub branch: Option<String>,
+    pub branch: Vec<String>,
     /// Walk at most N commits (the newest first).
     #[arg(long, value_name = "N", help_heading = "History")]
     pub max_commits: Option<usize>,
     /// Options shared by every scanning command.
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// `leakscan install-hook`.
+#[derive(Debug, ClapArgs)]
+pub struct InstallHookArgs {
+    /// The repository. Default: the current directory.
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    /// Install a pre-push hook (scans the commits being pushed) instead of a pre-commit hook.
+    #[arg(long)]
+    pub pre_push: bool,
 }
 
 /// Output, limits and rules: shared by `scan` and `git`.

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
     let outcome = match args.command {
         Command::Scan(scan) => cmd::scan::run(&scan),
         Command::Git(git) => cmd::git::run(&git),
+        Command::InstallHook(hook) => cmd::hook::run(&hook),
         Command::Rules(rules) => cmd::rules::run(&rules),
     };
     match outcome {

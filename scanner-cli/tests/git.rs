@@ -208,10 +208,16 @@ fn staged_works_before_the_first_commit_and_with_deletions_and_renames() {
     git(repo.path(), &["commit", "-q", "-m", "first"]);
     // A rename keeps the blob: nothing new is staged.
     git(repo.path(), &["mv", "first.env", "renamed.env"]);
+    let doc = run_json(&["git", "--staged"], repo.path(), 0);
+    assert_eq!(doc["staged"]["changed"], 0);
+    // Renamed and edited: the secret came from HEAD, so it is already committed, not new.
+    fs::write(repo.path().join("renamed.env"), format!("# moved\nT={GITHUB_TOKEN}\n")).unwrap();
+    git(repo.path(), &["add", "renamed.env"]);
     let doc = run_json(&["git", "--staged", "--show-suppressed"], repo.path(), 0);
     assert_eq!(doc["staged"]["changed"], 1);
+    assert_eq!(doc["findings"][0]["suppression"]["kind"], "already-committed");
     // A deletion stages nothing to scan.
-    git(repo.path(), &["rm", "-q", "renamed.env"]);
+    git(repo.path(), &["rm", "-q", "-f", "renamed.env"]);
     let doc = run_json(&["git", "--staged"], repo.path(), 0);
     assert_eq!(doc["staged"]["changed"], 0);
 }
@@ -277,4 +283,115 @@ fn the_repository_config_cannot_run_code() {
     run_json(&["git"], repo.path(), 1);
     run_json(&["git", "--staged"], repo.path(), 0);
     assert!(!marker.exists(), "leakscan ran code from the scanned repository");
+}
+
+fn git_status(dir: &Path, args: &[&str]) -> bool {
+    StdCommand::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=Ada Lovelace",
+            "-c",
+            "user.email=ada@example.org",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs")
+        .status
+        .success()
+}
+
+#[test]
+fn installed_pre_commit_hook_blocks_a_secret() {
+    let repo = new_repo();
+    commit_file(repo.path(), "README.md", "hello\n", "Initial commit");
+    Command::cargo_bin("leakscan")
+        .unwrap()
+        .arg("install-hook")
+        .arg(repo.path())
+        .assert()
+        .code(0);
+    let hook = repo.path().join(".git/hooks/pre-commit");
+    assert!(fs::read_to_string(&hook).unwrap().contains("git --staged"));
+    fs::write(repo.path().join("ok.txt"), "fine\n").unwrap();
+    git(repo.path(), &["add", "ok.txt"]);
+    assert!(
+        git_status(repo.path(), &["commit", "-q", "-m", "clean change"]),
+        "a clean commit must pass"
+    );
+    fs::write(repo.path().join("leak.env"), format!("T={GITHUB_TOKEN}\n")).unwrap();
+    git(repo.path(), &["add", "leak.env"]);
+    assert!(
+        !git_status(repo.path(), &["commit", "-q", "-m", "leak"]),
+        "the hook must block the secret"
+    );
+    // Reinstalling replaces our own hook; a foreign hook is never replaced.
+    Command::cargo_bin("leakscan")
+        .unwrap()
+        .arg("install-hook")
+        .arg(repo.path())
+        .assert()
+        .code(0);
+    fs::write(&hook, "#!/bin/sh\necho mine\n").unwrap();
+    Command::cargo_bin("leakscan")
+        .unwrap()
+        .arg("install-hook")
+        .arg(repo.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not replacing it"));
+    assert_eq!(fs::read_to_string(&hook).unwrap(), "#!/bin/sh\necho mine\n");
+}
+
+#[test]
+fn pre_push_scans_only_what_the_remote_lacks() {
+    let remote = tempfile::tempdir().unwrap();
+    git(remote.path(), &["init", "-q", "--bare"]);
+    let repo = new_repo();
+    // A secret that is already on the remote must not block later pushes.
+    commit_file(
+        repo.path(),
+        "old.env",
+        &format!("T={OTHER_TOKEN}\n"),
+        "old secret, already pushed",
+    );
+    git(
+        repo.path(),
+        &["remote", "add", "origin", &remote.path().display().to_string()],
+    );
+    git(repo.path(), &["push", "-q", "origin", "main"]);
+    Command::cargo_bin("leakscan")
+        .unwrap()
+        .args(["install-hook", "--pre-push"])
+        .arg(repo.path())
+        .assert()
+        .code(0);
+    commit_file(repo.path(), "clean.txt", "fine\n", "clean");
+    assert!(
+        git_status(repo.path(), &["push", "-q", "origin", "main"]),
+        "a clean push must pass"
+    );
+    commit_file(repo.path(), "new.env", &format!("T={GITHUB_TOKEN}\n"), "new secret");
+    assert!(
+        !git_status(repo.path(), &["push", "-q", "origin", "main"]),
+        "the hook must block the new secret"
+    );
+    // The same check, driven directly with git's pre-push input.
+    let local = git(repo.path(), &["rev-parse", "HEAD"]);
+    let remote_tip = git(repo.path(), &["rev-parse", "origin/main"]);
+    let out = Command::cargo_bin("leakscan")
+        .unwrap()
+        .args(["git", "--pre-push", "-f", "json"])
+        .arg(repo.path())
+        .write_stdin(format!("refs/heads/main {local} refs/heads/main {remote_tip}\n"))
+        .assert()
+        .code(1);
+    let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(rules_found(&doc), ["github-pat-classic"]);
+    assert_eq!(doc["findings"][0]["logical_path"], "new.env");
+    assert_eq!(doc["history"]["commits"], 1);
 }

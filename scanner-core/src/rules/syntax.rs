@@ -51,6 +51,10 @@ pub struct RuleSyntax {
     /// Regexes over the secret; a match suppresses the finding.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// Regexes over the whole match (context included, e.g. the variable name); a match
+    /// suppresses the finding.
+    #[serde(default)]
+    pub allow_match: Vec<String>,
 }
 
 impl RuleFile {

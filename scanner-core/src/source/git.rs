@@ -34,10 +34,18 @@ pub struct CommitInfo {
 /// Options of a history scan.
 #[derive(Debug, Clone, Default)]
 pub struct GitOptions {
-    /// Only history reachable from this revision (default: every ref, HEAD and the stash).
-    pub branch: Option<String>,
-    /// Only blobs introduced by commits not reachable from this revision.
-    pub since: Option<String>,
+    /// Walk history reachable from these revisions (default, when empty: every ref, HEAD and
+    /// the stash).
+    pub tips: Vec<String>,
+    /// Leave out history reachable from these revisions: only blobs introduced after them
+    /// are scanned (e.g. `origin/main` for a pull request).
+    pub exclude: Vec<String>,
+    /// Like `exclude`, but revisions that do not resolve are ignored (pre-push: the remote's
+    /// old tip may not exist locally).
+    pub exclude_if_present: Vec<String>,
+    /// Also leave out history reachable from any remote-tracking branch (pre-push: what the
+    /// remote already has).
+    pub exclude_remote_tracking: bool,
     /// At most this many commits (the newest first).
     pub max_commits: Option<usize>,
     /// Blobs larger than this are skipped and reported.
@@ -57,6 +65,40 @@ pub struct HistorySummary {
     pub shallow: bool,
     /// Submodule entries seen (paths), not followed.
     pub submodules: Vec<String>,
+}
+
+/// Content of HEAD paths that a staged change removed (bounded by [`REMOVED_CONTENT_LIMIT`]).
+#[derive(Debug, Default)]
+struct Removed {
+    ids: HashSet<ObjectId>,
+    content: Vec<u8>,
+}
+
+/// At most this much removed content is kept to recognise renamed secrets.
+const REMOVED_CONTENT_LIMIT: usize = 64 << 20;
+
+/// Every blob of a tree, recursively, with its path.
+fn list_blobs(repo: &gix::Repository, tree: ObjectId, prefix: String, out: &mut Vec<(String, ObjectId)>) {
+    let mut buf = Vec::new();
+    let Ok(iter) = repo.objects.find_tree_iter(&tree, &mut buf) else {
+        return;
+    };
+    let entries: Vec<_> = iter
+        .filter_map(Result::ok)
+        .map(|e| (e.mode.kind(), e.oid.to_owned(), e.filename.to_str_lossy().into_owned()))
+        .collect();
+    for (kind, oid, name) in entries {
+        let path = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        match kind {
+            EntryKind::Tree => list_blobs(repo, oid, path, out),
+            EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => out.push((path, oid)),
+            EntryKind::Commit => {}
+        }
+    }
 }
 
 /// What a staged-changes scan saw.
@@ -140,6 +182,7 @@ impl GitRepo {
         let head_tree = repo.head_tree().ok();
         let mut summary = StagedSummary::default();
         let (mut new_buf, mut old_buf) = (Vec::new(), Vec::new());
+        let mut removed: Option<Removed> = None;
         for entry in index.entries() {
             let path = entry.path(&index).to_str_lossy().into_owned();
             if entry.stage() != gix::index::entry::Stage::Unconflicted {
@@ -155,6 +198,14 @@ impl GitRepo {
                 .filter(|e| e.mode().is_blob_or_symlink())
                 .map(|e| e.object_id());
             if old_id == Some(entry.id) {
+                continue;
+            }
+            if old_id.is_none() && removed.is_none() {
+                removed = Some(self.removed_from_head(&repo, head_tree.as_ref(), &index));
+            }
+            let renamed_from = if old_id.is_none() { removed.as_ref() } else { None };
+            if renamed_from.is_some_and(|r| r.ids.contains(&entry.id)) {
+                // A pure rename: the content is already in HEAD under another name.
                 continue;
             }
             summary.changed += 1;
@@ -174,7 +225,7 @@ impl GitRepo {
                         None
                     }
                 },
-                None => None,
+                None => renamed_from.map(|r| r.content.as_slice()).filter(|c| !c.is_empty()),
             };
             visitor.blob(Blob {
                 origin: Origin {
@@ -200,6 +251,34 @@ impl GitRepo {
         Ok(summary)
     }
 
+    /// Blobs of HEAD whose paths are gone from the index (deleted or renamed away): a new path
+    /// may be one of them renamed, so its secrets are not new.
+    fn removed_from_head(
+        &self,
+        repo: &gix::Repository,
+        head: Option<&gix::Tree<'_>>,
+        index: &gix::index::State,
+    ) -> Removed {
+        let mut removed = Removed::default();
+        let Some(head) = head else { return removed };
+        let mut files = Vec::new();
+        list_blobs(repo, head.id, String::new(), &mut files);
+        let mut buf = Vec::new();
+        for (path, id) in files {
+            if index.entry_by_path(path.as_bytes().as_bstr()).is_some() {
+                continue;
+            }
+            removed.ids.insert(id);
+            if removed.content.len() < REMOVED_CONTENT_LIMIT
+                && let Ok(blob) = repo.objects.find_blob(&id, &mut buf)
+            {
+                removed.content.extend_from_slice(blob.data);
+                removed.content.push(b'\n');
+            }
+        }
+        removed
+    }
+
     /// Walks history, attributes each blob to its first (commit, path), then pushes every
     /// unique blob once to `visitor`, in parallel. Per-object problems (a missing or corrupt
     /// object, a broken ref) are reported to the visitor and the walk goes on; a revision
@@ -212,14 +291,23 @@ impl GitRepo {
         };
         let tips = self.tips(&repo, options, visitor)?;
         let mut hidden = Vec::new();
+        for spec in &options.exclude {
+            hidden.push(self.resolve_commit(&repo, spec)?);
+        }
+        for spec in &options.exclude_if_present {
+            if let Ok(id) = self.resolve_commit(&repo, spec) {
+                hidden.push(id);
+            }
+        }
+        if options.exclude_remote_tracking {
+            hidden.extend(self.remote_tracking_tips(&repo, visitor));
+        }
         let mut seen_trees: HashSet<ObjectId> = HashSet::new();
         let mut blobs: HashMap<ObjectId, FirstSeen> = HashMap::new();
         let mut ignored_blobs: HashSet<ObjectId> = HashSet::new();
-        if let Some(since) = &options.since {
-            let id = self.resolve_commit(&repo, since)?;
-            hidden.push(id);
-            // Everything in the tree at `since` counts as already introduced.
-            if let Some(tree) = repo.find_commit(id).ok().and_then(|c| c.tree_id().ok()) {
+        for id in &hidden {
+            // Everything in the tree of an excluded commit counts as already introduced.
+            if let Some(tree) = repo.find_commit(*id).ok().and_then(|c| c.tree_id().ok()) {
                 let mut scratch = HashMap::new();
                 self.walk_tree(
                     &repo,
@@ -234,6 +322,7 @@ impl GitRepo {
                 ignored_blobs.extend(scratch.into_keys());
             }
         }
+        summary.submodules.clear();
         let commits = self.commits(&repo, tips, hidden, options.max_commits, visitor);
         summary.commits = commits.len() as u64;
         let mut infos: Vec<Arc<CommitInfo>> = Vec::with_capacity(commits.len());
@@ -441,8 +530,12 @@ impl GitRepo {
         options: &GitOptions,
         visitor: &dyn BlobVisitor,
     ) -> Result<Vec<ObjectId>, Error> {
-        if let Some(branch) = &options.branch {
-            return Ok(vec![self.resolve_commit(repo, branch)?]);
+        if !options.tips.is_empty() {
+            return options
+                .tips
+                .iter()
+                .map(|spec| self.resolve_commit(repo, spec))
+                .collect();
         }
         let mut tips = Vec::new();
         if let Ok(head) = repo.head_id() {
@@ -485,6 +578,26 @@ impl GitRepo {
         tips.sort();
         tips.dedup();
         Ok(tips)
+    }
+
+    fn remote_tracking_tips(&self, repo: &gix::Repository, visitor: &dyn BlobVisitor) -> Vec<ObjectId> {
+        let mut tips = Vec::new();
+        let Ok(platform) = repo.references() else { return tips };
+        let Ok(iter) = platform.remote_branches() else {
+            return tips;
+        };
+        for reference in iter {
+            match reference.map(|mut r| r.peel_to_commit().map(|c| c.id)) {
+                Ok(Ok(id)) => tips.push(id),
+                Ok(Err(e)) => log::debug!("remote-tracking ref does not lead to a commit: {e}"),
+                Err(e) => visitor.error(ScanError {
+                    path: self.label.clone(),
+                    kind: ScanErrorKind::Git,
+                    message: format!("unreadable ref: {e}"),
+                }),
+            }
+        }
+        tips
     }
 
     fn resolve_commit(&self, repo: &gix::Repository, spec: &str) -> Result<ObjectId, Error> {
