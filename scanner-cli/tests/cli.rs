@@ -410,9 +410,15 @@ fn unreadable_file_makes_the_scan_incomplete() {
     let locked = dir.path().join("locked.txt");
     fs::write(&locked, format!("t = {GITHUB_TOKEN}\n")).unwrap();
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("leakscan");
+    let mut bin = assert_cmd::cargo::cargo_bin("leakscan");
+    let bin_dir = tempfile::tempdir().unwrap();
     let mut cmd = if fs::read(&locked).is_ok() {
-        // Running as root: drop to an unprivileged user so the permission bits apply.
+        // Running as root: drop to an unprivileged user so the permission bits apply. That
+        // user may not reach the build directory, so run a copy of the binary from here.
+        fs::set_permissions(bin_dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        let copy = bin_dir.path().join("leakscan");
+        fs::copy(&bin, &copy).unwrap();
+        bin = copy;
         let mut c = StdCommand::new("setpriv");
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&bin);
         c

@@ -108,6 +108,69 @@ fn a_deleted_secret_is_found_in_history_with_provenance() {
     assert_eq!(f["commit"]["summary"], "Add app config");
     assert_eq!(f["path"], format!("{}:config/app.env", &added[..10]));
     assert_eq!(doc["history"]["commits"], 3);
+    assert_eq!(f["at_head"], "changed");
+}
+
+#[test]
+fn at_head_tells_whether_the_secret_is_still_there() {
+    let repo = new_repo();
+    commit_file(repo.path(), "kept.env", &format!("T={GITHUB_TOKEN}\n"), "kept");
+    commit_file(repo.path(), "gone.env", &format!("T={OTHER_TOKEN}\n"), "gone");
+    git(repo.path(), &["rm", "-q", "gone.env"]);
+    git(repo.path(), &["commit", "-q", "-m", "remove gone.env"]);
+    let doc = run_json(&["git"], repo.path(), 1);
+    let state = |path: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["logical_path"] == path)
+            .unwrap()["at_head"]
+            .clone()
+    };
+    assert_eq!(state("kept.env"), "same");
+    assert_eq!(state("gone.env"), "deleted");
+}
+
+#[test]
+fn bare_and_shallow_repositories() {
+    let repo = new_repo();
+    commit_file(repo.path(), "old.env", &format!("T={GITHUB_TOKEN}\n"), "old");
+    commit_file(repo.path(), "new.env", &format!("T={OTHER_TOKEN}\n"), "new");
+    let bare = tempfile::tempdir().unwrap();
+    git(
+        bare.path(),
+        &["clone", "-q", "--bare", &repo.path().display().to_string(), "b.git"],
+    );
+    let doc = run_json(&["git"], &bare.path().join("b.git"), 1);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 2);
+    let shallow = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", repo.path().display());
+    git(shallow.path(), &["clone", "-q", "--depth", "1", &url, "s"]);
+    let doc = run_json(&["git"], &shallow.path().join("s"), 1);
+    assert_eq!(doc["history"]["shallow"], true);
+    assert_eq!(doc["history"]["commits"], 1);
+    // Both files are in the one commit the shallow clone has.
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_missing_object_is_reported_and_the_rest_still_scanned() {
+    let repo = new_repo();
+    commit_file(repo.path(), "a.env", &format!("T={GITHUB_TOKEN}\n"), "a");
+    commit_file(repo.path(), "b.txt", "plain text\n", "b");
+    let blob = git(repo.path(), &["rev-parse", "HEAD:b.txt"]);
+    fs::remove_file(repo.path().join(".git/objects").join(&blob[..2]).join(&blob[2..])).unwrap();
+    // The token is still found (exit 1) and the missing object is reported.
+    let doc = run_json(&["git"], repo.path(), 1);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+    assert!(doc["errors"][0]["message"].as_str().unwrap().contains(&blob), "{doc:#}");
+    // Without a finding elsewhere, the incomplete scan exits 3.
+    let clean = new_repo();
+    commit_file(clean.path(), "b.txt", "plain text\n", "b");
+    let blob = git(clean.path(), &["rev-parse", "HEAD:b.txt"]);
+    fs::remove_file(clean.path().join(".git/objects").join(&blob[..2]).join(&blob[2..])).unwrap();
+    run_json(&["git"], clean.path(), 3);
 }
 
 #[test]

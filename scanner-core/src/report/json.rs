@@ -24,7 +24,8 @@
 //!       "fingerprint": "<sha256 hex>",  // rule + secret + logical path: stable across line moves
 //!       "suppression": null,            // or { "kind": "placeholder" | "rule-allow" | "already-committed", "detail": "…" }
 //!       "commit": { "id", "author", "date", "summary" },  // git history only: the introducing commit
-//!       "blob_id": "<hex>"              // git only
+//!       "blob_id": "<hex>",             // git only
+//!       "at_head": "same" | "changed" | "deleted"   // git history only: is the file still at HEAD?
 //!   } ],
 //!   "history": { "commits", "unique_blobs", "shallow", "submodules" },  // git history only
 //!   "staged": { "changed", "conflicted" },                            // git --staged only
@@ -47,7 +48,7 @@ use crate::finding::Finding;
 use crate::location::Position;
 use crate::rules::RuleSet;
 use crate::scan::{ScanReport, ScanStats};
-use crate::source::{CommitInfo, HistorySummary, Skipped, StagedSummary};
+use crate::source::{CommitInfo, HeadState, HistorySummary, Skipped, StagedSummary};
 
 /// The version of the JSON wire format.
 pub const JSON_FORMAT_VERSION: u32 = 1;
@@ -102,6 +103,8 @@ struct JsonFinding<'a> {
     commit: Option<&'a CommitInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     blob_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at_head: Option<HeadState>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -126,6 +129,7 @@ impl<'a> JsonFinding<'a> {
             suppression: f.suppression.as_ref(),
             commit: f.origin.commit.as_deref(),
             blob_id: f.origin.blob_id.as_deref(),
+            at_head: f.origin.at_head,
         }
     }
 }

@@ -186,6 +186,9 @@ fn result(f: &Finding, rules: &RuleSet, primary: Option<&Path>, show: bool) -> s
         props.insert("commitDate".to_string(), json!(c.date));
         props.insert("commitSummary".to_string(), json!(c.summary));
     }
+    if let Some(state) = f.origin.at_head {
+        props.insert("atHead".to_string(), json!(state));
+    }
     if let Some(blob) = &f.origin.blob_id {
         props.insert("blobId".to_string(), json!(blob));
     }

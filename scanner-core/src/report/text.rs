@@ -72,9 +72,14 @@ impl Reporter for TextReporter {
             )?;
             if let Some(c) = &f.origin.commit {
                 let short = &c.id[..c.id.len().min(10)];
+                let state = f
+                    .origin
+                    .at_head
+                    .map(|h| format!(" [{}]", h.describe()))
+                    .unwrap_or_default();
                 writeln!(
                     out,
-                    "  {:<9} introduced in {short} by {} on {}: {}",
+                    "  {:<9} introduced in {short} by {} on {}: {}{state}",
                     "", c.author, c.date, c.summary
                 )?;
             }

@@ -199,6 +199,7 @@ fn visit_entry(
         base: Some(root.base.clone()),
         commit: None,
         blob_id: None,
+        at_head: None,
     };
     if size >= opts.mmap_threshold {
         match map_file(&file) {

@@ -31,6 +31,29 @@ pub struct CommitInfo {
     pub summary: String,
 }
 
+/// Whether the file a history finding was introduced in is still at HEAD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HeadState {
+    /// HEAD has this exact content at this path: the secret is still in the working tree.
+    Same,
+    /// HEAD has this path with other content (the secret may have been edited out).
+    Changed,
+    /// HEAD has no file at this path: the secret lives on only in history.
+    Deleted,
+}
+
+impl HeadState {
+    /// A short description for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            HeadState::Same => "still at HEAD",
+            HeadState::Changed => "file changed since (check HEAD)",
+            HeadState::Deleted => "file deleted since: in history only",
+        }
+    }
+}
+
 /// Options of a history scan.
 #[derive(Debug, Clone, Default)]
 pub struct GitOptions {
@@ -73,6 +96,9 @@ struct Removed {
     ids: HashSet<ObjectId>,
     content: Vec<u8>,
 }
+
+/// Per-thread object cache (decoded delta bases) for the blob scan.
+const OBJECT_CACHE_BYTES: usize = 8 << 20;
 
 /// At most this much removed content is kept to recognise renamed secrets.
 const REMOVED_CONTENT_LIMIT: usize = 64 << 20;
@@ -234,6 +260,7 @@ impl GitRepo {
                     base: Some(self.base.clone()),
                     commit: None,
                     blob_id: Some(entry.id.to_string()),
+                    at_head: None,
                 },
                 data,
                 previous,
@@ -323,8 +350,15 @@ impl GitRepo {
             }
         }
         summary.submodules.clear();
+        let mut head_files = Vec::new();
+        if let Ok(tree) = repo.head_tree_id() {
+            list_blobs(&repo, tree.detach(), String::new(), &mut head_files);
+        }
+        let head: HashMap<String, ObjectId> = head_files.into_iter().collect();
+        let started = std::time::Instant::now();
         let commits = self.commits(&repo, tips, hidden, options.max_commits, visitor);
         summary.commits = commits.len() as u64;
+        log::info!("walked {} commits in {:?}", commits.len(), started.elapsed());
         let mut infos: Vec<Arc<CommitInfo>> = Vec::with_capacity(commits.len());
         for (index, id) in commits.iter().enumerate() {
             let commit = match repo.find_commit(*id) {
@@ -354,32 +388,42 @@ impl GitRepo {
             blobs.remove(id);
         }
         summary.unique_blobs = blobs.len() as u64;
+        log::info!("attributed {} blobs in {:?}", blobs.len(), started.elapsed());
         summary.submodules.sort();
         summary.submodules.dedup();
         let mut work: Vec<(ObjectId, FirstSeen)> = blobs.into_iter().collect();
-        work.sort_by_key(|w| w.0);
+        // Blobs first seen in neighbouring commits are often deltas of each other in the
+        // pack: scanning them in that order keeps the delta cache warm.
+        work.sort_by(|a, b| (a.1.commit, &a.1.path).cmp(&(b.1.commit, &b.1.path)));
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(options.threads.max(1))
             .build();
         let scan = || {
             work.par_iter().for_each_init(
-                || (self.repo.to_thread_local(), Vec::new()),
-                |(repo, buf), item| self.scan_blob(repo, buf, item, &infos, options, visitor),
+                || {
+                    let mut repo = self.repo.to_thread_local();
+                    repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
+                    (repo, Vec::new())
+                },
+                |(repo, buf), item| self.scan_blob(repo, buf, item, &infos, &head, options, visitor),
             )
         };
         match pool {
             Ok(pool) => pool.install(scan),
             Err(_) => scan(),
         }
+        log::info!("scanned {} blobs after {:?}", work.len(), started.elapsed());
         Ok(summary)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn scan_blob(
         &self,
         repo: &gix::Repository,
         buf: &mut Vec<u8>,
         (id, first): &(ObjectId, FirstSeen),
         infos: &[Arc<CommitInfo>],
+        head: &HashMap<String, ObjectId>,
         options: &GitOptions,
         visitor: &dyn BlobVisitor,
     ) {
@@ -412,6 +456,11 @@ impl GitRepo {
                     base: Some(self.base.clone()),
                     commit,
                     blob_id: Some(id.to_string()),
+                    at_head: Some(match head.get(&first.path) {
+                        Some(head_id) if head_id == id => HeadState::Same,
+                        Some(_) => HeadState::Changed,
+                        None => HeadState::Deleted,
+                    }),
                 },
                 data: blob.data,
                 previous: None,

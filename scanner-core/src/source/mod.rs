@@ -4,7 +4,7 @@ mod fs;
 mod git;
 
 pub use fs::{FsSource, LEAKSCAN_IGNORE_FILE, WalkOptions};
-pub use git::{CommitInfo, GitOptions, GitRepo, HistorySummary, StagedSummary};
+pub use git::{CommitInfo, GitOptions, GitRepo, HeadState, HistorySummary, StagedSummary};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,6 +25,8 @@ pub struct Origin {
     pub commit: Option<Arc<CommitInfo>>,
     /// For git history: the blob's object id.
     pub blob_id: Option<String>,
+    /// For git history: whether the file is still at HEAD.
+    pub at_head: Option<HeadState>,
 }
 
 impl Origin {
@@ -36,6 +38,7 @@ impl Origin {
             base: None,
             commit: None,
             blob_id: None,
+            at_head: None,
         }
     }
 }
