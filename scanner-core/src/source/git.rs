@@ -205,7 +205,11 @@ impl GitRepo {
             path: self.base.to_path_buf(),
             message: format!("cannot read the index: {e}"),
         })?;
-        let head_tree = repo.head_tree().ok();
+        let mut head_files = Vec::new();
+        if let Ok(tree) = repo.head_tree_id() {
+            list_blobs(&repo, tree.detach(), String::new(), &mut head_files);
+        }
+        let head: HashMap<String, ObjectId> = head_files.into_iter().collect();
         let mut summary = StagedSummary::default();
         let (mut new_buf, mut old_buf) = (Vec::new(), Vec::new());
         let mut removed: Option<Removed> = None;
@@ -218,16 +222,12 @@ impl GitRepo {
             if entry.mode == gix::index::entry::Mode::COMMIT || entry.mode == gix::index::entry::Mode::DIR {
                 continue;
             }
-            let old_id = head_tree
-                .as_ref()
-                .and_then(|t| t.lookup_entry_by_path(&path).ok().flatten())
-                .filter(|e| e.mode().is_blob_or_symlink())
-                .map(|e| e.object_id());
+            let old_id = head.get(&path).copied();
             if old_id == Some(entry.id) {
                 continue;
             }
             if old_id.is_none() && removed.is_none() {
-                removed = Some(self.removed_from_head(&repo, head_tree.as_ref(), &index));
+                removed = Some(self.removed_from_head(&repo, &head, &index));
             }
             let renamed_from = if old_id.is_none() { removed.as_ref() } else { None };
             if renamed_from.is_some_and(|r| r.ids.contains(&entry.id)) {
@@ -283,21 +283,18 @@ impl GitRepo {
     fn removed_from_head(
         &self,
         repo: &gix::Repository,
-        head: Option<&gix::Tree<'_>>,
+        head: &HashMap<String, ObjectId>,
         index: &gix::index::State,
     ) -> Removed {
         let mut removed = Removed::default();
-        let Some(head) = head else { return removed };
-        let mut files = Vec::new();
-        list_blobs(repo, head.id, String::new(), &mut files);
         let mut buf = Vec::new();
-        for (path, id) in files {
+        for (path, id) in head {
             if index.entry_by_path(path.as_bytes().as_bstr()).is_some() {
                 continue;
             }
-            removed.ids.insert(id);
+            removed.ids.insert(*id);
             if removed.content.len() < REMOVED_CONTENT_LIMIT
-                && let Ok(blob) = repo.objects.find_blob(&id, &mut buf)
+                && let Ok(blob) = repo.objects.find_blob(id, &mut buf)
             {
                 removed.content.extend_from_slice(blob.data);
                 removed.content.push(b'\n');
