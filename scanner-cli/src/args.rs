@@ -88,7 +88,7 @@ pub struct GitArgs {
     #[arg(value_name = "REPO", default_value = ".")]
     pub repo: PathBuf,
     /// Scan only the staged changes (for a pre-commit hook): exactly what `git commit` would record.
-    #[arg(long, conflicts_with_all = ["since", "branch", "max_commits", "pre_push"], help_heading = "History")]
+    #[arg(long, conflicts_with_all = ["since", "branch", "max_commits", "pre_push", "all_occurrences"], help_heading = "History")]
     pub staged: bool,
     /// Scan the commits about to be pushed (for a pre-push hook): reads git's pre-push lines from stdin.
     #[arg(long, conflicts_with_all = ["since", "branch"], help_heading = "History")]
@@ -99,6 +99,9 @@ pub struct GitArgs {
     /// Only history reachable from REF (default: every branch, tag, remote-tracking ref, the stash and HEAD). Repeatable.
     #[arg(long, value_name = "REF", help_heading = "History")]
     pub branch: Vec<String>,
+    /// List every commit and path where each blob with a finding appears (not only the first).
+    #[arg(long, help_heading = "History")]
+    pub all_occurrences: bool,
     /// Walk at most N commits (the newest first).
     #[arg(long, value_name = "N", help_heading = "History")]
     pub max_commits: Option<usize>,

@@ -310,6 +310,7 @@ fn not_a_repository_is_fatal() {
 fn history_sarif_is_valid_and_categorised() {
     let repo = new_repo();
     commit_file(repo.path(), "app.env", &format!("T={GITHUB_TOKEN}\n"), "add");
+    git(repo.path(), &["remote", "add", "origin", "https://ci:hunter2@git.example.org/team/app.git"]);
     let out = Command::cargo_bin("leakscan")
         .unwrap()
         .args(["git", "-f", "sarif"])
@@ -330,6 +331,40 @@ fn history_sarif_is_valid_and_categorised() {
         "app.env"
     );
     assert_eq!(result["properties"]["commitSummary"], "add");
+    let vcs = &run["versionControlProvenance"][0];
+    assert_eq!(vcs["repositoryUri"], "https://git.example.org/team/app.git", "credentials are dropped");
+    assert_eq!(vcs["branch"], "refs/heads/main");
+    assert_eq!(vcs["revisionId"].as_str().unwrap().len(), 40);
+}
+
+#[test]
+fn all_occurrences_lists_every_commit_and_path() {
+    let repo = new_repo();
+    let content = format!("T={GITHUB_TOKEN}\n");
+    let first = commit_file(repo.path(), "a.env", &content, "one");
+    let second = commit_file(repo.path(), "b.env", &content, "copy");
+    let third = commit_file(repo.path(), "c.txt", "other\n", "unrelated");
+    let doc = run_json(&["git", "--all-occurrences"], repo.path(), 1);
+    let mut got: Vec<(String, String)> = doc["findings"][0]["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["commit"].as_str().unwrap().to_string(), o["path"].as_str().unwrap().to_string()))
+        .collect();
+    got.sort();
+    let mut want = vec![
+        (first.clone(), "a.env".to_string()),
+        (second.clone(), "a.env".to_string()),
+        (second, "b.env".to_string()),
+        (third.clone(), "a.env".to_string()),
+        (third, "b.env".to_string()),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    // Without the flag, only the first occurrence is named.
+    let doc = run_json(&["git"], repo.path(), 1);
+    assert!(doc["findings"][0].get("occurrences").is_none());
+    assert_eq!(doc["findings"][0]["commit"]["id"], first.as_str());
 }
 
 #[test]

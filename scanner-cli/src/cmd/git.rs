@@ -22,6 +22,7 @@ pub fn run(args: &GitArgs) -> Result<u8> {
         tips: args.branch.clone(),
         exclude: args.since.clone(),
         max_commits: args.max_commits,
+        all_occurrences: args.all_occurrences,
         ..GitOptions::default()
     };
     if args.pre_push {

@@ -25,9 +25,10 @@
 //!       "suppression": null,            // or { "kind": "placeholder" | "rule-allow" | "already-committed", "detail": "…" }
 //!       "commit": { "id", "author", "date", "summary" },  // git history only: the introducing commit
 //!       "blob_id": "<hex>",             // git only
-//!       "at_head": "same" | "changed" | "deleted"   // git history only: is the file still at HEAD?
+//!       "at_head": "same" | "changed" | "deleted",  // git history only: is the file still at HEAD?
+//!       "occurrences": [ { "commit", "path" } ]     // git --all-occurrences only
 //!   } ],
-//!   "history": { "commits", "unique_blobs", "shallow", "submodules" },  // git history only
+//!   "history": { "commits", "unique_blobs", "shallow", "submodules", "head", "branch", "remote_url" },  // git history only
 //!   "staged": { "changed", "conflicted" },                            // git --staged only
 //!   "stats": { "blobs": 120, "bytes": 3400000, "findings": 1, "suppressed": 0,
 //!              "skipped": { "size-limit": 1 }, "errors": 0, "elapsed": 0.052 },
@@ -48,7 +49,7 @@ use crate::finding::Finding;
 use crate::location::Position;
 use crate::rules::RuleSet;
 use crate::scan::{ScanReport, ScanStats};
-use crate::source::{CommitInfo, HeadState, HistorySummary, Skipped, StagedSummary};
+use crate::source::{CommitInfo, HeadState, HistorySummary, Occurrence, Skipped, StagedSummary};
 
 /// The version of the JSON wire format.
 pub const JSON_FORMAT_VERSION: u32 = 1;
@@ -105,6 +106,8 @@ struct JsonFinding<'a> {
     blob_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     at_head: Option<HeadState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    occurrences: Option<&'a [Occurrence]>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -130,6 +133,7 @@ impl<'a> JsonFinding<'a> {
             commit: f.origin.commit.as_deref(),
             blob_id: f.origin.blob_id.as_deref(),
             at_head: f.origin.at_head,
+            occurrences: f.origin.occurrences.as_deref().map(Vec::as_slice),
         }
     }
 }

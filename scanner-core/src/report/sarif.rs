@@ -186,6 +186,9 @@ fn result(f: &Finding, rules: &RuleSet, primary: Option<&Path>, show: bool) -> s
         props.insert("commitDate".to_string(), json!(c.date));
         props.insert("commitSummary".to_string(), json!(c.summary));
     }
+    if let Some(list) = &f.origin.occurrences {
+        props.insert("occurrences".to_string(), json!(list.as_slice()));
+    }
     if let Some(state) = f.origin.at_head {
         props.insert("atHead".to_string(), json!(state));
     }
@@ -263,6 +266,15 @@ impl Reporter for SarifReporter {
                 .id(format!("leakscan/{category}/"))
                 .build(),
         );
+        if let Some(history) = &report.history {
+            let uri = history.remote_url.as_deref().and_then(remote_uri).or_else(|| primary.map(dir_uri));
+            if let Some(uri) = uri {
+                let mut details = sarif::VersionControlDetails::builder().repository_uri(uri).build();
+                details.revision_id = history.head.clone();
+                details.branch = history.branch.clone();
+                run.version_control_provenance = Some(vec![details]);
+            }
+        }
         if let Some(base) = primary {
             let mut ids = BTreeMap::new();
             ids.insert(
@@ -281,9 +293,38 @@ impl Reporter for SarifReporter {
     }
 }
 
+/// A remote URL as an absolute URI: `scheme://…` as is (credentials dropped), scp-like
+/// `user@host:path` as `ssh://user@host/path`; anything else is not used.
+fn remote_uri(url: &str) -> Option<String> {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        // Never copy credentials (`https://user:token@host/…`) into the report.
+        let rest = match rest.split_once('/') {
+            Some((authority, path)) => {
+                let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+                format!("{host}/{path}")
+            }
+            None => rest.rsplit_once('@').map_or(rest, |(_, h)| h).to_string(),
+        };
+        return Some(format!("{scheme}://{rest}"));
+    }
+    let (user_host, path) = url.split_once(':')?;
+    if user_host.contains('/') || path.starts_with("//") {
+        return None;
+    }
+    Some(format!("ssh://{user_host}/{}", path.trim_start_matches('/')))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remote_urls_become_uris_without_credentials() {
+        assert_eq!(remote_uri("https://github.com/o/r.git").as_deref(), Some("https://github.com/o/r.git"));
+        assert_eq!(remote_uri("https://u:tok@github.com/o/r").as_deref(), Some("https://github.com/o/r"));
+        assert_eq!(remote_uri("git@github.com:o/r.git").as_deref(), Some("ssh://git@github.com/o/r.git"));
+        assert_eq!(remote_uri("../relative/path"), None);
+    }
 
     #[test]
     fn paths_are_percent_encoded() {

@@ -83,6 +83,15 @@ impl Reporter for TextReporter {
                     "", c.author, c.date, c.summary
                 )?;
             }
+            if let Some(list) = &f.origin.occurrences {
+                let shown: Vec<String> = list
+                    .iter()
+                    .take(5)
+                    .map(|o| format!("{}:{}", &o.commit[..o.commit.len().min(10)], o.path))
+                    .collect();
+                let more = if list.len() > 5 { format!(", … {} more", list.len() - 5) } else { String::new() };
+                writeln!(out, "  {:<9} in {} commit/path pairs: {}{more}", "", list.len(), shown.join(", "))?;
+            }
         }
         if !findings.is_empty() {
             writeln!(out)?;

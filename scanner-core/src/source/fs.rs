@@ -200,6 +200,7 @@ fn visit_entry(
         commit: None,
         blob_id: None,
         at_head: None,
+        occurrences: None,
     };
     if size >= opts.mmap_threshold {
         match map_file(&file) {

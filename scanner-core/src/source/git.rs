@@ -75,6 +75,8 @@ pub struct GitOptions {
     pub max_blob_size: u64,
     /// Worker threads for scanning blobs.
     pub threads: usize,
+    /// After the scan, list every (commit, path) where each blob with a finding appears.
+    pub all_occurrences: bool,
 }
 
 /// What a history scan saw besides blobs.
@@ -88,6 +90,21 @@ pub struct HistorySummary {
     pub shallow: bool,
     /// Submodule entries seen (paths), not followed.
     pub submodules: Vec<String>,
+    /// The commit HEAD points to, if any.
+    pub head: Option<String>,
+    /// The branch HEAD is on (`refs/heads/…`), if any.
+    pub branch: Option<String>,
+    /// The URL of the `origin` remote, if configured.
+    pub remote_url: Option<String>,
+}
+
+/// One place a blob appears in history.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct Occurrence {
+    /// The commit (full hex id).
+    pub commit: String,
+    /// The path in that commit's tree.
+    pub path: String,
 }
 
 /// Content of HEAD paths that a staged change removed (bounded by [`REMOVED_CONTENT_LIMIT`]).
@@ -102,6 +119,43 @@ const OBJECT_CACHE_BYTES: usize = 8 << 20;
 
 /// At most this much removed content is kept to recognise renamed secrets.
 const REMOVED_CONTENT_LIMIT: usize = 64 << 20;
+
+/// The (path, blob) pairs of `targets` inside `tree`, recursively, memoised per tree.
+fn tree_matches(
+    repo: &gix::Repository,
+    tree: ObjectId,
+    targets: &HashSet<ObjectId>,
+    memo: &mut HashMap<ObjectId, Arc<Vec<(String, ObjectId)>>>,
+) -> Arc<Vec<(String, ObjectId)>> {
+    if let Some(found) = memo.get(&tree) {
+        return found.clone();
+    }
+    let mut buf = Vec::new();
+    let entries: Vec<(EntryKind, ObjectId, String)> = match repo.objects.find_tree_iter(&tree, &mut buf) {
+        Ok(iter) => iter
+            .filter_map(Result::ok)
+            .map(|e| (e.mode.kind(), e.oid.to_owned(), e.filename.to_str_lossy().into_owned()))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let mut found = Vec::new();
+    for (kind, oid, name) in entries {
+        match kind {
+            EntryKind::Tree => {
+                for (path, blob) in tree_matches(repo, oid, targets, memo).iter() {
+                    found.push((format!("{name}/{path}"), *blob));
+                }
+            }
+            EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link if targets.contains(&oid) => {
+                found.push((name, oid));
+            }
+            _ => {}
+        }
+    }
+    let found = Arc::new(found);
+    memo.insert(tree, found.clone());
+    found
+}
 
 /// Every blob of a tree, recursively, with its path.
 fn list_blobs(repo: &gix::Repository, tree: ObjectId, prefix: String, out: &mut Vec<(String, ObjectId)>) {
@@ -261,6 +315,7 @@ impl GitRepo {
                     commit: None,
                     blob_id: Some(entry.id.to_string()),
                     at_head: None,
+                    occurrences: None,
                 },
                 data,
                 previous,
@@ -311,6 +366,9 @@ impl GitRepo {
         let repo = self.repo.to_thread_local();
         let mut summary = HistorySummary {
             shallow: repo.is_shallow().unwrap_or(false),
+            head: repo.head_id().ok().map(|id| id.to_string()),
+            branch: repo.head_name().ok().flatten().map(|n| n.as_bstr().to_string()),
+            remote_url: repo.config_snapshot().string("remote.origin.url").map(|u| u.to_string()),
             ..HistorySummary::default()
         };
         let tips = self.tips(&repo, options, visitor)?;
@@ -453,6 +511,7 @@ impl GitRepo {
                     base: Some(self.base.clone()),
                     commit,
                     blob_id: Some(id.to_string()),
+                    occurrences: None,
                     at_head: Some(match head.get(&first.path) {
                         Some(head_id) if head_id == id => HeadState::Same,
                         Some(_) => HeadState::Changed,
@@ -521,6 +580,41 @@ impl GitRepo {
                 EntryKind::Commit => summary.submodules.push(path),
             }
         }
+    }
+
+    /// Every (commit, path) where one of `targets` appears, in the same commit range as
+    /// [`GitRepo::visit_history`]. Each unique tree is read once (its matches are memoised by
+    /// tree id, which names immutable content).
+    pub fn occurrences(
+        &self,
+        targets: &HashSet<String>,
+        options: &GitOptions,
+        visitor: &dyn BlobVisitor,
+    ) -> Result<HashMap<String, Vec<Occurrence>>, Error> {
+        let targets: HashSet<ObjectId> =
+            targets.iter().filter_map(|hex| ObjectId::from_hex(hex.as_bytes()).ok()).collect();
+        let repo = self.repo.to_thread_local();
+        let tips = self.tips(&repo, options, visitor)?;
+        let mut hidden = Vec::new();
+        for spec in &options.exclude {
+            hidden.push(self.resolve_commit(&repo, spec)?);
+        }
+        let mut out: HashMap<String, Vec<Occurrence>> = HashMap::new();
+        if targets.is_empty() {
+            return Ok(out);
+        }
+        let mut memo: HashMap<ObjectId, Arc<Vec<(String, ObjectId)>>> = HashMap::new();
+        for id in self.commits(&repo, tips, hidden, options.max_commits, visitor) {
+            let Some(tree) = repo.find_commit(id).ok().and_then(|c| c.tree_id().ok()) else { continue };
+            let commit = id.to_string();
+            for (path, blob) in tree_matches(&repo, tree.detach(), &targets, &mut memo).iter() {
+                out.entry(blob.to_string()).or_default().push(Occurrence {
+                    commit: commit.clone(),
+                    path: path.clone(),
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// The commits to walk, parents before children.

@@ -4,7 +4,7 @@ mod fs;
 mod git;
 
 pub use fs::{FsSource, LEAKSCAN_IGNORE_FILE, WalkOptions};
-pub use git::{CommitInfo, GitOptions, GitRepo, HeadState, HistorySummary, StagedSummary};
+pub use git::{CommitInfo, GitOptions, GitRepo, HeadState, HistorySummary, Occurrence, StagedSummary};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,6 +27,8 @@ pub struct Origin {
     pub blob_id: Option<String>,
     /// For git history: whether the file is still at HEAD.
     pub at_head: Option<HeadState>,
+    /// For git history with `--all-occurrences`: every (commit, path) holding this blob.
+    pub occurrences: Option<Arc<Vec<Occurrence>>>,
 }
 
 impl Origin {
@@ -39,6 +41,7 @@ impl Origin {
             commit: None,
             blob_id: None,
             at_head: None,
+            occurrences: None,
         }
     }
 }
