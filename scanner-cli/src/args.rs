@@ -102,6 +102,9 @@ pub struct GitArgs {
     /// List every commit and path where each blob with a finding appears (not only the first).
     #[arg(long, help_heading = "History")]
     pub all_occurrences: bool,
+    /// Also scan the full history of checked-out submodules (default: list them, do not follow).
+    #[arg(long, help_heading = "History")]
+    pub recurse_submodules: bool,
     /// Walk at most N commits (the newest first).
     #[arg(long, value_name = "N", help_heading = "History")]
     pub max_commits: Option<usize>,

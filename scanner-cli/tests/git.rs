@@ -310,7 +310,15 @@ fn not_a_repository_is_fatal() {
 fn history_sarif_is_valid_and_categorised() {
     let repo = new_repo();
     commit_file(repo.path(), "app.env", &format!("T={GITHUB_TOKEN}\n"), "add");
-    git(repo.path(), &["remote", "add", "origin", "https://ci:hunter2@git.example.org/team/app.git"]);
+    git(
+        repo.path(),
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://ci:hunter2@git.example.org/team/app.git",
+        ],
+    );
     let out = Command::cargo_bin("leakscan")
         .unwrap()
         .args(["git", "-f", "sarif"])
@@ -332,7 +340,10 @@ fn history_sarif_is_valid_and_categorised() {
     );
     assert_eq!(result["properties"]["commitSummary"], "add");
     let vcs = &run["versionControlProvenance"][0];
-    assert_eq!(vcs["repositoryUri"], "https://git.example.org/team/app.git", "credentials are dropped");
+    assert_eq!(
+        vcs["repositoryUri"], "https://git.example.org/team/app.git",
+        "credentials are dropped"
+    );
     assert_eq!(vcs["branch"], "refs/heads/main");
     assert_eq!(vcs["revisionId"].as_str().unwrap().len(), 40);
 }
@@ -349,7 +360,12 @@ fn all_occurrences_lists_every_commit_and_path() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|o| (o["commit"].as_str().unwrap().to_string(), o["path"].as_str().unwrap().to_string()))
+        .map(|o| {
+            (
+                o["commit"].as_str().unwrap().to_string(),
+                o["path"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     got.sort();
     let mut want = vec![
@@ -492,4 +508,56 @@ fn pre_push_scans_only_what_the_remote_lacks() {
     assert_eq!(rules_found(&doc), ["github-pat-classic"]);
     assert_eq!(doc["findings"][0]["logical_path"], "new.env");
     assert_eq!(doc["history"]["commits"], 1);
+}
+
+#[test]
+fn submodules_are_listed_and_followed_on_request() {
+    let sub = new_repo();
+    commit_file(
+        sub.path(),
+        "keys/deploy.env",
+        &format!("T={GITHUB_TOKEN}\n"),
+        "sub secret",
+    );
+    let sup = new_repo();
+    commit_file(sup.path(), "README.md", "super\n", "init");
+    let url = sub.path().display().to_string();
+    git(
+        sup.path(),
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            &url,
+            "libs/sub",
+        ],
+    );
+    git(sup.path(), &["commit", "-q", "-m", "add submodule"]);
+    let doc = run_json(&["git"], sup.path(), 0);
+    assert_eq!(doc["history"]["submodules"], serde_json::json!(["libs/sub"]));
+    let doc = run_json(&["git", "--recurse-submodules"], sup.path(), 1);
+    assert_eq!(doc["findings"][0]["logical_path"], "libs/sub/keys/deploy.env");
+    assert_eq!(doc["findings"][0]["commit"]["summary"], "sub secret");
+    // Not checked out: reported as skipped, not an error.
+    fs::remove_dir_all(sup.path().join("libs/sub")).unwrap();
+    fs::create_dir_all(sup.path().join("libs/sub")).unwrap();
+    let doc = run_json(&["git", "--recurse-submodules"], sup.path(), 0);
+    assert_eq!(doc["skipped"][0]["reason"], "submodule");
+}
+
+#[test]
+fn worktrees_share_the_history() {
+    let repo = new_repo();
+    commit_file(repo.path(), "a.env", &format!("T={GITHUB_TOKEN}\n"), "add");
+    let outer = tempfile::tempdir().unwrap();
+    let wt = outer.path().join("wt");
+    git(repo.path(), &["worktree", "add", "-q", &wt.display().to_string()]);
+    let doc = run_json(&["git"], &wt, 1);
+    assert_eq!(doc["findings"][0]["logical_path"], "a.env");
+    fs::write(wt.join("b.env"), format!("T={OTHER_TOKEN}\n")).unwrap();
+    git(&wt, &["add", "b.env"]);
+    let doc = run_json(&["git", "--staged"], &wt, 1);
+    assert_eq!(doc["findings"][0]["logical_path"], "b.env");
 }

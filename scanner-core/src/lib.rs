@@ -51,5 +51,6 @@ pub use report::{Format, ReportOptions, Reporter, write_report};
 pub use rules::{CheckIssue, CheckLevel, Confidence, Rule, RuleSet, Severity, check_rules};
 pub use scan::{Progress, ScanReport, ScanSettings, ScanStats, Scanner, ScannerBuilder};
 pub use source::{
-    Blob, BlobVisitor, CommitInfo, GitOptions, HeadState, HistorySummary, Occurrence, Origin, SkipReason, Skipped, StagedSummary,
+    Blob, BlobVisitor, CommitInfo, GitOptions, HeadState, HistorySummary, Occurrence, Origin, SkipReason, Skipped,
+    StagedSummary,
 };

@@ -263,8 +263,10 @@ impl Scanner {
         let engine = Engine::new(&self.rules, progress);
         let summary = git.visit_history(&options, &engine)?;
         if options.all_occurrences {
-            let targets: std::collections::HashSet<String> =
-                lock(&engine.findings).iter().filter_map(|f| f.origin.blob_id.clone()).collect();
+            let targets: std::collections::HashSet<String> = lock(&engine.findings)
+                .iter()
+                .filter_map(|f| f.origin.blob_id.clone())
+                .collect();
             let found = git.occurrences(&targets, &options, &engine)?;
             for f in lock(&engine.findings).iter_mut() {
                 if let Some(list) = f.origin.blob_id.as_ref().and_then(|id| found.get(id)) {

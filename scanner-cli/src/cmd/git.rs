@@ -23,6 +23,7 @@ pub fn run(args: &GitArgs) -> Result<u8> {
         exclude: args.since.clone(),
         max_commits: args.max_commits,
         all_occurrences: args.all_occurrences,
+        recurse_submodules: args.recurse_submodules,
         ..GitOptions::default()
     };
     if args.pre_push {

@@ -267,7 +267,11 @@ impl Reporter for SarifReporter {
                 .build(),
         );
         if let Some(history) = &report.history {
-            let uri = history.remote_url.as_deref().and_then(remote_uri).or_else(|| primary.map(dir_uri));
+            let uri = history
+                .remote_url
+                .as_deref()
+                .and_then(remote_uri)
+                .or_else(|| primary.map(dir_uri));
             if let Some(uri) = uri {
                 let mut details = sarif::VersionControlDetails::builder().repository_uri(uri).build();
                 details.revision_id = history.head.clone();
@@ -320,9 +324,18 @@ mod tests {
 
     #[test]
     fn remote_urls_become_uris_without_credentials() {
-        assert_eq!(remote_uri("https://github.com/o/r.git").as_deref(), Some("https://github.com/o/r.git"));
-        assert_eq!(remote_uri("https://u:tok@github.com/o/r").as_deref(), Some("https://github.com/o/r"));
-        assert_eq!(remote_uri("git@github.com:o/r.git").as_deref(), Some("ssh://git@github.com/o/r.git"));
+        assert_eq!(
+            remote_uri("https://github.com/o/r.git").as_deref(),
+            Some("https://github.com/o/r.git")
+        );
+        assert_eq!(
+            remote_uri("https://u:tok@github.com/o/r").as_deref(),
+            Some("https://github.com/o/r")
+        );
+        assert_eq!(
+            remote_uri("git@github.com:o/r.git").as_deref(),
+            Some("ssh://git@github.com/o/r.git")
+        );
         assert_eq!(remote_uri("../relative/path"), None);
     }
 

@@ -89,8 +89,18 @@ impl Reporter for TextReporter {
                     .take(5)
                     .map(|o| format!("{}:{}", &o.commit[..o.commit.len().min(10)], o.path))
                     .collect();
-                let more = if list.len() > 5 { format!(", … {} more", list.len() - 5) } else { String::new() };
-                writeln!(out, "  {:<9} in {} commit/path pairs: {}{more}", "", list.len(), shown.join(", "))?;
+                let more = if list.len() > 5 {
+                    format!(", … {} more", list.len() - 5)
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    out,
+                    "  {:<9} in {} commit/path pairs: {}{more}",
+                    "",
+                    list.len(),
+                    shown.join(", ")
+                )?;
             }
         }
         if !findings.is_empty() {

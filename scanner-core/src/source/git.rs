@@ -77,6 +77,10 @@ pub struct GitOptions {
     pub threads: usize,
     /// After the scan, list every (commit, path) where each blob with a finding appears.
     pub all_occurrences: bool,
+    /// Also scan the history of checked-out submodules.
+    pub recurse_submodules: bool,
+    /// How many submodule levels deep this scan is (0 for the top repository).
+    pub submodule_depth: usize,
 }
 
 /// What a history scan saw besides blobs.
@@ -157,6 +161,15 @@ fn tree_matches(
     found
 }
 
+/// `prefix/name`, or `name` when the prefix is empty.
+fn join_path(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}/{name}")
+    }
+}
+
 /// Every blob of a tree, recursively, with its path.
 fn list_blobs(repo: &gix::Repository, tree: ObjectId, prefix: String, out: &mut Vec<(String, ObjectId)>) {
     let mut buf = Vec::new();
@@ -196,7 +209,12 @@ pub struct GitRepo {
     repo: gix::ThreadSafeRepository,
     base: Arc<Path>,
     label: String,
+    /// For a submodule: its path in the superproject, prefixed to every path it reports.
+    prefix: String,
 }
+
+/// How deep `--recurse-submodules` follows submodules of submodules.
+const MAX_SUBMODULE_DEPTH: usize = 8;
 
 /// Where a blob was first seen.
 #[derive(Debug, Clone)]
@@ -240,7 +258,25 @@ impl GitRepo {
             repo,
             base: Arc::from(base.as_path()),
             label,
+            prefix: String::new(),
         })
+    }
+
+    /// Opens the checked-out submodule at `path` (relative to this repository's work tree).
+    /// Its findings are reported under the superproject's base with `path/` prefixed.
+    fn open_submodule(&self, path: &str) -> Result<GitRepo, Error> {
+        let dir = self.base.join(path);
+        if !dir.join(".git").exists() {
+            return Err(Error::NotARepository {
+                path: dir,
+                message: "submodule is not checked out (run `git submodule update --init`)".into(),
+            });
+        }
+        let mut sub = GitRepo::open(&dir)?;
+        sub.prefix = join_path(&self.prefix, path);
+        sub.label = format!("{}/{}", self.label, path);
+        sub.base = self.base.clone();
+        Ok(sub)
     }
 
     /// The work tree (or, for a bare repository, the git directory).
@@ -368,7 +404,10 @@ impl GitRepo {
             shallow: repo.is_shallow().unwrap_or(false),
             head: repo.head_id().ok().map(|id| id.to_string()),
             branch: repo.head_name().ok().flatten().map(|n| n.as_bstr().to_string()),
-            remote_url: repo.config_snapshot().string("remote.origin.url").map(|u| u.to_string()),
+            remote_url: repo
+                .config_snapshot()
+                .string("remote.origin.url")
+                .map(|u| u.to_string()),
             ..HistorySummary::default()
         };
         let tips = self.tips(&repo, options, visitor)?;
@@ -394,7 +433,7 @@ impl GitRepo {
                 self.walk_tree(
                     &repo,
                     tree.detach(),
-                    "",
+                    &self.prefix,
                     usize::MAX,
                     &mut seen_trees,
                     &mut scratch,
@@ -407,7 +446,7 @@ impl GitRepo {
         summary.submodules.clear();
         let mut head_files = Vec::new();
         if let Ok(tree) = repo.head_tree_id() {
-            list_blobs(&repo, tree.detach(), String::new(), &mut head_files);
+            list_blobs(&repo, tree.detach(), self.prefix.clone(), &mut head_files);
         }
         let head: HashMap<String, ObjectId> = head_files.into_iter().collect();
         let started = std::time::Instant::now();
@@ -429,7 +468,7 @@ impl GitRepo {
                 Ok(tree) => self.walk_tree(
                     &repo,
                     tree.detach(),
-                    "",
+                    &self.prefix,
                     index,
                     &mut seen_trees,
                     &mut blobs,
@@ -468,7 +507,48 @@ impl GitRepo {
             Err(_) => scan(),
         }
         log::info!("scanned {} blobs after {:?}", work.len(), started.elapsed());
+        if options.recurse_submodules && options.submodule_depth < MAX_SUBMODULE_DEPTH {
+            self.visit_submodules(&mut summary, options, visitor);
+        }
         Ok(summary)
+    }
+
+    /// Scans the history of every checked-out submodule (paths in `summary.submodules`).
+    fn visit_submodules(&self, summary: &mut HistorySummary, options: &GitOptions, visitor: &dyn BlobVisitor) {
+        let mut sub_options = options.clone();
+        // Revisions name commits of the superproject, not of its submodules.
+        sub_options.tips.clear();
+        sub_options.exclude.clear();
+        sub_options.exclude_if_present.clear();
+        sub_options.submodule_depth += 1;
+        for path in summary.submodules.clone() {
+            let relative = path.strip_prefix(&format!("{}/", self.prefix)).unwrap_or(&path);
+            let sub = match self.open_submodule(relative) {
+                Ok(sub) => sub,
+                Err(e) => {
+                    visitor.skipped(Skipped {
+                        path: path.clone(),
+                        reason: SkipReason::Submodule,
+                        detail: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            match sub.visit_history(&sub_options, visitor) {
+                Ok(inner) => {
+                    summary.commits += inner.commits;
+                    summary.unique_blobs += inner.unique_blobs;
+                    summary.submodules.extend(inner.submodules);
+                }
+                Err(e) => visitor.error(ScanError {
+                    path,
+                    kind: ScanErrorKind::Git,
+                    message: format!("submodule: {e}"),
+                }),
+            }
+        }
+        summary.submodules.sort();
+        summary.submodules.dedup();
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -591,8 +671,10 @@ impl GitRepo {
         options: &GitOptions,
         visitor: &dyn BlobVisitor,
     ) -> Result<HashMap<String, Vec<Occurrence>>, Error> {
-        let targets: HashSet<ObjectId> =
-            targets.iter().filter_map(|hex| ObjectId::from_hex(hex.as_bytes()).ok()).collect();
+        let targets: HashSet<ObjectId> = targets
+            .iter()
+            .filter_map(|hex| ObjectId::from_hex(hex.as_bytes()).ok())
+            .collect();
         let repo = self.repo.to_thread_local();
         let tips = self.tips(&repo, options, visitor)?;
         let mut hidden = Vec::new();
@@ -605,7 +687,9 @@ impl GitRepo {
         }
         let mut memo: HashMap<ObjectId, Arc<Vec<(String, ObjectId)>>> = HashMap::new();
         for id in self.commits(&repo, tips, hidden, options.max_commits, visitor) {
-            let Some(tree) = repo.find_commit(id).ok().and_then(|c| c.tree_id().ok()) else { continue };
+            let Some(tree) = repo.find_commit(id).ok().and_then(|c| c.tree_id().ok()) else {
+                continue;
+            };
             let commit = id.to_string();
             for (path, blob) in tree_matches(&repo, tree.detach(), &targets, &mut memo).iter() {
                 out.entry(blob.to_string()).or_default().push(Occurrence {

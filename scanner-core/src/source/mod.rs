@@ -70,6 +70,8 @@ pub enum SkipReason {
     NotRegularFile,
     /// An unmerged (conflicted) index entry in a staged-changes scan.
     Conflicted,
+    /// A submodule that `--recurse-submodules` could not follow (not checked out).
+    Submodule,
 }
 
 impl SkipReason {
@@ -80,6 +82,7 @@ impl SkipReason {
             SkipReason::Symlink => "symlink",
             SkipReason::NotRegularFile => "not a regular file",
             SkipReason::Conflicted => "merge conflict",
+            SkipReason::Submodule => "submodule",
         }
     }
 }
