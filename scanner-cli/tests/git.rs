@@ -566,9 +566,18 @@ fn worktrees_share_the_history() {
 fn a_broken_ref_is_reported_and_history_still_scanned() {
     let repo = new_repo();
     commit_file(repo.path(), "a.env", &format!("T={GITHUB_TOKEN}\n"), "add");
-    fs::write(repo.path().join(".git/refs/heads/broken"), format!("{}\n", "1234567890".repeat(4))).unwrap();
+    fs::write(
+        repo.path().join(".git/refs/heads/broken"),
+        format!("{}\n", "1234567890".repeat(4)),
+    )
+    .unwrap();
     let doc = run_json(&["git"], repo.path(), 1);
     assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
     let errors = doc["errors"].as_array().unwrap();
-    assert!(errors.iter().any(|e| e["path"].as_str().unwrap().ends_with("refs/heads/broken")), "{doc:#}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["path"].as_str().unwrap().ends_with("refs/heads/broken")),
+        "{doc:#}"
+    );
 }

@@ -219,9 +219,20 @@ const MAX_SUBMODULE_DEPTH: usize = 8;
 /// Where a blob was first seen.
 #[derive(Debug, Clone)]
 struct FirstSeen {
-    commit: usize,
+    commit: Option<Arc<CommitInfo>>,
     path: String,
 }
+
+/// State of the attribution walk: what was seen already.
+#[derive(Debug, Default)]
+struct TreeWalk {
+    trees: HashSet<ObjectId>,
+    blobs: HashSet<ObjectId>,
+    submodules: Vec<String>,
+}
+
+/// Blobs attributed but not yet scanned, at most (back-pressure on the walk).
+const WALK_QUEUE: usize = 4096;
 
 impl GitRepo {
     /// Opens the repository at (or containing) `path`, isolated from all configuration that
@@ -394,10 +405,12 @@ impl GitRepo {
         removed
     }
 
-    /// Walks history, attributes each blob to its first (commit, path), then pushes every
-    /// unique blob once to `visitor`, in parallel. Per-object problems (a missing or corrupt
-    /// object, a broken ref) are reported to the visitor and the walk goes on; a revision
-    /// given in `options` that does not resolve is fatal.
+    /// Walks history, attributes each blob to its first (commit, path), and pushes every
+    /// unique blob once to `visitor`. The walk runs on this thread while a pool of
+    /// `options.threads` workers scans the blobs it has attributed so far (commits are walked
+    /// parents first, so a blob's first sighting is final when it is made). Per-object
+    /// problems (a missing or corrupt object, a broken ref) are reported to the visitor and the
+    /// walk goes on; a revision given in `options` that does not resolve is fatal.
     pub fn visit_history(&self, options: &GitOptions, visitor: &dyn BlobVisitor) -> Result<HistorySummary, Error> {
         let repo = self.repo.to_thread_local();
         let mut summary = HistorySummary {
@@ -423,27 +436,14 @@ impl GitRepo {
         if options.exclude_remote_tracking {
             hidden.extend(self.remote_tracking_tips(&repo, visitor));
         }
-        let mut seen_trees: HashSet<ObjectId> = HashSet::new();
-        let mut blobs: HashMap<ObjectId, FirstSeen> = HashMap::new();
-        let mut ignored_blobs: HashSet<ObjectId> = HashSet::new();
+        let mut walk = TreeWalk::default();
         for id in &hidden {
             // Everything in the tree of an excluded commit counts as already introduced.
             if let Some(tree) = repo.find_commit(*id).ok().and_then(|c| c.tree_id().ok()) {
-                let mut scratch = HashMap::new();
-                self.walk_tree(
-                    &repo,
-                    tree.detach(),
-                    &self.prefix,
-                    usize::MAX,
-                    &mut seen_trees,
-                    &mut scratch,
-                    &mut summary,
-                    visitor,
-                );
-                ignored_blobs.extend(scratch.into_keys());
+                self.walk_tree(&repo, tree.detach(), &self.prefix, &mut walk, &mut |_, _| {}, visitor);
             }
         }
-        summary.submodules.clear();
+        walk.submodules.clear();
         let mut head_files = Vec::new();
         if let Ok(tree) = repo.head_tree_id() {
             list_blobs(&repo, tree.detach(), self.prefix.clone(), &mut head_files);
@@ -453,60 +453,62 @@ impl GitRepo {
         let commits = self.commits(&repo, tips, hidden, options.max_commits, visitor);
         summary.commits = commits.len() as u64;
         log::info!("walked {} commits in {:?}", commits.len(), started.elapsed());
-        let mut infos: Vec<Arc<CommitInfo>> = Vec::with_capacity(commits.len());
-        for (index, id) in commits.iter().enumerate() {
-            let commit = match repo.find_commit(*id) {
-                Ok(c) => c,
-                Err(e) => {
-                    visitor.error(object_error(&self.label, id, &e.to_string()));
-                    infos.push(Arc::new(unknown_commit(id)));
-                    continue;
-                }
-            };
-            infos.push(Arc::new(commit_info(&commit)));
-            match commit.tree_id() {
-                Ok(tree) => self.walk_tree(
-                    &repo,
-                    tree.detach(),
-                    &self.prefix,
-                    index,
-                    &mut seen_trees,
-                    &mut blobs,
-                    &mut summary,
-                    visitor,
-                ),
-                Err(e) => visitor.error(object_error(&self.label, id, &e.to_string())),
-            }
-        }
-        for id in &ignored_blobs {
-            blobs.remove(id);
-        }
-        summary.unique_blobs = blobs.len() as u64;
-        log::info!("attributed {} blobs in {:?}", blobs.len(), started.elapsed());
-        summary.submodules.sort();
-        summary.submodules.dedup();
-        let mut work: Vec<(ObjectId, FirstSeen)> = blobs.into_iter().collect();
-        // Blobs first seen in neighbouring commits are often deltas of each other in the
-        // pack: scanning them in that order keeps the delta cache warm.
-        work.sort_by(|a, b| (a.1.commit, &a.1.path).cmp(&(b.1.commit, &b.1.path)));
+
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(ObjectId, FirstSeen)>(WALK_QUEUE);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(options.threads.max(1))
             .build();
-        let scan = || {
-            work.par_iter().for_each_init(
+        let scan_all = || {
+            rx.into_iter().par_bridge().for_each_init(
                 || {
                     let mut repo = self.repo.to_thread_local();
                     repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
                     (repo, Vec::new())
                 },
-                |(repo, buf), item| self.scan_blob(repo, buf, item, &infos, &head, options, visitor),
+                |(repo, buf), item| self.scan_blob(repo, buf, &item, &head, options, visitor),
             )
         };
-        match pool {
-            Ok(pool) => pool.install(scan),
-            Err(_) => scan(),
-        }
-        log::info!("scanned {} blobs after {:?}", work.len(), started.elapsed());
+        let unique = std::thread::scope(|scope| {
+            scope.spawn(|| match &pool {
+                Ok(pool) => pool.install(scan_all),
+                Err(_) => scan_all(),
+            });
+            let mut unique = 0u64;
+            for id in &commits {
+                let commit = match repo.find_commit(*id) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        visitor.error(object_error(&self.label, id, &e.to_string()));
+                        continue;
+                    }
+                };
+                let info = Arc::new(commit_info(&commit));
+                match commit.tree_id() {
+                    Ok(tree) => {
+                        let mut send = |blob: ObjectId, path: String| {
+                            unique += 1;
+                            // The receiver lives until this scope ends; a send error cannot happen.
+                            let _ = tx.send((
+                                blob,
+                                FirstSeen {
+                                    commit: Some(info.clone()),
+                                    path,
+                                },
+                            ));
+                        };
+                        self.walk_tree(&repo, tree.detach(), &self.prefix, &mut walk, &mut send, visitor)
+                    }
+                    Err(e) => visitor.error(object_error(&self.label, id, &e.to_string())),
+                }
+            }
+            drop(tx);
+            unique
+        });
+        summary.unique_blobs = unique;
+        summary.submodules = walk.submodules;
+        summary.submodules.sort();
+        summary.submodules.dedup();
+        log::info!("walked and scanned {unique} blobs in {:?}", started.elapsed());
         if options.recurse_submodules && options.submodule_depth < MAX_SUBMODULE_DEPTH {
             self.visit_submodules(&mut summary, options, visitor);
         }
@@ -557,12 +559,11 @@ impl GitRepo {
         repo: &gix::Repository,
         buf: &mut Vec<u8>,
         (id, first): &(ObjectId, FirstSeen),
-        infos: &[Arc<CommitInfo>],
         head: &HashMap<String, ObjectId>,
         options: &GitOptions,
         visitor: &dyn BlobVisitor,
     ) {
-        let commit = infos.get(first.commit).cloned();
+        let commit = first.commit.clone();
         let display = match &commit {
             Some(c) => format!("{}:{}", &c.id[..c.id.len().min(10)], first.path),
             None => first.path.clone(),
@@ -608,20 +609,18 @@ impl GitRepo {
         }
     }
 
-    /// Recursively records the blobs of `tree` not seen before, skipping trees seen before.
-    #[allow(clippy::too_many_arguments)]
+    /// Recursively hands each blob of `tree` not seen before to `found` with its path,
+    /// skipping trees seen before (their blobs were attributed to an earlier commit).
     fn walk_tree(
         &self,
         repo: &gix::Repository,
         tree: ObjectId,
         prefix: &str,
-        commit: usize,
-        seen_trees: &mut HashSet<ObjectId>,
-        blobs: &mut HashMap<ObjectId, FirstSeen>,
-        summary: &mut HistorySummary,
+        walk: &mut TreeWalk,
+        found: &mut dyn FnMut(ObjectId, String),
         visitor: &dyn BlobVisitor,
     ) {
-        if !seen_trees.insert(tree) {
+        if !walk.trees.insert(tree) {
             return;
         }
         let mut buf = Vec::new();
@@ -647,17 +646,15 @@ impl GitRepo {
             }
         };
         for (kind, oid, name) in entries {
-            let path = if prefix.is_empty() {
-                name
-            } else {
-                format!("{prefix}/{name}")
-            };
+            let path = join_path(prefix, &name);
             match kind {
-                EntryKind::Tree => self.walk_tree(repo, oid, &path, commit, seen_trees, blobs, summary, visitor),
+                EntryKind::Tree => self.walk_tree(repo, oid, &path, walk, found, visitor),
                 EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
-                    blobs.entry(oid).or_insert(FirstSeen { commit, path });
+                    if walk.blobs.insert(oid) {
+                        found(oid, path);
+                    }
                 }
-                EntryKind::Commit => summary.submodules.push(path),
+                EntryKind::Commit => walk.submodules.push(path),
             }
         }
     }
@@ -885,15 +882,6 @@ fn commit_info(commit: &gix::Commit<'_>) -> CommitInfo {
         author,
         date,
         summary,
-    }
-}
-
-fn unknown_commit(id: &ObjectId) -> CommitInfo {
-    CommitInfo {
-        id: id.to_string(),
-        author: String::new(),
-        date: String::new(),
-        summary: String::new(),
     }
 }
 
