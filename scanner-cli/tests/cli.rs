@@ -576,3 +576,47 @@ fn help_documents_exit_codes() {
         .code(0)
         .stdout(predicate::str::contains("3  no findings, but the scan was incomplete"));
 }
+
+#[test]
+fn inline_allow_markers() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("a.py"),
+        format!(
+            "t1 = \"{GITHUB_TOKEN}\"  # leakscan:allow\n# leakscan:allow-next-line(github-pat-classic)\nt2 = \"{GITHUB_TOKEN}\"\nk = \"{AWS_KEY_ID}\"  # gitleaks:allow\n"
+        ),
+    )
+    .unwrap();
+    let out = leakscan()
+        .args(["scan", "-f", "json", "--show-suppressed"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let doc = json_of(&out.get_output().stdout);
+    let kinds: Vec<(u64, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["start"]["line"].as_u64().unwrap(),
+                f["suppression"]["detail"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (1, "`leakscan:allow` on line 1".to_string()),
+            (3, "`leakscan:allow-next-line` on line 2".to_string()),
+            (4, "`gitleaks:allow` on line 4".to_string()),
+        ]
+    );
+    // A marker for another rule does not allow this one.
+    fs::write(
+        dir.path().join("a.py"),
+        format!("t = \"{GITHUB_TOKEN}\"  # leakscan:allow(aws-access-key-id)\n"),
+    )
+    .unwrap();
+    leakscan().arg("scan").arg(dir.path()).assert().code(1);
+}

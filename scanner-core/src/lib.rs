@@ -35,6 +35,7 @@
 
 pub mod detect;
 pub mod error;
+pub mod filter;
 pub mod finding;
 pub mod fingerprint;
 pub mod location;

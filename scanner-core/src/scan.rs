@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use crate::detect::Detector;
 use crate::detect::Suppression;
 use crate::error::{Error, ScanError, ScanErrorKind};
+use crate::filter::inline::inline_allow;
 use crate::finding::Finding;
 use crate::location::LineIndex;
 use crate::rules::RuleSet;
@@ -401,7 +402,17 @@ impl BlobVisitor for Engine<'_> {
         let rules = self.rules.rules();
         let mut found: Vec<Finding> = candidates
             .iter()
-            .map(|c| Finding::from_candidate(&rules[c.rule], c, blob.data, &index, &blob.origin))
+            .map(|c| {
+                let rule = &rules[c.rule];
+                let mut f = Finding::from_candidate(rule, c, blob.data, &index, &blob.origin);
+                if f.suppression.is_none() {
+                    f.suppression = [c.secret.start, c.matched.start]
+                        .into_iter()
+                        .find_map(|at| inline_allow(blob.data, &index, at, &rule.id))
+                        .map(Suppression::Inline);
+                }
+                f
+            })
             .collect();
         if let Some(previous) = blob.previous {
             let before: std::collections::HashSet<String> = Detector::new(self.rules)

@@ -25,6 +25,8 @@ pub enum Suppression {
     RuleAllow(String),
     /// The value looks like a placeholder (the reason is the detail).
     Placeholder(String),
+    /// An inline marker in the scanned text allows it (the marker and its line are the detail).
+    Inline(String),
     /// A staged change keeps a secret that HEAD's version of the file already had: it is
     /// not new (it is in history: scan history to find it).
     AlreadyCommitted,
@@ -35,6 +37,7 @@ impl std::fmt::Display for Suppression {
         match self {
             Suppression::RuleAllow(re) => write!(f, "allowed by the rule's allow pattern `{re}`"),
             Suppression::Placeholder(why) => write!(f, "placeholder value ({why})"),
+            Suppression::Inline(marker) => write!(f, "allowed by {marker}"),
             Suppression::AlreadyCommitted => {
                 write!(f, "already committed: the secret is in HEAD's version of this file")
             }

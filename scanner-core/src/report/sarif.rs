@@ -6,7 +6,8 @@
 //! - results: `ruleId`/`ruleIndex`, `level` from severity, a message naming the rule but never
 //!   the secret, a region with start/end line and column (Unicode code points, see
 //!   `run.columnKind`), `partialFingerprints["leakscan/v1"]` = the content-anchored fingerprint,
-//!   and `suppressions` (kind `external`) for suppressed findings shown with `--show-suppressed`.
+//!   and `suppressions` (kind `inSource` for inline markers, else `external`) for suppressed
+//!   findings shown with `--show-suppressed`.
 //! - URIs are relative to `%SRCROOT%` (the repository root, else the scan root) when the file
 //!   lies below it; `run.originalUriBaseIds` maps `%SRCROOT%` to its absolute `file://` URI.
 //! - `runAutomationDetails.id` is `leakscan/files/`, `leakscan/history/` or `leakscan/staged/`, so
@@ -23,6 +24,7 @@ use serde_json::{Value, json};
 use serde_sarif::sarif;
 
 use super::{ReportOptions, Reporter, shown};
+use crate::detect::Suppression;
 use crate::finding::Finding;
 use crate::rules::{Confidence, Rule, RuleSet, Severity};
 use crate::scan::ScanReport;
@@ -208,9 +210,15 @@ fn result(f: &Finding, rules: &RuleSet, primary: Option<&Path>, show: bool) -> s
         .build();
     result.rule_index = rules.rules().iter().position(|r| r.id == f.rule_id).map(|i| i as i64);
     result.suppressions = f.suppression.as_ref().map(|s| {
+        // Markers in the scanned file are in-source; everything else is decided outside it.
+        let kind = if matches!(s, Suppression::Inline(_)) {
+            "inSource"
+        } else {
+            "external"
+        };
         vec![
             sarif::Suppression::builder()
-                .kind(json!("external"))
+                .kind(json!(kind))
                 .justification(s.to_string())
                 .build(),
         ]
