@@ -32,6 +32,12 @@ pub enum Command {
     /// Scan a git repository's full history (every blob once), or its staged changes (--staged).
     #[command(after_help = EXIT_CODES)]
     Git(GitArgs),
+    /// Create or update a baseline of known findings.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// Check or print the configuration file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Install a git hook that runs leakscan (pre-commit by default); never overwrites another hook.
     InstallHook(InstallHookArgs),
     /// List, check and explain detection rules.
@@ -124,16 +130,17 @@ pub struct InstallHookArgs {
     pub pre_push: bool,
 }
 
-/// Output, limits and rules: shared by `scan` and `git`.
+/// Output, gate, limits, rules and configuration: shared by every scanning command.
 #[derive(Debug, ClapArgs)]
 pub struct CommonArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = FormatArg::Text, help_heading = "Output")]
     pub format: FormatArg,
-    /// Write the report to FILE instead of stdout.
-    #[arg(short, long, value_name = "FILE", help_heading = "Output")]
-    pub output: Option<PathBuf>,
-    /// Print secrets in full instead of redacted.
+    /// Write the report to FILE instead of stdout; `FORMAT=FILE` (e.g. `sarif=out.sarif`) adds
+    /// another output in that format. Repeatable.
+    #[arg(short, long, value_name = "[FORMAT=]FILE", help_heading = "Output")]
+    pub output: Vec<String>,
+    /// Print secrets in full instead of redacted (text, JSON; never SARIF).
     #[arg(long, help_heading = "Output")]
     pub show_secrets: bool,
     /// Also list findings that a filter suppressed, with the reason.
@@ -145,18 +152,94 @@ pub struct CommonArgs {
     /// Colour text output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, help_heading = "Output")]
     pub color: ColorArg,
+    /// Findings below this confidence are reported but do not fail [default: medium, or the config's `min_confidence`].
+    #[arg(long, value_enum, value_name = "LEVEL", help_heading = "Gate")]
+    pub min_confidence: Option<ConfidenceArg>,
+    /// Findings below this severity are reported but do not fail [default: low, or the config's `fail_on`].
+    #[arg(long, value_enum, value_name = "SEVERITY", help_heading = "Gate")]
+    pub fail_on: Option<SeverityArg>,
+    /// Exit with N instead of 1 when findings fail the scan.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..), help_heading = "Gate")]
+    pub exit_code_on_findings: Option<u8>,
     /// Exit 0 instead of 3 when some inputs could not be scanned (and nothing was found).
-    #[arg(long, help_heading = "Output")]
+    #[arg(long, help_heading = "Gate")]
     pub allow_incomplete: bool,
+    /// Suppress findings recorded in this baseline file (see `leakscan baseline`).
+    #[arg(long, value_name = "FILE", help_heading = "Configuration")]
+    pub baseline: Option<PathBuf>,
+    /// Use this configuration file instead of searching for leakscan.toml / .leakscan.toml.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "isolated",
+        help_heading = "Configuration"
+    )]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long, help_heading = "Configuration")]
+    pub isolated: bool,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N", help_heading = "Limits")]
     pub threads: Option<usize>,
-    /// Skip (and report) files and blobs larger than SIZE (bytes, or with K, M, G suffix).
-    #[arg(long, value_name = "SIZE", default_value = "256M", help_heading = "Limits")]
-    pub max_file_size: String,
+    /// Skip (and report) files and blobs larger than SIZE (bytes, or with K, M, G suffix) [default: 256M].
+    #[arg(long, value_name = "SIZE", help_heading = "Limits")]
+    pub max_file_size: Option<String>,
     /// Add the rules of every *.toml file in DIR to the built-in rules.
     #[arg(long = "rules", value_name = "DIR", help_heading = "Rules")]
     pub rules_dirs: Vec<PathBuf>,
+}
+
+/// Confidence levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfidenceArg {
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+}
+
+/// Severities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+/// `leakscan baseline …`.
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Scan and write every current finding to a baseline file (`-o FILE`, default .leakscan-baseline.json).
+    Create(ScanArgs),
+    /// Scan and refresh the baseline (`-o FILE`): add new findings, drop fixed ones, keep reasons, owners and expiry dates.
+    Update(ScanArgs),
+}
+
+/// `leakscan config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration file (the one a scan of PATH would use).
+    Check(ConfigArgs),
+    /// Print the resolved configuration as TOML.
+    Print(ConfigArgs),
+}
+
+/// Arguments of `config check|print`.
+#[derive(Debug, ClapArgs)]
+pub struct ConfigArgs {
+    /// Where a scan would start (the search for leakscan.toml begins here).
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub path: PathBuf,
+    /// This configuration file instead of searching.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// `leakscan rules …`.

@@ -22,8 +22,17 @@ pub mod exit {
     pub const INCOMPLETE: u8 = 3;
 }
 
+/// How many `-v` flags were given (read by the reporters' options).
+static VERBOSITY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// The `-v` count.
+pub fn verbosity() -> u8 {
+    VERBOSITY.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
+    VERBOSITY.store(args.verbose, std::sync::atomic::Ordering::Relaxed);
     let level = match args.verbose {
         0 => log::LevelFilter::Warn,
         1 => log::LevelFilter::Info,
@@ -37,6 +46,8 @@ fn main() -> ExitCode {
         Command::Scan(scan) => cmd::scan::run(&scan),
         Command::Git(git) => cmd::git::run(&git),
         Command::InstallHook(hook) => cmd::hook::run(&hook),
+        Command::Baseline(b) => cmd::baseline::run(&b),
+        Command::Config(c) => cmd::config::run(&c),
         Command::Rules(rules) => cmd::rules::run(&rules),
     };
     match outcome {

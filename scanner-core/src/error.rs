@@ -53,6 +53,22 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// The configuration file is invalid (syntax, unknown key, bad value).
+    #[error("{}: {message}", file.display())]
+    Config {
+        /// The configuration file.
+        file: PathBuf,
+        /// What is wrong, with line and column where known.
+        message: String,
+    },
+    /// The baseline file is invalid.
+    #[error("{}: {message}", file.display())]
+    Baseline {
+        /// The baseline file.
+        file: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// Invalid settings (for example a zero thread count).
     #[error("invalid setting: {0}")]
     Settings(String),

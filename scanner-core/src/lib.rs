@@ -33,6 +33,8 @@
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod config;
+pub mod date;
 pub mod detect;
 pub mod error;
 pub mod filter;
@@ -50,7 +52,7 @@ pub use finding::{Finding, Secret};
 pub use location::Position;
 pub use report::{Format, ReportOptions, Reporter, write_report};
 pub use rules::{CheckIssue, CheckLevel, Confidence, Rule, RuleSet, Severity, check_rules};
-pub use scan::{Progress, ScanReport, ScanSettings, ScanStats, Scanner, ScannerBuilder};
+pub use scan::{Gate, Progress, ScanReport, ScanSettings, ScanStats, Scanner, ScannerBuilder};
 pub use source::{
     Blob, BlobVisitor, CommitInfo, GitOptions, HeadState, HistorySummary, Occurrence, Origin, SkipReason, Skipped,
     StagedSummary,

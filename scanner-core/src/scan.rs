@@ -8,13 +8,15 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::config::ConfigFilter;
 use crate::detect::Detector;
 use crate::detect::Suppression;
 use crate::error::{Error, ScanError, ScanErrorKind};
+use crate::filter::baseline::{BaselineMatcher, BaselineVerdict};
 use crate::filter::inline::inline_allow;
 use crate::finding::Finding;
 use crate::location::LineIndex;
-use crate::rules::RuleSet;
+use crate::rules::{Confidence, RuleSet, Severity};
 use crate::source::{
     Blob, BlobVisitor, FsSource, GitOptions, GitRepo, HistorySummary, Origin, SkipReason, Skipped, StagedSummary,
     WalkOptions,
@@ -127,6 +129,8 @@ pub struct ScanReport {
     pub history: Option<HistorySummary>,
     /// Set by a staged-changes scan.
     pub staged: Option<StagedSummary>,
+    /// Things a user should know that did not stop the scan (expired baseline entries, …).
+    pub warnings: Vec<String>,
 }
 
 impl ScanReport {
@@ -140,9 +144,41 @@ impl ScanReport {
         self.active_findings().next().is_some()
     }
 
+    /// Whether any finding fails `gate`.
+    pub fn fails(&self, gate: &Gate) -> bool {
+        self.findings.iter().any(|f| gate.fails(f))
+    }
+
     /// Whether every input was scanned (no per-item errors).
     pub fn is_complete(&self) -> bool {
         self.errors.is_empty()
+    }
+}
+
+/// Which findings fail a scan (exit code 1): unsuppressed ones at or above both thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gate {
+    /// Findings below this confidence are reported but do not fail.
+    pub min_confidence: Confidence,
+    /// Findings below this severity are reported but do not fail.
+    pub fail_on: Severity,
+}
+
+impl Default for Gate {
+    /// Medium confidence, any severity: generic low-confidence matches are reported (JSON,
+    /// SARIF as `note`, text with `-v`) without failing the pipeline.
+    fn default() -> Gate {
+        Gate {
+            min_confidence: Confidence::Medium,
+            fail_on: Severity::Low,
+        }
+    }
+}
+
+impl Gate {
+    /// Whether `f` fails the scan.
+    pub fn fails(&self, f: &Finding) -> bool {
+        !f.is_suppressed() && f.confidence >= self.min_confidence && f.severity >= self.fail_on
     }
 }
 
@@ -151,6 +187,8 @@ impl ScanReport {
 pub struct ScannerBuilder {
     rules: Option<RuleSet>,
     settings: ScanSettings,
+    config_filter: Option<ConfigFilter>,
+    baseline: Option<BaselineMatcher>,
 }
 
 impl ScannerBuilder {
@@ -166,6 +204,18 @@ impl ScannerBuilder {
         self
     }
 
+    /// Suppress findings that the configuration's allowlists and rule scopes allow.
+    pub fn config_filter(mut self, filter: ConfigFilter) -> ScannerBuilder {
+        self.config_filter = Some(filter);
+        self
+    }
+
+    /// Suppress findings known to this baseline (unless their entry expired).
+    pub fn baseline(mut self, baseline: BaselineMatcher) -> ScannerBuilder {
+        self.baseline = Some(baseline);
+        self
+    }
+
     /// Compiles the built-in rules when none were given.
     pub fn build(self) -> Result<Scanner, Error> {
         let rules = match self.rules {
@@ -175,6 +225,10 @@ impl ScannerBuilder {
         Ok(Scanner {
             rules,
             settings: self.settings,
+            filters: Filters {
+                config: self.config_filter,
+                baseline: self.baseline,
+            },
         })
     }
 }
@@ -195,6 +249,14 @@ impl ScannerBuilder {
 pub struct Scanner {
     rules: RuleSet,
     settings: ScanSettings,
+    filters: Filters,
+}
+
+/// The filters after detection that depend on settings (inline markers always apply).
+#[derive(Debug, Default)]
+struct Filters {
+    config: Option<ConfigFilter>,
+    baseline: Option<BaselineMatcher>,
 }
 
 impl Scanner {
@@ -223,7 +285,7 @@ impl Scanner {
     pub fn scan_paths_with_progress(&self, paths: &[PathBuf], progress: &Progress) -> Result<ScanReport, Error> {
         let started = Instant::now();
         let source = FsSource::new(paths)?;
-        let engine = Engine::new(&self.rules, progress);
+        let engine = Engine::new(&self.rules, &self.filters, progress);
         let opts = WalkOptions {
             threads: self.settings.effective_threads(),
             max_file_size: self.settings.max_file_size,
@@ -261,7 +323,7 @@ impl Scanner {
         if options.max_blob_size == 0 {
             options.max_blob_size = self.settings.max_file_size;
         }
-        let engine = Engine::new(&self.rules, progress);
+        let engine = Engine::new(&self.rules, &self.filters, progress);
         let summary = git.visit_history(&options, &engine)?;
         if options.all_occurrences {
             let targets: std::collections::HashSet<String> = lock(&engine.findings)
@@ -288,7 +350,7 @@ impl Scanner {
         let started = Instant::now();
         let git = GitRepo::open(repo)?;
         let progress = Progress::default();
-        let engine = Engine::new(&self.rules, &progress);
+        let engine = Engine::new(&self.rules, &self.filters, &progress);
         let summary = git.visit_staged(&engine)?;
         let mut report = engine.finish(started.elapsed());
         report.base = Some(git.base());
@@ -300,7 +362,7 @@ impl Scanner {
     /// suppressed ones included.
     pub fn scan_bytes(&self, label: &str, data: &[u8]) -> Vec<Finding> {
         let progress = Progress::default();
-        let engine = Engine::new(&self.rules, &progress);
+        let engine = Engine::new(&self.rules, &self.filters, &progress);
         engine.blob(Blob {
             origin: Origin::label(label),
             data,
@@ -313,7 +375,7 @@ impl Scanner {
     pub fn scan_reader(&self, label: &str, reader: impl Read) -> ScanReport {
         let started = Instant::now();
         let progress = Progress::default();
-        let engine = Engine::new(&self.rules, &progress);
+        let engine = Engine::new(&self.rules, &self.filters, &progress);
         let mut data = Vec::new();
         let limit = self.settings.max_file_size;
         match reader.take(limit + 1).read_to_end(&mut data) {
@@ -340,17 +402,21 @@ impl Scanner {
 /// Turns blobs into findings; the [`BlobVisitor`] every source feeds.
 struct Engine<'a> {
     rules: &'a RuleSet,
+    filters: &'a Filters,
     progress: &'a Progress,
+    warnings: Mutex<Vec<String>>,
     findings: Mutex<Vec<Finding>>,
     skipped: Mutex<Vec<Skipped>>,
     errors: Mutex<Vec<ScanError>>,
 }
 
 impl<'a> Engine<'a> {
-    fn new(rules: &'a RuleSet, progress: &'a Progress) -> Engine<'a> {
+    fn new(rules: &'a RuleSet, filters: &'a Filters, progress: &'a Progress) -> Engine<'a> {
         Engine {
             rules,
+            filters,
             progress,
+            warnings: Mutex::new(Vec::new()),
             findings: Mutex::new(Vec::new()),
             skipped: Mutex::new(Vec::new()),
             errors: Mutex::new(Vec::new()),
@@ -369,6 +435,9 @@ impl<'a> Engine<'a> {
             *per_reason.entry(s.reason).or_insert(0) += 1;
         }
         let suppressed = findings.iter().filter(|f| f.is_suppressed()).count() as u64;
+        let mut warnings = self.warnings.into_inner().unwrap_or_else(|p| p.into_inner());
+        warnings.sort();
+        warnings.dedup();
         let stats = ScanStats {
             blobs: self.progress.blobs.load(Ordering::Relaxed),
             bytes: self.progress.bytes.load(Ordering::Relaxed),
@@ -386,6 +455,30 @@ impl<'a> Engine<'a> {
             base: None,
             history: None,
             staged: None,
+            warnings,
+        }
+    }
+}
+
+impl Engine<'_> {
+    /// Configuration allowlists, then the baseline.
+    fn apply_filters(&self, f: &mut Finding) {
+        if f.suppression.is_some() {
+            return;
+        }
+        if let Some(config) = &self.filters.config
+            && let Some(why) = config.check(&f.rule_id, &f.origin.logical, f.secret.as_bytes())
+        {
+            f.suppression = Some(Suppression::Config(why));
+            return;
+        }
+        match self.filters.baseline.as_ref().and_then(|b| b.check(&f.fingerprint)) {
+            Some(BaselineVerdict::Known(why)) => f.suppression = Some(Suppression::Baseline(why)),
+            Some(BaselineVerdict::Expired(date)) => lock(&self.warnings).push(format!(
+                "{}: the baseline entry for {} expired on {date}; the finding is reported again",
+                f.origin.display, f.rule_id
+            )),
+            None => {}
         }
     }
 }
@@ -411,6 +504,7 @@ impl BlobVisitor for Engine<'_> {
                         .find_map(|at| inline_allow(blob.data, &index, at, &rule.id))
                         .map(Suppression::Inline);
                 }
+                self.apply_filters(&mut f);
                 f
             })
             .collect();

@@ -6,17 +6,18 @@ use std::io::{self, BufRead};
 use anyhow::{Context, Result, bail};
 use scanner_core::GitOptions;
 
-use super::output::{build_scanner, finish};
+use super::output::{finish, prepare};
 use crate::args::GitArgs;
 use crate::exit;
 use crate::progress::with_progress;
 
 /// Runs a history, staged or pre-push scan and returns the exit code.
 pub fn run(args: &GitArgs) -> Result<u8> {
-    let scanner = build_scanner(&args.common, |_| {})?;
+    let prepared = prepare(&args.common, &args.repo, true, |_| {})?;
+    let scanner = &prepared.scanner;
     if args.staged {
         let report = scanner.scan_git_staged(&args.repo)?;
-        return finish(&args.common, &report, &scanner);
+        return finish(&args.common, report, &prepared);
     }
     let mut options = GitOptions {
         tips: args.branch.clone(),
@@ -42,7 +43,7 @@ pub fn run(args: &GitArgs) -> Result<u8> {
     let report = with_progress(!args.common.no_progress, &progress, || {
         scanner.scan_git_history_with_progress(&args.repo, &options, &progress)
     })?;
-    finish(&args.common, &report, &scanner)
+    finish(&args.common, report, &prepared)
 }
 
 /// One line of git's pre-push input: what is pushed, and the remote's current tip.

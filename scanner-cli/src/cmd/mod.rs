@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod baseline;
+pub mod config;
 pub mod git;
 pub mod hook;
 pub mod output;
@@ -8,17 +10,22 @@ pub mod scan;
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use scanner_core::RuleSet;
 
-/// The built-in rules plus the rule files of `dirs`.
-pub fn load_rules(dirs: &[PathBuf]) -> Result<RuleSet> {
-    if dirs.is_empty() {
+/// The built-in rules plus the rule files in `paths` (`*.toml` files, or directories of them).
+pub fn load_rules(paths: &[PathBuf]) -> Result<RuleSet> {
+    if paths.is_empty() {
         return Ok(RuleSet::builtin()?);
     }
     let mut files = builtin_files();
-    for dir in dirs {
-        files.extend(RuleSet::load_dir_files(dir)?);
+    for path in paths {
+        if path.is_file() {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            files.push((path.display().to_string(), text));
+        } else {
+            files.extend(RuleSet::load_dir_files(path)?);
+        }
     }
     Ok(RuleSet::from_files(files)?)
 }

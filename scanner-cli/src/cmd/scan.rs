@@ -4,18 +4,20 @@ use std::io;
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use scanner_core::ScanSettings;
+use scanner_core::ScanReport;
 
-use super::output::{build_scanner, finish};
+use super::output::{Prepared, finish, prepare};
 use crate::args::ScanArgs;
 use crate::progress::with_progress;
 
 /// Runs a scan and returns the exit code.
 pub fn run(args: &ScanArgs) -> Result<u8> {
-    let scanner = build_scanner(&args.common, |settings: &mut ScanSettings| {
-        settings.no_ignore = args.no_ignore;
-        settings.follow_symlinks = args.follow_symlinks;
-    })?;
+    let (report, prepared) = scan(args, true)?;
+    finish(&args.common, report, &prepared)
+}
+
+/// Prepares and runs the scan `args` describe (also used by `leakscan baseline`).
+pub fn scan(args: &ScanArgs, use_baseline: bool) -> Result<(ScanReport, Prepared)> {
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -25,6 +27,12 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     if stdin && paths.len() > 1 {
         bail!("`-` (standard input) cannot be combined with other paths");
     }
+    let root = if stdin { PathBuf::from(".") } else { paths[0].clone() };
+    let prepared = prepare(&args.common, &root, use_baseline, |settings| {
+        settings.no_ignore = args.no_ignore;
+        settings.follow_symlinks = args.follow_symlinks;
+    })?;
+    let scanner = &prepared.scanner;
     let progress = scanner_core::Progress::default();
     let report = if stdin {
         scanner.scan_reader(&args.label, io::stdin().lock())
@@ -33,5 +41,5 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
             scanner.scan_paths_with_progress(&paths, &progress)
         })?
     };
-    finish(&args.common, &report, &scanner)
+    Ok((report, prepared))
 }

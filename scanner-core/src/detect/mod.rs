@@ -27,6 +27,10 @@ pub enum Suppression {
     Placeholder(String),
     /// An inline marker in the scanned text allows it (the marker and its line are the detail).
     Inline(String),
+    /// The configuration file's allowlists or rule path scopes (the matching entry is the detail).
+    Config(String),
+    /// A baseline entry (its reason, owner and expiry are the detail).
+    Baseline(String),
     /// A staged change keeps a secret that HEAD's version of the file already had: it is
     /// not new (it is in history: scan history to find it).
     AlreadyCommitted,
@@ -38,6 +42,8 @@ impl std::fmt::Display for Suppression {
             Suppression::RuleAllow(re) => write!(f, "allowed by the rule's allow pattern `{re}`"),
             Suppression::Placeholder(why) => write!(f, "placeholder value ({why})"),
             Suppression::Inline(marker) => write!(f, "allowed by {marker}"),
+            Suppression::Config(entry) => write!(f, "allowed by the configuration: {entry}"),
+            Suppression::Baseline(entry) => write!(f, "known: {entry}"),
             Suppression::AlreadyCommitted => {
                 write!(f, "already committed: the secret is in HEAD's version of this file")
             }

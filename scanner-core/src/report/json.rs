@@ -22,6 +22,7 @@
 //!       "entropy": 4.91,                // bits per byte
 //!       "secret_id": "<sha256 hex>",    // same secret anywhere
 //!       "fingerprint": "<sha256 hex>",  // rule + secret + logical path: stable across line moves
+//!       "fails": true,                  // counts toward exit code 1 (unsuppressed, at or above the gate)
 //!       "suppression": null,            // or { "kind": "placeholder" | "rule-allow" | "already-committed", "detail": "…" }
 //!       "commit": { "id", "author", "date", "summary" },  // git history only: the introducing commit
 //!       "blob_id": "<hex>",             // git only
@@ -33,7 +34,8 @@
 //!   "stats": { "blobs": 120, "bytes": 3400000, "findings": 1, "suppressed": 0,
 //!              "skipped": { "size-limit": 1 }, "errors": 0, "elapsed": 0.052 },
 //!   "skipped": [ { "path": "big.bin", "reason": "size-limit", "detail": "…" } ],
-//!   "errors":  [ { "path": "secret.txt", "kind": "unreadable", "message": "…" } ]
+//!   "errors":  [ { "path": "secret.txt", "kind": "unreadable", "message": "…" } ],
+//!   "warnings": [ "…" ]                 // e.g. an expired baseline entry
 //! }
 //! ```
 //! Suppressed findings appear in `findings` only with `--show-suppressed`; `stats` always counts them.
@@ -48,7 +50,7 @@ use crate::error::ScanError;
 use crate::finding::Finding;
 use crate::location::Position;
 use crate::rules::RuleSet;
-use crate::scan::{ScanReport, ScanStats};
+use crate::scan::{Gate, ScanReport, ScanStats};
 use crate::source::{CommitInfo, HeadState, HistorySummary, Occurrence, Skipped, StagedSummary};
 
 /// The version of the JSON wire format.
@@ -73,6 +75,7 @@ struct JsonReport<'a> {
     staged: Option<&'a StagedSummary>,
     skipped: &'a [Skipped],
     errors: &'a [ScanError],
+    warnings: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -99,6 +102,7 @@ struct JsonFinding<'a> {
     entropy: f64,
     secret_id: &'a str,
     fingerprint: &'a str,
+    fails: bool,
     suppression: Option<&'a Suppression>,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a CommitInfo>,
@@ -111,7 +115,7 @@ struct JsonFinding<'a> {
 }
 
 impl<'a> JsonFinding<'a> {
-    fn new(f: &'a Finding, show: bool) -> JsonFinding<'a> {
+    fn new(f: &'a Finding, show: bool, gate: &Gate) -> JsonFinding<'a> {
         JsonFinding {
             rule: &f.rule_id,
             rule_name: &f.rule_name,
@@ -129,6 +133,7 @@ impl<'a> JsonFinding<'a> {
             entropy: (f.entropy * 1000.0).round() / 1000.0,
             secret_id: &f.secret_id,
             fingerprint: &f.fingerprint,
+            fails: gate.fails(f),
             suppression: f.suppression.as_ref(),
             commit: f.origin.commit.as_deref(),
             blob_id: f.origin.blob_id.as_deref(),
@@ -147,13 +152,14 @@ impl Reporter for JsonReporter {
                 version: env!("CARGO_PKG_VERSION"),
             },
             findings: shown(report, &self.options)
-                .map(|f| JsonFinding::new(f, self.options.show_secrets))
+                .map(|f| JsonFinding::new(f, self.options.show_secrets, &self.options.gate))
                 .collect(),
             stats: &report.stats,
             history: report.history.as_ref(),
             staged: report.staged.as_ref(),
             skipped: &report.skipped,
             errors: &report.errors,
+            warnings: &report.warnings,
         };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)

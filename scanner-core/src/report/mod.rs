@@ -11,7 +11,7 @@ pub use text::TextReporter;
 use std::io::{self, Write};
 
 use crate::rules::RuleSet;
-use crate::scan::ScanReport;
+use crate::scan::{Gate, ScanReport};
 
 /// How findings are shown.
 #[derive(Debug, Clone, Copy, Default)]
@@ -22,6 +22,10 @@ pub struct ReportOptions {
     pub show_suppressed: bool,
     /// Use ANSI colours (text only; the CLI enables it on a terminal).
     pub color: bool,
+    /// Which findings fail the scan; the others are shown as notes.
+    pub gate: Gate,
+    /// Text: also list findings below the gate.
+    pub verbose: bool,
 }
 
 /// Writes a [`ScanReport`] in one format.

@@ -27,7 +27,7 @@ use super::{ReportOptions, Reporter, shown};
 use crate::detect::Suppression;
 use crate::finding::Finding;
 use crate::rules::{Confidence, Rule, RuleSet, Severity};
-use crate::scan::ScanReport;
+use crate::scan::{Gate, ScanReport};
 
 /// The SARIF base id every relative URI refers to.
 pub const SRCROOT: &str = "%SRCROOT%";
@@ -37,8 +37,7 @@ pub const FINGERPRINT_KEY: &str = "leakscan/v1";
 /// Writes SARIF 2.1.0 that validates against the official schema.
 #[derive(Debug, Clone, Copy)]
 pub struct SarifReporter {
-    /// Display options (`show_secrets` never puts secrets into SARIF messages; it only adds the
-    /// full value to the result's properties).
+    /// Display options (`show_secrets` does not apply: SARIF never carries a secret).
     pub options: ReportOptions,
 }
 
@@ -158,7 +157,7 @@ fn artifact_location(f: &Finding, primary: Option<&Path>) -> sarif::ArtifactLoca
     }
 }
 
-fn result(f: &Finding, rules: &RuleSet, primary: Option<&Path>, show: bool) -> sarif::Result {
+fn result(f: &Finding, rules: &RuleSet, primary: Option<&Path>, gate: &Gate) -> sarif::Result {
     let region = sarif::Region::builder()
         .start_line(f.start.line as i64)
         .start_column(f.start.column as i64)
@@ -178,9 +177,6 @@ fn result(f: &Finding, rules: &RuleSet, primary: Option<&Path>, show: bool) -> s
     props.insert("confidence".to_string(), json!(f.confidence.as_str()));
     props.insert("secretId".to_string(), json!(f.secret_id));
     props.insert("redactedSecret".to_string(), json!(f.secret.redacted()));
-    if show {
-        props.insert("secret".to_string(), json!(f.secret.expose()));
-    }
     props.insert("displayPath".to_string(), json!(f.origin.display));
     if let Some(c) = &f.origin.commit {
         props.insert("commit".to_string(), json!(c.id));
@@ -202,7 +198,11 @@ fn result(f: &Finding, rules: &RuleSet, primary: Option<&Path>, show: bool) -> s
     let message = format!("{} ({}) found; the secret is redacted.", f.rule_name, f.rule_id);
     let mut result = sarif::Result::builder()
         .rule_id(f.rule_id.clone())
-        .level(result_level(f.severity))
+        .level(if f.is_suppressed() || gate.fails(f) {
+            result_level(f.severity)
+        } else {
+            sarif::ResultLevel::Note
+        })
         .message(sarif::Message::builder().text(message).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
@@ -236,7 +236,7 @@ impl Reporter for SarifReporter {
             .rules(rules.rules().iter().map(descriptor).collect::<Vec<_>>())
             .build();
         let results: Vec<sarif::Result> = shown(report, &self.options)
-            .map(|f| result(f, rules, primary, self.options.show_secrets))
+            .map(|f| result(f, rules, primary, &self.options.gate))
             .collect();
         let notifications: Vec<sarif::Notification> = report
             .errors
@@ -252,9 +252,20 @@ impl Reporter for SarifReporter {
                     .build()
             })
             .collect();
+        let warnings: Vec<sarif::Notification> = report
+            .warnings
+            .iter()
+            .map(|w| {
+                sarif::Notification::builder()
+                    .level(json!("warning"))
+                    .message(sarif::Message::builder().text(w.clone()).build())
+                    .build()
+            })
+            .collect();
         let invocation = sarif::Invocation::builder()
             .execution_successful(report.errors.is_empty())
             .tool_execution_notifications(notifications)
+            .tool_configuration_notifications(warnings)
             .build();
         let mut run = sarif::Run::builder()
             .tool(sarif::Tool::builder().driver(driver).build())

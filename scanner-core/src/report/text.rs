@@ -38,7 +38,11 @@ impl TextReporter {
 
 impl Reporter for TextReporter {
     fn write(&self, report: &ScanReport, _rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
-        let findings: Vec<_> = shown(report, &self.options).collect();
+        let gate = self.options.gate;
+        let findings: Vec<_> = shown(report, &self.options)
+            .filter(|f| f.is_suppressed() || gate.fails(f) || self.options.verbose)
+            .collect();
+        let below_gate = report.active_findings().filter(|f| !gate.fails(f)).count();
         let mut current: Option<&str> = None;
         let mut files = 0;
         for f in &findings {
@@ -62,6 +66,8 @@ impl Reporter for TextReporter {
             )?;
             if let Some(s) = &f.suppression {
                 write!(out, " {}", self.paint("2", &format!("(suppressed: {s})")))?;
+            } else if !gate.fails(f) {
+                write!(out, " {}", self.paint("2", "(below the fail gate)"))?;
             }
             writeln!(out)?;
             writeln!(
@@ -135,6 +141,17 @@ impl Reporter for TextReporter {
             }
             writeln!(out)?;
         }
+        if !report.warnings.is_empty() {
+            writeln!(
+                out,
+                "{}",
+                self.paint("33", &format!("Warnings ({}):", report.warnings.len()))
+            )?;
+            for w in &report.warnings {
+                writeln!(out, "  {w}")?;
+            }
+            writeln!(out)?;
+        }
         if let Some(h) = &report.history {
             let shallow = if h.shallow {
                 " (shallow clone: older history is missing)"
@@ -154,7 +171,7 @@ impl Reporter for TextReporter {
             writeln!(out, "Staged: {} changed file{}", s.changed, plural(s.changed as usize))?;
         }
         let st = &report.stats;
-        let count = findings.iter().filter(|f| !f.is_suppressed()).count();
+        let count = findings.iter().filter(|f| gate.fails(f)).count();
         let headline = match count {
             0 => "no findings".to_string(),
             1 => format!("1 finding in {files} file{}", plural(files)),
@@ -164,6 +181,12 @@ impl Reporter for TextReporter {
             self.paint("1;31", &headline)
         } else {
             self.paint("1;32", &headline)
+        };
+        let headline = if below_gate > 0 {
+            let hint = if self.options.verbose { "" } else { ", shown with -v" };
+            format!("{headline} ({below_gate} more below the fail gate{hint})")
+        } else {
+            headline
         };
         let mut skipped = format!("{} skipped", st.skipped_total());
         if st.skipped_total() > 0 {

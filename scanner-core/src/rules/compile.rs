@@ -75,7 +75,7 @@ pub struct RuleSet {
 }
 
 /// Builds a meta regex with leakscan's dialect: bytes, ASCII classes, no UTF-8 requirement.
-pub(crate) fn compile_regex(pattern: &str) -> Result<meta::Regex, String> {
+pub fn compile_regex(pattern: &str) -> Result<meta::Regex, String> {
     meta::Regex::builder()
         .syntax(syntax::Config::new().unicode(false).utf8(false))
         .configure(

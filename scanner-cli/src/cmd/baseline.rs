@@ -1,0 +1,76 @@
+//! `leakscan baseline create|update`.
+
+use std::fs;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use scanner_core::filter::baseline::Baseline;
+
+use super::scan::scan;
+use crate::args::{BaselineCommand, ScanArgs};
+use crate::exit;
+
+/// The default baseline file name.
+pub const DEFAULT_FILE: &str = ".leakscan-baseline.json";
+
+/// Writes or refreshes a baseline and returns the exit code.
+pub fn run(cmd: &BaselineCommand) -> Result<u8> {
+    let (args, update) = match cmd {
+        BaselineCommand::Create(a) => (a, false),
+        BaselineCommand::Update(a) => (a, true),
+    };
+    let target = target_file(args);
+    let previous = if update {
+        let from = args.common.baseline.clone().unwrap_or_else(|| target.clone());
+        Some(Baseline::load(&from)?)
+    } else {
+        None
+    };
+    // Scan without the baseline: every current finding must be seen.
+    let (report, prepared) = scan(args, false)?;
+    let baseline = Baseline::from_findings(
+        report.findings.iter().filter(|f| prepared.gate.fails(f)),
+        previous.as_ref(),
+    );
+    let added = previous.as_ref().map_or(baseline.entries.len(), |p| {
+        baseline
+            .entries
+            .iter()
+            .filter(|e| !p.entries.iter().any(|o| o.fingerprint == e.fingerprint))
+            .count()
+    });
+    let removed = previous.as_ref().map_or(0, |p| {
+        p.entries
+            .iter()
+            .filter(|o| !baseline.entries.iter().any(|e| e.fingerprint == o.fingerprint))
+            .count()
+    });
+    fs::write(&target, baseline.to_json()).with_context(|| format!("cannot write {}", target.display()))?;
+    eprintln!(
+        "{}: {} entries ({added} added, {removed} removed){}",
+        target.display(),
+        baseline.entries.len(),
+        if report.is_complete() {
+            ""
+        } else {
+            "; the scan was incomplete, see the errors above"
+        }
+    );
+    for e in &report.errors {
+        eprintln!("  {}: {}", e.path, e.message);
+    }
+    Ok(if report.is_complete() || args.common.allow_incomplete {
+        exit::CLEAN
+    } else {
+        exit::INCOMPLETE
+    })
+}
+
+/// `-o FILE` names the baseline file (the report formats do not apply here).
+fn target_file(args: &ScanArgs) -> PathBuf {
+    args.common
+        .output
+        .last()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_FILE))
+}

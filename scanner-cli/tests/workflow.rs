@@ -1,0 +1,291 @@
+//! End-to-end tests of the CI and developer workflow: configuration, the fail gate, baselines,
+//! several outputs, exit codes.
+
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+const GITHUB_TOKEN: &str = concat!("ghp_", "UA2PufeaOXMWxHiuYzAPqIKR6dMPYI2PLrMb");
+const OTHER_TOKEN: &str = concat!("ghp_", "FigckdwgTzpYOiplvMSiE9T6iZw6ne3nJYal");
+const AWS_KEY_ID: &str = concat!("AKIA", "DU2X4TDYFSHAVIGR");
+// Matches only the low-confidence generic rule.
+const GENERIC: &str = concat!("api_key = \"FGnab9MADuWUn9", "QKCFu74VpWBTCPO0pP\"");
+
+fn leakscan() -> Command {
+    Command::cargo_bin("leakscan").unwrap()
+}
+
+fn json(dir: &Path, extra: &[&str], code: i32) -> Value {
+    let out = leakscan()
+        .args(["scan", "-f", "json"])
+        .args(extra)
+        .arg(dir)
+        .assert()
+        .code(code);
+    serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
+fn tree(files: &[(&str, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, content) in files {
+        let full = dir.path().join(path);
+        fs::create_dir_all(full.parent().unwrap()).unwrap();
+        fs::write(full, content).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn low_confidence_findings_are_reported_but_do_not_fail_by_default() {
+    let dir = tree(&[("app.py", format!("{GENERIC}\n"))]);
+    let doc = json(dir.path(), &[], 0);
+    assert_eq!(doc["findings"][0]["rule"], "generic-secret-assignment");
+    assert_eq!(doc["findings"][0]["fails"], false);
+    leakscan()
+        .arg("scan")
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("1 more below the fail gate, shown with -v"));
+    leakscan()
+        .args(["-v", "scan"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("generic-secret-assignment"));
+    json(dir.path(), &["--min-confidence", "low"], 1);
+}
+
+#[test]
+fn fail_on_and_custom_exit_code() {
+    let dir = tree(&[("a.env", format!("aws_access_key_id={AWS_KEY_ID}\n"))]);
+    json(dir.path(), &["--fail-on", "critical"], 0);
+    json(dir.path(), &["--exit-code-on-findings", "42"], 42);
+}
+
+#[test]
+fn config_file_is_discovered_and_applied() {
+    let dir = tree(&[
+        ("docs/guide.md", format!("token {GITHUB_TOKEN}\n")),
+        ("src/app.py", format!("token = \"{OTHER_TOKEN}\"\nkey = {AWS_KEY_ID}\n")),
+        (
+            "leakscan.toml",
+            "[rules]\ndisable = [\"aws-access-key-id\"]\n[allow]\npaths = [\"docs/**\"]\n".to_string(),
+        ),
+    ]);
+    fs::create_dir_all(dir.path().join(".git")).unwrap();
+    // Scanning a subdirectory still finds the config at the repository root.
+    let doc = json(&dir.path().join("src"), &["--show-suppressed"], 1);
+    let rules: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["suppression"].is_null())
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["github-pat-classic"], "AWS rule disabled");
+    let doc = json(dir.path(), &["--show-suppressed"], 1);
+    let docs = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["logical_path"] == "docs/guide.md")
+        .unwrap();
+    assert_eq!(docs["suppression"]["kind"], "config");
+    assert!(
+        docs["suppression"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("path matches `docs/**`")
+    );
+    // --isolated ignores it.
+    let doc = json(dir.path(), &["--isolated"], 1);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn bad_configs_are_fatal_and_named() {
+    let dir = tree(&[("leakscan.toml", "[allow]\npathz = [\"x\"]\n".to_string())]);
+    leakscan().arg("scan").arg(dir.path()).assert().code(2).stderr(
+        predicate::str::contains("leakscan.toml")
+            .and(predicate::str::contains("pathz"))
+            .and(predicate::str::contains("line 2")),
+    );
+    let dir = tree(&[("leakscan.toml", "[rules]\ndisable = [\"no-such-rule\"]\n".to_string())]);
+    leakscan()
+        .args(["config", "check"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-rule"));
+    let dir = tree(&[(
+        "leakscan.toml",
+        "fail_on = \"high\"\n[limits]\nthreads = 2\n".to_string(),
+    )]);
+    leakscan()
+        .args(["config", "check"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("ok"));
+    leakscan()
+        .args(["config", "print"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("fail_on = \"high\"").and(predicate::str::contains("threads = 2")));
+}
+
+#[test]
+fn baseline_round_trip_survives_line_moves_and_catches_new_secrets() {
+    let dir = tree(&[("app.env", format!("A=1\nT={GITHUB_TOKEN}\n"))]);
+    let baseline = dir.path().join("baseline.json");
+    leakscan()
+        .args(["baseline", "create", "-o"])
+        .arg(&baseline)
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let first = fs::read_to_string(&baseline).unwrap();
+    assert!(!first.contains(GITHUB_TOKEN), "a baseline never holds the secret");
+    // Known finding: suppressed.
+    let doc = json(
+        dir.path(),
+        &["--baseline", baseline.to_str().unwrap(), "--show-suppressed"],
+        0,
+    );
+    assert_eq!(doc["findings"][0]["suppression"]["kind"], "baseline");
+    // Unrelated edits that move every line: the baseline stays byte-identical.
+    fs::write(
+        dir.path().join("app.env"),
+        format!("# header\n\n\nA=1\nB=2\nT={GITHUB_TOKEN}\n"),
+    )
+    .unwrap();
+    leakscan()
+        .args(["baseline", "update", "-o"])
+        .arg(&baseline)
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    assert_eq!(fs::read_to_string(&baseline).unwrap(), first);
+    json(dir.path(), &["--baseline", baseline.to_str().unwrap()], 0);
+    // A new secret on the same line as the baselined one is still reported.
+    fs::write(
+        dir.path().join("app.env"),
+        format!("T={GITHUB_TOKEN} U={OTHER_TOKEN}\n"),
+    )
+    .unwrap();
+    let doc = json(dir.path(), &["--baseline", baseline.to_str().unwrap()], 1);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["findings"][0]["start"]["column"], 46);
+}
+
+#[test]
+fn baseline_update_keeps_annotations_and_prunes_fixed() {
+    let dir = tree(&[
+        ("a.env", format!("T={GITHUB_TOKEN}\n")),
+        ("b.env", format!("T={OTHER_TOKEN}\n")),
+    ]);
+    let baseline = dir.path().join("bl.json");
+    leakscan()
+        .args(["baseline", "create", "-o"])
+        .arg(&baseline)
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let text = fs::read_to_string(&baseline).unwrap();
+    let annotated = text.replacen(
+        "\"path\":\"a.env\"}",
+        "\"path\":\"a.env\",\"reason\":\"test key\",\"owner\":\"team-a\"}",
+        1,
+    );
+    assert_ne!(text, annotated);
+    fs::write(&baseline, &annotated).unwrap();
+    fs::remove_file(dir.path().join("b.env")).unwrap();
+    leakscan()
+        .args(["baseline", "update", "-o"])
+        .arg(&baseline)
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("1 entries (0 added, 1 removed)"));
+    let doc: Value = serde_json::from_str(&fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert_eq!(doc["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["entries"][0]["reason"], "test key");
+    assert_eq!(doc["entries"][0]["owner"], "team-a");
+}
+
+#[test]
+fn expired_entries_and_bad_baselines() {
+    let dir = tree(&[("a.env", format!("T={GITHUB_TOKEN}\n"))]);
+    let baseline = dir.path().join("bl.json");
+    leakscan()
+        .args(["baseline", "create", "-o"])
+        .arg(&baseline)
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let text = fs::read_to_string(&baseline)
+        .unwrap()
+        .replace("\"path\":\"a.env\"}", "\"path\":\"a.env\",\"expires\":\"2020-01-01\"}");
+    fs::write(&baseline, text).unwrap();
+    let doc = json(dir.path(), &["--baseline", baseline.to_str().unwrap()], 1);
+    assert!(
+        doc["warnings"][0].as_str().unwrap().contains("expired on 2020-01-01"),
+        "{doc:#}"
+    );
+    // A future format version, or broken JSON: fatal, naming the file.
+    fs::write(&baseline, "{\"version\": 9, \"entries\": []}").unwrap();
+    leakscan()
+        .args(["scan", "--baseline"])
+        .arg(&baseline)
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bl.json"));
+    fs::write(&baseline, "{not json").unwrap();
+    leakscan()
+        .args(["scan", "--baseline"])
+        .arg(&baseline)
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bl.json"));
+    // An entry for a rule that no longer exists: a warning, not an error.
+    fs::write(
+        &baseline,
+        "{\"version\":1,\"entries\":[{\"fingerprint\":\"00\",\"rule\":\"retired-rule\",\"path\":\"x\"}]}",
+    )
+    .unwrap();
+    let doc = json(dir.path(), &["--baseline", baseline.to_str().unwrap()], 1);
+    assert!(doc["warnings"][0].as_str().unwrap().contains("retired-rule"), "{doc:#}");
+}
+
+#[test]
+fn several_outputs_in_one_run() {
+    let dir = tree(&[("a.env", format!("T={GITHUB_TOKEN}\n"))]);
+    let out = tempfile::tempdir().unwrap();
+    let sarif = out.path().join("r.sarif");
+    let jsonf = out.path().join("r.json");
+    leakscan()
+        .arg("scan")
+        .arg("-o")
+        .arg(format!("sarif={}", sarif.display()))
+        .arg("-o")
+        .arg(format!("json={}", jsonf.display()))
+        .arg("-o")
+        .arg("text=-")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("github-pat-classic"));
+    let s: Value = serde_json::from_str(&fs::read_to_string(sarif).unwrap()).unwrap();
+    assert_eq!(s["version"], "2.1.0");
+    let j: Value = serde_json::from_str(&fs::read_to_string(jsonf).unwrap()).unwrap();
+    assert_eq!(j["version"], 1);
+}
