@@ -54,6 +54,16 @@ pub enum FormatArg {
     Json,
     /// SARIF 2.1.0 (GitHub code scanning, IDEs).
     Sarif,
+    /// JUnit XML (one test case per finding).
+    Junit,
+    /// GitLab secret-detection report.
+    Gitlab,
+    /// GitHub Actions annotations.
+    Github,
+    /// CSV (one row per finding).
+    Csv,
+    /// Markdown summary (pull-request comments).
+    Markdown,
 }
 
 /// When to colour text output.

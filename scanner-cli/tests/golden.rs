@@ -49,6 +49,8 @@ fn scan_planted(format: &str) -> String {
     let text = text.replace(&root, "[ROOT]");
     let elapsed = regex::Regex::new(r#""elapsed": [0-9.]+"#).unwrap();
     let speed = regex::Regex::new(r"in [0-9.]+ s \([0-9.]+ MB/s\)").unwrap();
+    let junit_time = regex::Regex::new(r#" time="[0-9.]+""#).unwrap();
+    let text = junit_time.replace_all(&text, r#" time="[ELAPSED]""#).into_owned();
     let version = regex::Regex::new(&regex::escape(env!("CARGO_PKG_VERSION"))).unwrap();
     let text = elapsed.replace_all(&text, r#""elapsed": "[ELAPSED]""#);
     let text = speed.replace_all(&text, "in [ELAPSED]");
@@ -73,4 +75,31 @@ fn sarif_report_results() {
     let rules = doc["runs"][0]["tool"]["driver"]["rules"].take();
     assert!(rules.as_array().is_some_and(|r| r.len() >= 40));
     insta::assert_snapshot!(serde_json::to_string_pretty(&doc).unwrap());
+}
+
+#[test]
+fn junit_report() {
+    insta::assert_snapshot!(scan_planted("junit"));
+}
+
+#[test]
+fn github_annotations() {
+    insta::assert_snapshot!(scan_planted("github"));
+}
+
+#[test]
+fn csv_report() {
+    insta::assert_snapshot!(scan_planted("csv"));
+}
+
+#[test]
+fn markdown_summary() {
+    insta::assert_snapshot!(scan_planted("markdown"));
+}
+
+#[test]
+fn gitlab_report() {
+    let times = regex::Regex::new(r#""(start|end)_time": "[0-9T:-]+""#).unwrap();
+    let text = scan_planted("gitlab");
+    insta::assert_snapshot!(times.replace_all(&text, r#""${1}_time": "[TIME]""#));
 }

@@ -206,6 +206,11 @@ fn to_format(f: FormatArg) -> Format {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
         FormatArg::Sarif => Format::Sarif,
+        FormatArg::Junit => Format::Junit,
+        FormatArg::Gitlab => Format::Gitlab,
+        FormatArg::Github => Format::Github,
+        FormatArg::Csv => Format::Csv,
+        FormatArg::Markdown => Format::Markdown,
     }
 }
 

@@ -41,7 +41,14 @@ fn list(rules: &RuleSet, format: FormatArg) -> Result<u8> {
             serde_json::to_writer_pretty(&mut out, &items)?;
             writeln!(out)?;
         }
-        FormatArg::Sarif => bail!("`rules list` supports --format text or json"),
+        FormatArg::Sarif
+        | FormatArg::Junit
+        | FormatArg::Gitlab
+        | FormatArg::Github
+        | FormatArg::Csv
+        | FormatArg::Markdown => {
+            bail!("`rules list` supports --format text or json")
+        }
         FormatArg::Text => {
             let width = rules.rules().iter().map(|r| r.id.len()).max().unwrap_or(2);
             for r in rules.rules() {

@@ -1,10 +1,20 @@
 //! Reporters: text for people, JSON for tools, SARIF 2.1.0 for code scanning and IDEs.
 
+mod csv;
+mod github;
+mod gitlab;
 mod json;
+mod junit;
+mod markdown;
 mod sarif;
 mod text;
 
+pub use csv::CsvReporter;
+pub use github::GithubReporter;
+pub use gitlab::{GITLAB_SCHEMA_VERSION, GitlabReporter};
 pub use json::{JSON_FORMAT_VERSION, JsonReporter};
+pub use junit::JunitReporter;
+pub use markdown::MarkdownReporter;
 pub use sarif::SarifReporter;
 pub use text::TextReporter;
 
@@ -43,6 +53,16 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0.
     Sarif,
+    /// JUnit XML, one test case per finding.
+    Junit,
+    /// GitLab's secret-detection report.
+    Gitlab,
+    /// GitHub Actions annotations (`::error file=…`).
+    Github,
+    /// CSV, one row per finding.
+    Csv,
+    /// A Markdown summary for pull-request comments.
+    Markdown,
 }
 
 /// Writes `report` in `format` to `out`.
@@ -57,6 +77,11 @@ pub fn write_report(
         Format::Text => TextReporter { options }.write(report, rules, out),
         Format::Json => JsonReporter { options }.write(report, rules, out),
         Format::Sarif => SarifReporter { options }.write(report, rules, out),
+        Format::Junit => JunitReporter { options }.write(report, rules, out),
+        Format::Gitlab => GitlabReporter { options }.write(report, rules, out),
+        Format::Github => GithubReporter { options }.write(report, rules, out),
+        Format::Csv => CsvReporter { options }.write(report, rules, out),
+        Format::Markdown => MarkdownReporter { options }.write(report, rules, out),
     }
 }
 
