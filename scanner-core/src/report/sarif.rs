@@ -13,6 +13,9 @@
 //! - `runAutomationDetails.id` is `leakscan/files/`, `leakscan/history/` or `leakscan/staged/`, so
 //!   GitHub keeps history results apart from working-tree results; history results carry the
 //!   introducing commit in `properties` (`commit`, `commitAuthor`, `commitDate`, `commitSummary`).
+//! - At most 25,000 results and 10 MB gzipped (GitHub's upload limits): beyond that the most
+//!   severe failing results are kept and a `toolExecutionNotifications` warning says how many
+//!   were cut.
 //! - `invocations[0].executionSuccessful` is false when any input could not be scanned; each
 //!   such error is a `toolExecutionNotifications` entry.
 
@@ -228,6 +231,37 @@ fn result(f: &Finding, rules: &RuleSet, primary: Option<&Path>, gate: &Gate) -> 
 
 impl Reporter for SarifReporter {
     fn write(&self, report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+        let gate = self.options.gate;
+        // Most important first, so that a cut keeps what matters: failing, then by severity.
+        let mut findings: Vec<&Finding> = shown(report, &self.options).collect();
+        findings.sort_by_key(|f| (!gate.fails(f), std::cmp::Reverse(f.severity)));
+        let mut keep = findings.len().min(MAX_RESULTS);
+        loop {
+            let doc = self.document(report, rules, &findings[..keep], findings.len());
+            let text = serde_json::to_vec_pretty(&doc)?;
+            if keep == 0 || gzipped_len(&text)? <= MAX_GZIPPED_BYTES {
+                out.write_all(&text)?;
+                return writeln!(out);
+            }
+            keep /= 2;
+        }
+    }
+}
+
+/// GitHub code scanning accepts at most this many results per run.
+pub const MAX_RESULTS: usize = 25_000;
+/// … and at most this many bytes per gzipped upload.
+pub const MAX_GZIPPED_BYTES: usize = 10_000_000;
+
+fn gzipped_len(bytes: &[u8]) -> io::Result<usize> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(bytes)?;
+    Ok(gz.finish()?.len())
+}
+
+impl SarifReporter {
+    /// The SARIF document with `kept` as results; `total` is how many there were before any cut.
+    fn document(&self, report: &ScanReport, rules: &RuleSet, kept: &[&Finding], total: usize) -> sarif::Sarif {
         let primary = report.base.as_deref();
         let driver = sarif::ToolComponent::builder()
             .name("leakscan")
@@ -235,33 +269,32 @@ impl Reporter for SarifReporter {
             .information_uri("https://github.com/leakscan/leakscan")
             .rules(rules.rules().iter().map(descriptor).collect::<Vec<_>>())
             .build();
-        let results: Vec<sarif::Result> = shown(report, &self.options)
+        let mut results: Vec<sarif::Result> = kept
+            .iter()
             .map(|f| result(f, rules, primary, &self.options.gate))
             .collect();
-        let notifications: Vec<sarif::Notification> = report
+        results.sort_by(|a, b| location_key(a).cmp(&location_key(b)));
+        let note = |level: &str, text: String| {
+            sarif::Notification::builder()
+                .level(json!(level))
+                .message(sarif::Message::builder().text(text).build())
+                .build()
+        };
+        let mut notifications: Vec<sarif::Notification> = report
             .errors
             .iter()
-            .map(|e| {
-                sarif::Notification::builder()
-                    .level(json!("error"))
-                    .message(
-                        sarif::Message::builder()
-                            .text(format!("{}: {}", e.path, e.message))
-                            .build(),
-                    )
-                    .build()
-            })
+            .map(|e| note("error", format!("{}: {}", e.path, e.message)))
             .collect();
-        let warnings: Vec<sarif::Notification> = report
-            .warnings
-            .iter()
-            .map(|w| {
-                sarif::Notification::builder()
-                    .level(json!("warning"))
-                    .message(sarif::Message::builder().text(w.clone()).build())
-                    .build()
-            })
-            .collect();
+        if kept.len() < total {
+            notifications.push(note(
+                "warning",
+                format!(
+                    "{} of {total} results omitted to stay within GitHub code scanning's limits ({MAX_RESULTS} results, {MAX_GZIPPED_BYTES} bytes gzipped); the most severe were kept. Use --format json for all.",
+                    total - kept.len()
+                ),
+            ));
+        }
+        let warnings: Vec<sarif::Notification> = report.warnings.iter().map(|w| note("warning", w.clone())).collect();
         let invocation = sarif::Invocation::builder()
             .execution_successful(report.errors.is_empty())
             .tool_execution_notifications(notifications)
@@ -306,14 +339,32 @@ impl Reporter for SarifReporter {
             );
             run.original_uri_base_ids = Some(ids);
         }
-        let doc = sarif::Sarif::builder()
+        sarif::Sarif::builder()
             .schema("https://json.schemastore.org/sarif-2.1.0.json")
             .version(Value::String("2.1.0".into()))
             .runs(vec![run])
-            .build();
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
-        writeln!(out)
+            .build()
     }
+}
+
+/// Report order for results: (uri, line, column, rule).
+fn location_key(r: &sarif::Result) -> (String, i64, i64, String) {
+    let loc = r
+        .locations
+        .as_ref()
+        .and_then(|l| l.first())
+        .and_then(|l| l.physical_location.as_ref());
+    let uri = loc
+        .and_then(|p| p.artifact_location.as_ref())
+        .and_then(|a| a.uri.clone())
+        .unwrap_or_default();
+    let region = loc.and_then(|p| p.region.as_ref());
+    (
+        uri,
+        region.and_then(|r| r.start_line).unwrap_or(0),
+        region.and_then(|r| r.start_column).unwrap_or(0),
+        r.rule_id.clone().unwrap_or_default(),
+    )
 }
 
 /// A remote URL as an absolute URI: `scheme://…` as is (credentials dropped), scp-like

@@ -1,0 +1,137 @@
+//! GitHub code scanning's documented expectations of a SARIF upload, checked on real scans
+//! (on top of the official schema, which cli.rs validates against).
+
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::Write;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const GITHUB_TOKEN: &str = concat!("ghp_", "UA2PufeaOXMWxHiuYzAPqIKR6dMPYI2PLrMb");
+const AWS_KEY_ID: &str = concat!("AKIA", "DU2X4TDYFSHAVIGR");
+
+fn sarif_of(dir: &std::path::Path, extra: &[&str]) -> (Value, Vec<u8>) {
+    let out = Command::cargo_bin("leakscan")
+        .unwrap()
+        .args(["scan", "-f", "sarif"])
+        .args(extra)
+        .arg(dir)
+        .assert();
+    let bytes = out.get_output().stdout.clone();
+    (serde_json::from_slice(&bytes).unwrap(), bytes)
+}
+
+/// Everything GitHub documents for uploads that the schema does not enforce.
+fn check_github_constraints(doc: &Value, raw: &[u8], secrets: &[&str]) {
+    let runs = doc["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "one run per upload category");
+    let run = &runs[0];
+    assert!(
+        run["automationDetails"]["id"].as_str().unwrap().ends_with('/'),
+        "category id"
+    );
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let mut ids = HashSet::new();
+    for rule in rules {
+        let id = rule["id"].as_str().unwrap();
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "stable id {id}"
+        );
+        assert!(ids.insert(id), "duplicate rule id {id}");
+        let sev: f64 = rule["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.0..=10.0).contains(&sev), "{id}: security-severity {sev}");
+        assert!(["very-high", "high", "medium", "low"].contains(&rule["properties"]["precision"].as_str().unwrap()));
+        assert!(
+            rule["properties"]["tags"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("security"))
+        );
+        assert!(!rule["shortDescription"]["text"].as_str().unwrap().is_empty());
+        assert!(!rule["help"]["markdown"].as_str().unwrap().is_empty());
+    }
+    let results = run["results"].as_array().unwrap();
+    assert!(results.len() <= 25_000);
+    for r in results {
+        let id = r["ruleId"].as_str().unwrap();
+        assert!(ids.contains(id), "result rule {id} is not in driver.rules");
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], id, "ruleIndex points at the rule");
+        assert!(r["partialFingerprints"]["leakscan/v1"].as_str().unwrap().len() == 64);
+        assert!(!r["message"]["text"].as_str().unwrap().is_empty());
+        let loc = &r["locations"][0]["physicalLocation"];
+        let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(!uri.starts_with('/') && !uri.contains("://"), "relative uri {uri}");
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        let region = &loc["region"];
+        let (sl, sc) = (
+            region["startLine"].as_u64().unwrap(),
+            region["startColumn"].as_u64().unwrap(),
+        );
+        let (el, ec) = (
+            region["endLine"].as_u64().unwrap(),
+            region["endColumn"].as_u64().unwrap(),
+        );
+        assert!(
+            sl >= 1 && sc >= 1 && el >= sl && (el > sl || ec > sc),
+            "region {region}"
+        );
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(raw).unwrap();
+    assert!(gz.finish().unwrap().len() <= 10_000_000, "gzipped upload too big");
+    let text = String::from_utf8_lossy(raw);
+    for s in secrets {
+        assert!(!text.contains(s), "the SARIF carries a raw secret");
+    }
+}
+
+#[test]
+fn realistic_scan_meets_github_constraints() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("src/deep/er")).unwrap();
+    fs::write(
+        dir.path().join("src/app.py"),
+        format!("é = 1  # non-ASCII before\ntoken = \"{GITHUB_TOKEN}\"\n"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("src/deep/er/keys.env"),
+        format!("aws_access_key_id={AWS_KEY_ID}\n"),
+    )
+    .unwrap();
+    fs::write(dir.path().join("with space.txt"), format!("{GITHUB_TOKEN}\n")).unwrap();
+    fs::write(dir.path().join("doc.md"), "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n").unwrap();
+    let (doc, raw) = sarif_of(dir.path(), &["--show-suppressed", "--show-secrets"]);
+    check_github_constraints(&doc, &raw, &[GITHUB_TOKEN, AWS_KEY_ID]);
+    // Two tokens, the AWS key, the suppressed placeholder and the suppressed generic match.
+    assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn oversized_runs_keep_the_most_severe_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for _ in 0..25_500 {
+        text.push_str(&format!("t = {GITHUB_TOKEN}\n"));
+    }
+    fs::write(dir.path().join("many.txt"), text).unwrap();
+    let (doc, raw) = sarif_of(dir.path(), &[]);
+    check_github_constraints(&doc, &raw, &[GITHUB_TOKEN]);
+    let run = &doc["runs"][0];
+    assert_eq!(run["results"].as_array().unwrap().len(), 25_000);
+    let note = run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(note.starts_with("500 of 25500 results omitted"), "{note}");
+}
