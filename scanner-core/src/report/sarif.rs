@@ -273,7 +273,7 @@ impl SarifReporter {
             .iter()
             .map(|f| result(f, rules, primary, &self.options.gate))
             .collect();
-        results.sort_by(|a, b| location_key(a).cmp(&location_key(b)));
+        results.sort_by_cached_key(location_key);
         let note = |level: &str, text: String| {
             sarif::Notification::builder()
                 .level(json!(level))
