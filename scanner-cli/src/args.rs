@@ -38,6 +38,13 @@ pub enum Command {
     /// Check or print the configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    Man,
     /// Install a git hook that runs leakscan (pre-commit by default); never overwrites another hook.
     InstallHook(InstallHookArgs),
     /// List, check and explain detection rules.

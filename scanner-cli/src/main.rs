@@ -48,6 +48,8 @@ fn main() -> ExitCode {
         Command::InstallHook(hook) => cmd::hook::run(&hook),
         Command::Baseline(b) => cmd::baseline::run(&b),
         Command::Config(c) => cmd::config::run(&c),
+        Command::Completions { shell } => cmd::docs::completions(shell),
+        Command::Man => cmd::docs::man(),
         Command::Rules(rules) => cmd::rules::run(&rules),
     };
     match outcome {

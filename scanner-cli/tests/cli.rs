@@ -620,3 +620,22 @@ fn inline_allow_markers() {
     .unwrap();
     leakscan().arg("scan").arg(dir.path()).assert().code(1);
 }
+
+#[test]
+fn completions_and_man_page() {
+    leakscan()
+        .args(["completions", "bash"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("_leakscan()").and(predicate::str::contains("--min-confidence")));
+    leakscan()
+        .args(["completions", "zsh"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("#compdef leakscan"));
+    leakscan()
+        .arg("man")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(".TH leakscan"));
+}

@@ -2,6 +2,7 @@
 
 pub mod baseline;
 pub mod config;
+pub mod docs;
 pub mod git;
 pub mod hook;
 pub mod output;
