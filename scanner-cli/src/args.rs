@@ -32,6 +32,8 @@ pub enum Command {
     /// Scan a git repository's full history (every blob once), or its staged changes (--staged).
     #[command(after_help = EXIT_CODES)]
     Git(GitArgs),
+    /// Explain why a line is or is not reported: `leakscan explain src/app.py:12`.
+    Explain(ExplainArgs),
     /// Create or update a baseline of known findings.
     #[command(subcommand)]
     Baseline(BaselineCommand),
@@ -136,6 +138,17 @@ pub struct GitArgs {
     pub common: CommonArgs,
 }
 
+/// `leakscan explain`.
+#[derive(Debug, ClapArgs)]
+pub struct ExplainArgs {
+    /// The file and 1-based line, as `FILE:LINE`.
+    #[arg(value_name = "FILE:LINE")]
+    pub location: String,
+    /// Configuration, baseline and gate, as for a scan.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
 /// `leakscan install-hook`.
 #[derive(Debug, ClapArgs)]
 pub struct InstallHookArgs {
@@ -181,6 +194,9 @@ pub struct CommonArgs {
     /// Exit 0 instead of 3 when some inputs could not be scanned (and nothing was found).
     #[arg(long, help_heading = "Gate")]
     pub allow_incomplete: bool,
+    /// Warn about `leakscan:allow` markers that no longer suppress anything.
+    #[arg(long, help_heading = "Configuration")]
+    pub report_unused_allows: bool,
     /// Suppress findings recorded in this baseline file (see `leakscan baseline`).
     #[arg(long, value_name = "FILE", help_heading = "Configuration")]
     pub baseline: Option<PathBuf>,

@@ -47,6 +47,7 @@ fn main() -> ExitCode {
         Command::Git(git) => cmd::git::run(&git),
         Command::InstallHook(hook) => cmd::hook::run(&hook),
         Command::Baseline(b) => cmd::baseline::run(&b),
+        Command::Explain(e) => cmd::explain::run(&e),
         Command::Config(c) => cmd::config::run(&c),
         Command::Completions { shell } => cmd::docs::completions(shell),
         Command::Man => cmd::docs::man(),

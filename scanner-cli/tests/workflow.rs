@@ -289,3 +289,71 @@ fn several_outputs_in_one_run() {
     let j: Value = serde_json::from_str(&fs::read_to_string(jsonf).unwrap()).unwrap();
     assert_eq!(j["version"], 1);
 }
+
+#[test]
+fn unused_and_unknown_allow_markers_are_reported() {
+    let dir = tree(&[(
+        "a.py",
+        format!(
+            "t = \"{GITHUB_TOKEN}\"  # leakscan:allow\nx = 1  # leakscan:allow\ny = 2  # leakscan:allow(no-such-rule)\n"
+        ),
+    )]);
+    let doc = json(dir.path(), &["--report-unused-allows"], 0);
+    let warnings: Vec<&str> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.ends_with("a.py:2: `leakscan:allow` suppresses nothing (remove it)")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("a.py:3: `leakscan:allow` names unknown rule `no-such-rule`")),
+        "{warnings:?}"
+    );
+    assert!(!warnings.iter().any(|w| w.contains("a.py:1:")), "{warnings:?}");
+    // Without the flag, only the unknown rule is worth a warning.
+    let doc = json(dir.path(), &[], 0);
+    assert_eq!(doc["warnings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn explain_tells_why_a_line_is_or_is_not_reported() {
+    let dir = tree(&[(
+        "app.py",
+        format!(
+            "a = 1\ntoken = \"{GITHUB_TOKEN}\"\npassword = \"aaaaaabbbbbb\"\nAKIA is a prefix\nk = {OTHER_TOKEN}  # leakscan:allow\n"
+        ),
+    )]);
+    let file = dir.path().join("app.py");
+    let explain = |line: usize| {
+        let out = leakscan()
+            .arg("explain")
+            .arg(format!("{}:{line}", file.display()))
+            .assert()
+            .code(0);
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    assert!(explain(1).contains("no rule's keyword occurs on this line"));
+    assert!(explain(2).contains("github-pat-classic: REPORTED, fails the scan"));
+    assert!(explain(3).contains(
+        "generic-password-assignment: not reported: the pattern matches but the value has too little entropy"
+    ));
+    assert!(
+        explain(4)
+            .contains("aws-access-key-id: not reported: keyword `akia` is on the line but the pattern does not match")
+    );
+    assert!(explain(5).contains("suppressed: allowed by `leakscan:allow` on line 5"));
+    leakscan()
+        .arg("explain")
+        .arg(format!("{}:0", file.display()))
+        .assert()
+        .code(2);
+    leakscan().arg("explain").arg("nowhere.py:3").assert().code(2);
+}

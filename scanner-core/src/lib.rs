@@ -52,7 +52,7 @@ pub use finding::{Finding, Secret};
 pub use location::Position;
 pub use report::{Format, ReportOptions, Reporter, write_report};
 pub use rules::{CheckIssue, CheckLevel, Confidence, Rule, RuleSet, Severity, check_rules};
-pub use scan::{Gate, Progress, ScanReport, ScanSettings, ScanStats, Scanner, ScannerBuilder};
+pub use scan::{Gate, LineExplanation, Progress, ScanReport, ScanSettings, ScanStats, Scanner, ScannerBuilder};
 pub use source::{
     Blob, BlobVisitor, CommitInfo, GitOptions, HeadState, HistorySummary, Occurrence, Origin, SkipReason, Skipped,
     StagedSummary,

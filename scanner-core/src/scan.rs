@@ -13,7 +13,7 @@ use crate::detect::Detector;
 use crate::detect::Suppression;
 use crate::error::{Error, ScanError, ScanErrorKind};
 use crate::filter::baseline::{BaselineMatcher, BaselineVerdict};
-use crate::filter::inline::inline_allow;
+use crate::filter::inline::{inline_allow, markers};
 use crate::finding::Finding;
 use crate::location::LineIndex;
 use crate::rules::{Confidence, RuleSet, Severity};
@@ -35,6 +35,8 @@ pub struct ScanSettings {
     pub no_ignore: bool,
     /// Follow symbolic links while walking.
     pub follow_symlinks: bool,
+    /// Warn about `leakscan:allow` markers that suppress nothing.
+    pub report_unused_allows: bool,
 }
 
 impl Default for ScanSettings {
@@ -45,6 +47,7 @@ impl Default for ScanSettings {
             mmap_threshold: 8 * 1024 * 1024,
             no_ignore: false,
             follow_symlinks: false,
+            report_unused_allows: false,
         }
     }
 }
@@ -222,12 +225,14 @@ impl ScannerBuilder {
             Some(r) => r,
             None => RuleSet::builtin()?,
         };
+        let report_unused_allows = self.settings.report_unused_allows;
         Ok(Scanner {
             rules,
             settings: self.settings,
             filters: Filters {
                 config: self.config_filter,
                 baseline: self.baseline,
+                report_unused_allows,
             },
         })
     }
@@ -257,6 +262,7 @@ pub struct Scanner {
 struct Filters {
     config: Option<ConfigFilter>,
     baseline: Option<BaselineMatcher>,
+    report_unused_allows: bool,
 }
 
 impl Scanner {
@@ -358,6 +364,67 @@ impl Scanner {
         Ok(report)
     }
 
+    /// Why line `line` (1-based) of `path` is or is not reported: its findings with their
+    /// suppressions (the scan is the same as [`Scanner::scan_paths`] with this scanner's
+    /// filters), matches dropped for low entropy, and rules whose keyword is on the line but
+    /// whose pattern does not match there.
+    pub fn explain_line(&self, path: &Path, line: usize) -> Result<LineExplanation, Error> {
+        let report = self.scan_paths(&[path.to_path_buf()])?;
+        if let Some(e) = report.errors.first() {
+            return Err(Error::RootUnreadable {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(e.message.clone()),
+            });
+        }
+        let findings: Vec<Finding> = report
+            .findings
+            .into_iter()
+            .filter(|f| f.start.line <= line && line <= f.end.line)
+            .collect();
+        let data = std::fs::read(path).map_err(|source| Error::RootUnreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let index = LineIndex::new(&data);
+        let rules = self.rules.rules();
+        let mut low_entropy = Vec::new();
+        for c in Detector::diagnostic(&self.rules).detect(&data) {
+            if let Some(Suppression::LowEntropy(detail)) = &c.suppression {
+                let at = index.position(&data, c.secret.start).line;
+                if at == line {
+                    low_entropy.push((rules[c.rule].id.clone(), detail.clone()));
+                }
+            }
+        }
+        let mut keyword_only = Vec::new();
+        if line >= 1 {
+            let start = if line == 1 { 0 } else { nth_line_start(&data, line) };
+            if start <= data.len() {
+                let end = index.line_end(start, data.len());
+                let text = data[start..end].to_ascii_lowercase();
+                for rule in rules {
+                    let explained = findings.iter().any(|f| f.rule_id == rule.id)
+                        || low_entropy.iter().any(|(id, _)| *id == rule.id);
+                    if explained {
+                        continue;
+                    }
+                    if let Some(k) = rule
+                        .keywords
+                        .iter()
+                        .find(|k| memchr::memmem::find(&text, k.as_bytes()).is_some())
+                    {
+                        keyword_only.push((rule.id.clone(), k.clone()));
+                    }
+                }
+            }
+        }
+        Ok(LineExplanation {
+            findings,
+            low_entropy,
+            keyword_only,
+        })
+    }
+
     /// Scans one in-memory buffer; `label` names it in findings. Returns every finding,
     /// suppressed ones included.
     pub fn scan_bytes(&self, label: &str, data: &[u8]) -> Vec<Finding> {
@@ -397,6 +464,25 @@ impl Scanner {
         }
         engine.finish(started.elapsed())
     }
+}
+
+/// The byte offset where 1-based line `line` starts (or past the end when there is none).
+fn nth_line_start(data: &[u8], line: usize) -> usize {
+    memchr::memchr_iter(b'\n', data)
+        .nth(line - 2)
+        .map_or(data.len() + 1, |nl| nl + 1)
+}
+
+/// What [`Scanner::explain_line`] found out about one line.
+#[derive(Debug, Clone, Default)]
+pub struct LineExplanation {
+    /// Findings on the line, suppressed ones included (with the reason).
+    pub findings: Vec<Finding>,
+    /// (rule id, "entropy < minimum") for pattern matches with too little entropy to report.
+    pub low_entropy: Vec<(String, String)>,
+    /// (rule id, keyword) for rules whose keyword is on the line but whose pattern does not
+    /// match there.
+    pub keyword_only: Vec<(String, String)>,
 }
 
 /// Turns blobs into findings; the [`BlobVisitor`] every source feeds.
@@ -461,6 +547,35 @@ impl<'a> Engine<'a> {
 }
 
 impl Engine<'_> {
+    /// Warns about markers naming unknown rules, and (when asked) markers that allowed nothing.
+    fn check_markers(&self, blob: &Blob<'_>, index: &LineIndex, used: &std::collections::HashSet<usize>) {
+        let mut warnings = Vec::new();
+        for m in markers(blob.data, index) {
+            let name = if m.next_line {
+                "leakscan:allow-next-line"
+            } else {
+                "leakscan:allow"
+            };
+            for id in m.rules.iter().flatten() {
+                if self.rules.get(id).is_none() {
+                    warnings.push(format!(
+                        "{}:{}: `{name}` names unknown rule `{id}`",
+                        blob.origin.display, m.line
+                    ));
+                }
+            }
+            if self.filters.report_unused_allows && !used.contains(&m.line) {
+                warnings.push(format!(
+                    "{}:{}: `{name}` suppresses nothing (remove it)",
+                    blob.origin.display, m.line
+                ));
+            }
+        }
+        if !warnings.is_empty() {
+            lock(&self.warnings).extend(warnings);
+        }
+    }
+
     /// Configuration allowlists, then the baseline.
     fn apply_filters(&self, f: &mut Finding) {
         if f.suppression.is_some() {
@@ -488,21 +603,25 @@ impl BlobVisitor for Engine<'_> {
         let candidates = Detector::new(self.rules).detect(blob.data);
         self.progress.blobs.fetch_add(1, Ordering::Relaxed);
         self.progress.bytes.fetch_add(blob.data.len() as u64, Ordering::Relaxed);
-        if candidates.is_empty() {
+        let has_markers = memchr::memmem::find(blob.data, b"leakscan:allow").is_some();
+        if candidates.is_empty() && !has_markers {
             return;
         }
         let index = LineIndex::new(blob.data);
+        let mut used_markers = std::collections::HashSet::new();
         let rules = self.rules.rules();
         let mut found: Vec<Finding> = candidates
             .iter()
             .map(|c| {
                 let rule = &rules[c.rule];
                 let mut f = Finding::from_candidate(rule, c, blob.data, &index, &blob.origin);
-                if f.suppression.is_none() {
-                    f.suppression = [c.secret.start, c.matched.start]
+                if f.suppression.is_none()
+                    && let Some((why, line)) = [c.secret.start, c.matched.start]
                         .into_iter()
                         .find_map(|at| inline_allow(blob.data, &index, at, &rule.id))
-                        .map(Suppression::Inline);
+                {
+                    used_markers.insert(line);
+                    f.suppression = Some(Suppression::Inline(why));
                 }
                 self.apply_filters(&mut f);
                 f
@@ -519,6 +638,9 @@ impl BlobVisitor for Engine<'_> {
                     f.suppression = Some(Suppression::AlreadyCommitted);
                 }
             }
+        }
+        if has_markers {
+            self.check_markers(&blob, &index, &used_markers);
         }
         let active = found.iter().filter(|f| !f.is_suppressed()).count() as u64;
         self.progress.findings.fetch_add(active, Ordering::Relaxed);

@@ -3,6 +3,7 @@
 pub mod baseline;
 pub mod config;
 pub mod docs;
+pub mod explain;
 pub mod git;
 pub mod hook;
 pub mod output;

@@ -58,6 +58,7 @@ pub fn prepare(
         })?,
         ..ScanSettings::default()
     };
+    settings.report_unused_allows = args.report_unused_allows;
     adjust(&mut settings);
     let defaults = Gate::default();
     let gate = Gate {

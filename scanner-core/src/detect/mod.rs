@@ -31,6 +31,8 @@ pub enum Suppression {
     Config(String),
     /// A baseline entry (its reason, owner and expiry are the detail).
     Baseline(String),
+    /// Below the rule's entropy minimum (diagnostics only: scans drop these).
+    LowEntropy(String),
     /// A staged change keeps a secret that HEAD's version of the file already had: it is
     /// not new (it is in history: scan history to find it).
     AlreadyCommitted,
@@ -44,6 +46,7 @@ impl std::fmt::Display for Suppression {
             Suppression::Inline(marker) => write!(f, "allowed by {marker}"),
             Suppression::Config(entry) => write!(f, "allowed by the configuration: {entry}"),
             Suppression::Baseline(entry) => write!(f, "known: {entry}"),
+            Suppression::LowEntropy(detail) => write!(f, "too little entropy to be a secret ({detail} bits per byte)"),
             Suppression::AlreadyCommitted => {
                 write!(f, "already committed: the secret is in HEAD's version of this file")
             }
@@ -70,12 +73,26 @@ pub struct Candidate {
 #[derive(Debug, Clone, Copy)]
 pub struct Detector<'r> {
     rules: &'r RuleSet,
+    /// Diagnostic mode: keep matches below the entropy minimum, as suppressed.
+    keep_low_entropy: bool,
 }
 
 impl<'r> Detector<'r> {
     /// A detector over `rules`.
     pub fn new(rules: &'r RuleSet) -> Detector<'r> {
-        Detector { rules }
+        Detector {
+            rules,
+            keep_low_entropy: false,
+        }
+    }
+
+    /// A detector that also returns matches below their rule's entropy minimum, suppressed
+    /// as [`Suppression::LowEntropy`] (for `leakscan explain`; scans never use it).
+    pub fn diagnostic(rules: &'r RuleSet) -> Detector<'r> {
+        Detector {
+            rules,
+            keep_low_entropy: true,
+        }
     }
 
     /// Every candidate in `data`, sorted by secret position then rule, duplicates removed.
@@ -163,11 +180,14 @@ impl<'r> Detector<'r> {
             }
             let value = &data[secret.range()];
             let entropy = shannon_entropy(value);
-            if rule.entropy.is_some_and(|min| entropy < min) {
+            let low_entropy = rule.entropy.filter(|&min| entropy < min);
+            if low_entropy.is_some() && !self.keep_low_entropy {
                 continue;
             }
             let whole = &data[matched.range()];
-            let suppression = if let Some((pattern, _)) = rule.allow.iter().find(|(_, re)| re.is_match(value)) {
+            let suppression = if let Some(min) = low_entropy {
+                Some(Suppression::LowEntropy(format!("{entropy:.2} < {min}")))
+            } else if let Some((pattern, _)) = rule.allow.iter().find(|(_, re)| re.is_match(value)) {
                 Some(Suppression::RuleAllow(pattern.clone()))
             } else if let Some((pattern, _)) = rule.allow_match.iter().find(|(_, re)| re.is_match(whole)) {
                 Some(Suppression::RuleAllow(pattern.clone()))

@@ -14,22 +14,51 @@ use crate::location::LineIndex;
 const ALLOW: &[u8] = b"leakscan:allow";
 const NEXT_LINE: &[u8] = b"-next-line";
 
-/// The marker that allows `rule_id` at byte `offset` of `data`, described for reports
-/// (`leakscan:allow on line 12`), or `None`.
-pub fn inline_allow(data: &[u8], index: &LineIndex, offset: usize, rule_id: &str) -> Option<String> {
+/// The marker that allows `rule_id` at byte `offset` of `data`: its description for reports
+/// (`` `leakscan:allow` on line 12 ``) and the 1-based line the marker is on.
+pub fn inline_allow(data: &[u8], index: &LineIndex, offset: usize, rule_id: &str) -> Option<(String, usize)> {
     let start = index.line_start(offset);
     let end = index.line_end(offset, data.len());
     let line = &data[start..end];
     let number = index.position(data, offset).line;
     if let Some(marker) = same_line_marker(line, rule_id) {
-        return Some(format!("`{marker}` on line {number}"));
+        return Some((format!("`{marker}` on line {number}"), number));
     }
     if start == 0 {
         return None;
     }
     let prev_start = index.line_start(start - 1);
     let prev = &data[prev_start..start - 1];
-    previous_line_marker(prev, rule_id).map(|marker| format!("`{marker}` on line {}", number - 1))
+    previous_line_marker(prev, rule_id).map(|marker| (format!("`{marker}` on line {}", number - 1), number - 1))
+}
+
+/// A `leakscan:allow` marker found in a blob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marker {
+    /// 1-based line of the marker.
+    pub line: usize,
+    /// `leakscan:allow-next-line` rather than `leakscan:allow`.
+    pub next_line: bool,
+    /// The rule ids listed, or `None` for every rule.
+    pub rules: Option<Vec<String>>,
+}
+
+/// Every `leakscan:allow` / `leakscan:allow-next-line` marker in `data`.
+pub fn markers(data: &[u8], index: &LineIndex) -> Vec<Marker> {
+    find_all(data, ALLOW)
+        .map(|at| {
+            let rest = &data[at + ALLOW.len()..];
+            let (next_line, rest) = match rest.strip_prefix(NEXT_LINE) {
+                Some(r) => (true, r),
+                None => (false, rest),
+            };
+            Marker {
+                line: index.position(data, at).line,
+                next_line,
+                rules: rule_list(rest),
+            }
+        })
+        .collect()
 }
 
 fn same_line_marker(line: &[u8], rule_id: &str) -> Option<&'static str> {
@@ -102,7 +131,20 @@ mod tests {
     fn allowed(text: &str, needle: &str, rule: &str) -> Option<String> {
         let data = text.as_bytes();
         let offset = text.find(needle).unwrap();
-        inline_allow(data, &LineIndex::new(data), offset, rule)
+        inline_allow(data, &LineIndex::new(data), offset, rule).map(|(why, _)| why)
+    }
+
+    #[test]
+    fn markers_are_listed() {
+        let data = b"a # leakscan:allow\n# leakscan:allow-next-line(r, q)\nb\n";
+        let found = markers(data, &LineIndex::new(data));
+        assert_eq!(found.len(), 2);
+        assert_eq!(
+            (found[0].line, found[0].next_line, found[0].rules.clone()),
+            (1, false, None)
+        );
+        assert_eq!((found[1].line, found[1].next_line), (2, true));
+        assert_eq!(found[1].rules.as_deref(), Some(&["r".to_string(), "q".to_string()][..]));
     }
 
     #[test]
