@@ -217,6 +217,12 @@ pub struct CommonArgs {
     /// Skip (and report) files and blobs larger than SIZE (bytes, or with K, M, G suffix) [default: 256M].
     #[arg(long, value_name = "SIZE", help_heading = "Limits")]
     pub max_file_size: Option<String>,
+    /// Open archives and compressed files up to N levels deep (0: scan them as raw bytes) [default: 5].
+    #[arg(long, value_name = "N", help_heading = "Limits")]
+    pub archive_depth: Option<usize>,
+    /// Stop expanding one input's archives after SIZE inflated bytes (reported; the scan is then incomplete) [default: 1G].
+    #[arg(long, value_name = "SIZE", help_heading = "Limits")]
+    pub archive_max_size: Option<String>,
     /// Add the rules of every *.toml file in DIR to the built-in rules.
     #[arg(long = "rules", value_name = "DIR", help_heading = "Rules")]
     pub rules_dirs: Vec<PathBuf>,

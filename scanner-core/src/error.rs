@@ -84,6 +84,8 @@ pub enum ScanErrorKind {
     Walk,
     /// A git object or ref is missing, corrupt or unreadable.
     Git,
+    /// An archive is corrupt, a member unreadable, or a limit stopped its expansion.
+    Archive,
 }
 
 /// A per-item problem: the item was not (fully) scanned, the rest of the scan went on.

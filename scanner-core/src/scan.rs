@@ -17,6 +17,7 @@ use crate::filter::inline::{inline_allow, markers};
 use crate::finding::Finding;
 use crate::location::LineIndex;
 use crate::rules::{Confidence, RuleSet, Severity};
+use crate::source::archive::{self, ArchiveError, ArchiveLimits, Budget};
 use crate::source::{
     Blob, BlobVisitor, FsSource, GitOptions, GitRepo, HistorySummary, Origin, SkipReason, Skipped, StagedSummary,
     WalkOptions,
@@ -37,6 +38,8 @@ pub struct ScanSettings {
     pub follow_symlinks: bool,
     /// Warn about `leakscan:allow` markers that suppress nothing.
     pub report_unused_allows: bool,
+    /// Archive expansion limits (`max_depth` 0 scans archives as raw bytes).
+    pub archives: ArchiveLimits,
 }
 
 impl Default for ScanSettings {
@@ -48,6 +51,7 @@ impl Default for ScanSettings {
             no_ignore: false,
             follow_symlinks: false,
             report_unused_allows: false,
+            archives: ArchiveLimits::default(),
         }
     }
 }
@@ -226,6 +230,7 @@ impl ScannerBuilder {
             None => RuleSet::builtin()?,
         };
         let report_unused_allows = self.settings.report_unused_allows;
+        let archives = (self.settings.archives.max_depth > 0).then_some(self.settings.archives);
         Ok(Scanner {
             rules,
             settings: self.settings,
@@ -233,6 +238,7 @@ impl ScannerBuilder {
                 config: self.config_filter,
                 baseline: self.baseline,
                 report_unused_allows,
+                archives,
             },
         })
     }
@@ -263,6 +269,8 @@ struct Filters {
     config: Option<ConfigFilter>,
     baseline: Option<BaselineMatcher>,
     report_unused_allows: bool,
+    /// Archive expansion limits; `None` scans archives as raw bytes.
+    archives: Option<ArchiveLimits>,
 }
 
 impl Scanner {
@@ -600,6 +608,69 @@ impl Engine<'_> {
 
 impl BlobVisitor for Engine<'_> {
     fn blob(&self, blob: Blob<'_>) {
+        match self.filters.archives {
+            Some(limits) => self.visit(blob, 0, &mut Budget::new(limits)),
+            None => self.scan_content(blob),
+        }
+    }
+
+    fn skipped(&self, skipped: Skipped) {
+        lock(&self.skipped).push(skipped);
+    }
+
+    fn error(&self, error: ScanError) {
+        lock(&self.errors).push(error);
+    }
+}
+
+impl Engine<'_> {
+    /// Expands archives (recursively, within `budget`) and scans their members; scans
+    /// anything else as it is. A container that cannot be expanded (corrupt, or over a
+    /// limit) is reported and its raw bytes are scanned too, so nothing found there is lost.
+    fn visit(&self, blob: Blob<'_>, depth: usize, budget: &mut Budget) {
+        let Some(kind) = archive::sniff(blob.data) else {
+            return self.scan_content(blob);
+        };
+        if depth >= budget.limits.max_depth {
+            self.error(archive_error(
+                &blob.origin,
+                ArchiveError::Limit(format!(
+                    "nested deeper than --archive-depth {}",
+                    budget.limits.max_depth
+                )),
+            ));
+            return self.scan_content(blob);
+        }
+        let mut members = 0usize;
+        let result = archive::expand(
+            kind,
+            blob.data,
+            budget,
+            &mut |budget, name, content| {
+                members += 1;
+                let origin = nested_origin(&blob.origin, name);
+                self.visit(
+                    Blob {
+                        origin,
+                        data: content,
+                        previous: None,
+                    },
+                    depth + 1,
+                    budget,
+                );
+            },
+            &mut |name, problem| self.error(archive_error(&nested_origin(&blob.origin, name), problem)),
+        );
+        if let Err(e) = result {
+            self.error(archive_error(&blob.origin, e));
+            if members == 0 {
+                self.scan_content(blob);
+            }
+        }
+    }
+
+    /// Detects, builds findings and applies the filters for one piece of content.
+    fn scan_content(&self, blob: Blob<'_>) {
         let candidates = Detector::new(self.rules).detect(blob.data);
         self.progress.blobs.fetch_add(1, Ordering::Relaxed);
         self.progress.bytes.fetch_add(blob.data.len() as u64, Ordering::Relaxed);
@@ -646,13 +717,23 @@ impl BlobVisitor for Engine<'_> {
         self.progress.findings.fetch_add(active, Ordering::Relaxed);
         lock(&self.findings).extend(found);
     }
+}
 
-    fn skipped(&self, skipped: Skipped) {
-        lock(&self.skipped).push(skipped);
+/// `parent!/name` for a member of a container (the parent's origin for a compressed stream).
+fn nested_origin(parent: &Origin, name: Option<&str>) -> Origin {
+    let mut origin = parent.clone();
+    if let Some(name) = name {
+        origin.display = format!("{}!/{name}", parent.display);
+        origin.logical = format!("{}!/{name}", parent.logical);
     }
+    origin
+}
 
-    fn error(&self, error: ScanError) {
-        lock(&self.errors).push(error);
+fn archive_error(origin: &Origin, e: ArchiveError) -> ScanError {
+    ScanError {
+        path: origin.display.clone(),
+        kind: ScanErrorKind::Archive,
+        message: e.to_string(),
     }
 }
 

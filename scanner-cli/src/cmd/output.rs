@@ -59,6 +59,13 @@ pub fn prepare(
         ..ScanSettings::default()
     };
     settings.report_unused_allows = args.report_unused_allows;
+    if let Some(depth) = args.archive_depth {
+        settings.archives.max_depth = depth;
+    }
+    if let Some(size) = &args.archive_max_size {
+        settings.archives.max_total_bytes =
+            parse_size(size).with_context(|| format!("invalid --archive-max-size `{size}`"))?;
+    }
     adjust(&mut settings);
     let defaults = Gate::default();
     let gate = Gate {

@@ -8,6 +8,9 @@
 //!   `run.columnKind`), `partialFingerprints["leakscan/v1"]` = the content-anchored fingerprint,
 //!   and `suppressions` (kind `inSource` for inline markers, else `external`) for suppressed
 //!   findings shown with `--show-suppressed`.
+//! - A finding inside an archive points at the outermost archive file; the full nested path
+//!   (`release.tar.gz!/lib/inner.zip!/config/.npmrc`) is in the message and `properties.nestedPath`,
+//!   and the region's lines and columns are those of the member.
 //! - URIs are relative to `%SRCROOT%` (the repository root, else the scan root) when the file
 //!   lies below it; `run.originalUriBaseIds` maps `%SRCROOT%` to its absolute `file://` URI.
 //! - `runAutomationDetails.id` is `leakscan/files/`, `leakscan/history/` or `leakscan/staged/`, so
@@ -145,18 +148,23 @@ fn dir_uri(dir: &Path) -> String {
     format!("file://{}", encode_path(&s))
 }
 
+/// The file SARIF points at: for a member of an archive, the outermost archive file (the
+/// nested path goes into the message and `properties.nestedPath`).
+fn outer_path(logical: &str) -> &str {
+    logical.split_once("!/").map_or(logical, |(outer, _)| outer)
+}
+
 fn artifact_location(f: &Finding, primary: Option<&Path>) -> sarif::ArtifactLocation {
+    let path = outer_path(&f.origin.logical);
     match (&f.origin.base, primary) {
         (Some(base), Some(primary)) if base.as_ref() == primary => sarif::ArtifactLocation::builder()
-            .uri(encode_path(&f.origin.logical))
+            .uri(encode_path(path))
             .uri_base_id(SRCROOT)
             .build(),
         (Some(base), _) => sarif::ArtifactLocation::builder()
-            .uri(format!("{}{}", dir_uri(base), encode_path(&f.origin.logical)))
+            .uri(format!("{}{}", dir_uri(base), encode_path(path)))
             .build(),
-        (None, _) => sarif::ArtifactLocation::builder()
-            .uri(encode_path(&f.origin.logical))
-            .build(),
+        (None, _) => sarif::ArtifactLocation::builder().uri(encode_path(path)).build(),
     }
 }
 
@@ -198,7 +206,18 @@ fn result(f: &Finding, rules: &RuleSet, primary: Option<&Path>, gate: &Gate) -> 
     }
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
-    let message = format!("{} ({}) found; the secret is redacted.", f.rule_name, f.rule_id);
+    let nested = f.origin.logical.contains("!/");
+    if nested {
+        props.insert("nestedPath".to_string(), json!(f.origin.logical));
+    }
+    let message = if nested {
+        format!(
+            "{} ({}) found in `{}`; the secret is redacted.",
+            f.rule_name, f.rule_id, f.origin.logical
+        )
+    } else {
+        format!("{} ({}) found; the secret is redacted.", f.rule_name, f.rule_id)
+    };
     let mut result = sarif::Result::builder()
         .rule_id(f.rule_id.clone())
         .level(if f.is_suppressed() || gate.fails(f) {

@@ -1,5 +1,6 @@
 //! Sources enumerate inputs and push their bytes to a [`BlobVisitor`].
 
+pub mod archive;
 mod fs;
 mod git;
 

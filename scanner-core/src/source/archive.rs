@@ -1,0 +1,330 @@
+//! Archives and compressed streams, detected by content (magic bytes, never the file name)
+//! and expanded in memory (never on disk): zip and its family (jar, war, ear, apk, whl,
+//! nupkg, docx/xlsx), tar, gzip, zstd, bzip2 and xz, nested in any combination.
+//!
+//! Every expansion of one top-level input shares a [`Budget`] (inflated bytes, entries), and
+//! each member has a compression-ratio guard, so zip bombs stop early with a reported reason.
+
+use std::io::{Cursor, Read};
+
+/// What kind of container some bytes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArchiveKind {
+    /// PKZIP and everything built on it.
+    Zip,
+    /// POSIX / GNU tar.
+    Tar,
+    /// gzip (one or more members).
+    Gzip,
+    /// Zstandard.
+    Zstd,
+    /// bzip2.
+    Bzip2,
+    /// xz.
+    Xz,
+}
+
+impl ArchiveKind {
+    /// A short name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ArchiveKind::Zip => "zip",
+            ArchiveKind::Tar => "tar",
+            ArchiveKind::Gzip => "gzip",
+            ArchiveKind::Zstd => "zstd",
+            ArchiveKind::Bzip2 => "bzip2",
+            ArchiveKind::Xz => "xz",
+        }
+    }
+}
+
+/// The container kind of `data`, from its magic bytes.
+pub fn sniff(data: &[u8]) -> Option<ArchiveKind> {
+    if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") {
+        Some(ArchiveKind::Zip)
+    } else if data.starts_with(&[0x1f, 0x8b]) {
+        Some(ArchiveKind::Gzip)
+    } else if data.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some(ArchiveKind::Zstd)
+    } else if data.len() >= 4 && data.starts_with(b"BZh") && (b'1'..=b'9').contains(&data[3]) {
+        Some(ArchiveKind::Bzip2)
+    } else if data.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+        Some(ArchiveKind::Xz)
+    } else if data.len() >= 263 && &data[257..262] == b"ustar" {
+        Some(ArchiveKind::Tar)
+    } else {
+        None
+    }
+}
+
+/// Limits on expanding one top-level input.
+#[derive(Debug, Clone, Copy)]
+pub struct ArchiveLimits {
+    /// How many containers deep to open (a `.tar.gz` is two).
+    pub max_depth: usize,
+    /// Inflated bytes in total, across all nesting levels.
+    pub max_total_bytes: u64,
+    /// Members in total.
+    pub max_entries: u64,
+    /// Largest inflated/compressed ratio of one member (beyond 1 MiB of output).
+    pub max_ratio: u64,
+}
+
+impl Default for ArchiveLimits {
+    fn default() -> ArchiveLimits {
+        ArchiveLimits {
+            max_depth: 5,
+            max_total_bytes: 1 << 30,
+            max_entries: 100_000,
+            max_ratio: 1_000,
+        }
+    }
+}
+
+/// What is left of the limits while one top-level input is expanded.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    /// The limits.
+    pub limits: ArchiveLimits,
+    /// Inflated bytes still allowed.
+    pub bytes_left: u64,
+    /// Members still allowed.
+    pub entries_left: u64,
+}
+
+impl Budget {
+    /// A full budget.
+    pub fn new(limits: ArchiveLimits) -> Budget {
+        Budget {
+            limits,
+            bytes_left: limits.max_total_bytes,
+            entries_left: limits.max_entries,
+        }
+    }
+}
+
+/// Why (part of) an archive was not expanded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArchiveError {
+    /// The data is not a valid archive of its kind (truncated, corrupt, lying directory).
+    Corrupt(String),
+    /// A limit stopped the expansion (the rest was not scanned).
+    Limit(String),
+    /// A member cannot be read (encrypted, unsupported method).
+    Unreadable(String),
+}
+
+impl std::fmt::Display for ArchiveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ArchiveError::Corrupt(m) => write!(f, "corrupt archive: {m}"),
+            ArchiveError::Limit(m) => write!(f, "archive limit reached: {m}"),
+            ArchiveError::Unreadable(m) => write!(f, "archive member not readable: {m}"),
+        }
+    }
+}
+
+/// Receives each member of a container: the shared budget, the member's name inside the
+/// container (none for a compressed stream) and its content.
+pub type MemberSink<'s> = dyn FnMut(&mut Budget, Option<&str>, &[u8]) + 's;
+
+/// Expands `data` of `kind`, calling `member` for each regular member with the shared budget.
+/// Member-level problems (an encrypted entry) are reported through `problem` and the rest is
+/// expanded; an error that stops the container is returned.
+pub fn expand(
+    kind: ArchiveKind,
+    data: &[u8],
+    budget: &mut Budget,
+    member: &mut MemberSink<'_>,
+    problem: &mut dyn FnMut(Option<&str>, ArchiveError),
+) -> Result<(), ArchiveError> {
+    match kind {
+        ArchiveKind::Zip => expand_zip(data, budget, member, problem),
+        ArchiveKind::Tar => expand_tar(data, budget, member),
+        ArchiveKind::Gzip => {
+            let out = inflate(flate2::read::MultiGzDecoder::new(data), data.len() as u64, budget, None)?;
+            member(budget, None, &out);
+            Ok(())
+        }
+        ArchiveKind::Zstd => {
+            let decoder =
+                zstd::stream::read::Decoder::with_buffer(data).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+            let out = inflate(decoder, data.len() as u64, budget, None)?;
+            member(budget, None, &out);
+            Ok(())
+        }
+        ArchiveKind::Bzip2 => {
+            let out = inflate(bzip2::read::MultiBzDecoder::new(data), data.len() as u64, budget, None)?;
+            member(budget, None, &out);
+            Ok(())
+        }
+        ArchiveKind::Xz => {
+            let out = inflate(lzma_rust2::XzReader::new(data, true), data.len() as u64, budget, None)?;
+            member(budget, None, &out);
+            Ok(())
+        }
+    }
+}
+
+/// Reads a decoder to its end within the budget and the ratio guard.
+fn inflate(
+    reader: impl Read,
+    compressed: u64,
+    budget: &mut Budget,
+    name: Option<&str>,
+) -> Result<Vec<u8>, ArchiveError> {
+    let ratio_cap = compressed.saturating_mul(budget.limits.max_ratio).max(1 << 20);
+    let cap = budget.bytes_left.min(ratio_cap);
+    let mut out = Vec::new();
+    reader
+        .take(cap + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+    let what = name.map(|n| format!("`{n}`: ")).unwrap_or_default();
+    if out.len() as u64 > cap {
+        return Err(if cap == budget.bytes_left {
+            ArchiveError::Limit(format!(
+                "{what}more than {} inflated bytes in total (zip bomb?)",
+                budget.limits.max_total_bytes
+            ))
+        } else {
+            ArchiveError::Limit(format!(
+                "{what}compression ratio above {}:1 (zip bomb?)",
+                budget.limits.max_ratio
+            ))
+        });
+    }
+    budget.bytes_left -= out.len() as u64;
+    Ok(out)
+}
+
+fn take_entry(budget: &mut Budget) -> Result<(), ArchiveError> {
+    if budget.entries_left == 0 {
+        return Err(ArchiveError::Limit(format!(
+            "more than {} members",
+            budget.limits.max_entries
+        )));
+    }
+    budget.entries_left -= 1;
+    Ok(())
+}
+
+fn expand_zip(
+    data: &[u8],
+    budget: &mut Budget,
+    member: &mut MemberSink<'_>,
+    problem: &mut dyn FnMut(Option<&str>, ArchiveError),
+) -> Result<(), ArchiveError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(data)).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+    for i in 0..zip.len() {
+        take_entry(budget)?;
+        let mut file = match zip.by_index(i) {
+            Ok(f) => f,
+            Err(zip::result::ZipError::UnsupportedArchive(m)) => {
+                problem(None, ArchiveError::Unreadable(format!("member {i}: {m}")));
+                continue;
+            }
+            Err(e) => {
+                problem(None, ArchiveError::Corrupt(format!("member {i}: {e}")));
+                continue;
+            }
+        };
+        if file.is_dir() {
+            continue;
+        }
+        let name = String::from_utf8_lossy(file.name_raw()).into_owned();
+        if file.encrypted() {
+            problem(Some(&name), ArchiveError::Unreadable("encrypted".into()));
+            continue;
+        }
+        let compressed = file.compressed_size();
+        match inflate(&mut file, compressed, budget, Some(&name)) {
+            Ok(content) => member(budget, Some(&name), &content),
+            Err(e @ ArchiveError::Limit(_)) => return Err(e),
+            Err(e) => problem(Some(&name), e),
+        }
+    }
+    Ok(())
+}
+
+fn expand_tar(data: &[u8], budget: &mut Budget, member: &mut MemberSink<'_>) -> Result<(), ArchiveError> {
+    let mut archive = tar::Archive::new(data);
+    let entries = archive.entries().map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+    for entry in entries {
+        take_entry(budget)?;
+        let mut entry = entry.map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+        let kind = entry.header().entry_type();
+        if !(kind.is_file() || kind == tar::EntryType::Continuous || kind == tar::EntryType::GNUSparse) {
+            continue;
+        }
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let name = name.trim_start_matches("./").to_string();
+        let size = entry.size();
+        if size > budget.bytes_left {
+            return Err(ArchiveError::Limit(format!(
+                "`{name}`: more than {} inflated bytes in total",
+                budget.limits.max_total_bytes
+            )));
+        }
+        let mut content = Vec::with_capacity(size.min(64 << 20) as usize);
+        entry
+            .read_to_end(&mut content)
+            .map_err(|e| ArchiveError::Corrupt(format!("`{name}`: {e}")))?;
+        budget.bytes_left -= content.len() as u64;
+        member(budget, Some(&name), &content);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing() {
+        assert_eq!(sniff(b"PK\x03\x04rest"), Some(ArchiveKind::Zip));
+        assert_eq!(sniff(&[0x1f, 0x8b, 8, 0]), Some(ArchiveKind::Gzip));
+        assert_eq!(sniff(b"BZh9"), Some(ArchiveKind::Bzip2));
+        assert_eq!(sniff(b"BZhX"), None);
+        assert_eq!(sniff(b"plain text"), None);
+        let mut tar = vec![0u8; 512];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(sniff(&tar), Some(ArchiveKind::Tar));
+    }
+
+    #[test]
+    fn gzip_bomb_stops_at_the_ratio_guard() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&vec![0u8; 64 << 20]).unwrap();
+        let bomb = gz.finish().unwrap();
+        let mut budget = Budget::new(ArchiveLimits::default());
+        let err = expand(
+            ArchiveKind::Gzip,
+            &bomb,
+            &mut budget,
+            &mut |_, _, _| panic!("no member"),
+            &mut |_, _| {},
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, ArchiveError::Limit(ref m) if m.contains("ratio")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn corrupt_input_is_an_error_not_a_panic() {
+        let mut budget = Budget::new(ArchiveLimits::default());
+        for (kind, data) in [
+            (ArchiveKind::Zip, &b"PK\x03\x04garbage"[..]),
+            (ArchiveKind::Gzip, &[0x1f, 0x8b, 8, 0, 1, 2, 3][..]),
+            (ArchiveKind::Zstd, &[0x28, 0xb5, 0x2f, 0xfd, 9, 9][..]),
+            (ArchiveKind::Bzip2, &b"BZh9garbage"[..]),
+            (ArchiveKind::Xz, &[0xfd, b'7', b'z', b'X', b'Z', 0, 1, 2][..]),
+        ] {
+            let result = expand(kind, data, &mut budget, &mut |_, _, _| {}, &mut |_, _| {});
+            assert!(result.is_err(), "{kind:?}");
+        }
+    }
+}
