@@ -32,6 +32,8 @@ pub enum Command {
     /// Scan a git repository's full history (every blob once), or its staged changes (--staged).
     #[command(after_help = EXIT_CODES)]
     Git(GitArgs),
+    /// Copy input to stdout with every secret masked (a log filter); exit 1 when anything was masked.
+    Redact(RedactArgs),
     /// Explain why a line is or is not reported: `leakscan explain src/app.py:12`.
     Explain(ExplainArgs),
     /// Create or update a baseline of known findings.
@@ -136,6 +138,23 @@ pub struct GitArgs {
     /// Options shared by every scanning command.
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// `leakscan redact`.
+#[derive(Debug, ClapArgs)]
+pub struct RedactArgs {
+    /// The file to read; `-` (the default) reads standard input.
+    #[arg(value_name = "FILE", default_value = "-")]
+    pub input: PathBuf,
+    /// Write to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The mask; `{rule}` becomes the rule id.
+    #[arg(long, value_name = "TEMPLATE", default_value = scanner_core::redact::DEFAULT_MASK)]
+    pub mask: String,
+    /// Add the rules of every *.toml file in DIR to the built-in rules.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules_dirs: Vec<PathBuf>,
 }
 
 /// `leakscan explain`.

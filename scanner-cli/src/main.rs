@@ -48,6 +48,7 @@ fn main() -> ExitCode {
         Command::InstallHook(hook) => cmd::hook::run(&hook),
         Command::Baseline(b) => cmd::baseline::run(&b),
         Command::Explain(e) => cmd::explain::run(&e),
+        Command::Redact(r) => cmd::redact::run(&r),
         Command::Config(c) => cmd::config::run(&c),
         Command::Completions { shell } => cmd::docs::completions(shell),
         Command::Man => cmd::docs::man(),

@@ -639,3 +639,49 @@ fn completions_and_man_page() {
         .code(0)
         .stdout(predicate::str::contains(".TH leakscan"));
 }
+
+#[test]
+fn redact_masks_secrets_in_a_stream() {
+    let input = format!("step 1 ok\nexport GH={GITHUB_TOKEN}\r\nkey={AWS_KEY_ID} done\n");
+    leakscan()
+        .arg("redact")
+        .write_stdin(input.clone())
+        .assert()
+        .code(1)
+        .stdout(
+            "step 1 ok
+export GH=***github-pat-classic***
+key=***aws-access-key-id*** done
+",
+        );
+    leakscan()
+        .args(["redact", "--mask", "[{rule}]"])
+        .write_stdin("nothing secret here\n")
+        .assert()
+        .code(0)
+        .stdout("nothing secret here\n");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ci.log");
+    fs::write(&file, &input).unwrap();
+    leakscan()
+        .args(["redact", "--mask", "[{rule}]"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("GH=[github-pat-classic]\r\n"));
+    leakscan().args(["redact", "/no/such/file"]).assert().code(2);
+}
+
+#[test]
+fn stdin_gzip_stream_is_decompressed() {
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(format!("a\nb\nT={GITHUB_TOKEN}\n").as_bytes()).unwrap();
+    let out = leakscan()
+        .args(["scan", "-", "--label", "build.log.gz", "-f", "json"])
+        .write_stdin(gz.finish().unwrap())
+        .assert()
+        .code(1);
+    let doc = json_of(&out.get_output().stdout);
+    assert_eq!(finding(&doc, "github-pat-classic")["start"]["line"], 3);
+}

@@ -41,6 +41,7 @@ pub mod filter;
 pub mod finding;
 pub mod fingerprint;
 pub mod location;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::config::ConfigFilter;
+use crate::detect::Candidate;
 use crate::detect::Detector;
 use crate::detect::Suppression;
 use crate::error::{Error, ScanError, ScanErrorKind};
@@ -17,11 +18,13 @@ use crate::filter::inline::{inline_allow, markers};
 use crate::finding::Finding;
 use crate::location::LineIndex;
 use crate::rules::{Confidence, RuleSet, Severity};
-use crate::source::archive::{self, ArchiveError, ArchiveLimits, Budget};
+use crate::source::archive::{self, ArchiveError, ArchiveKind, ArchiveLimits, Budget};
+use crate::source::stream::{STREAM_CHUNK, Windowed};
 use crate::source::{
     Blob, BlobVisitor, FsSource, GitOptions, GitRepo, HistorySummary, Origin, SkipReason, Skipped, StagedSummary,
     WalkOptions,
 };
+use std::ops::Range;
 
 /// Resolved scan settings. `Default` gives the CLI's defaults.
 #[derive(Debug, Clone)]
@@ -446,29 +449,20 @@ impl Scanner {
         engine.finish(Duration::ZERO).findings
     }
 
-    /// Reads `reader` to its end (up to the size limit) and scans it as one blob named `label`.
+    /// Scans a stream (stdin, a pipe, a log of any size) in overlapping windows with bounded
+    /// memory, decompressing gzip, zstd, bzip2 or xz on the fly; `label` names it in findings.
+    /// Line numbers and byte offsets are stream-wide. A read error ends the scan of the stream
+    /// and is reported (findings before it are kept).
     pub fn scan_reader(&self, label: &str, reader: impl Read) -> ScanReport {
         let started = Instant::now();
         let progress = Progress::default();
         let engine = Engine::new(&self.rules, &self.filters, &progress);
-        let mut data = Vec::new();
-        let limit = self.settings.max_file_size;
-        match reader.take(limit + 1).read_to_end(&mut data) {
-            Ok(n) if n as u64 > limit => engine.skipped(Skipped {
-                path: label.to_string(),
-                reason: SkipReason::SizeLimit,
-                detail: format!("input exceeds the limit of {limit} bytes"),
-            }),
-            Ok(_) => engine.blob(Blob {
-                origin: Origin::label(label),
-                data: &data,
-                previous: None,
-            }),
-            Err(e) => engine.error(ScanError {
+        if let Err(e) = engine.scan_stream(&Origin::label(label), reader) {
+            engine.error(ScanError {
                 path: label.to_string(),
                 kind: ScanErrorKind::Unreadable,
                 message: e.to_string(),
-            }),
+            });
         }
         engine.finish(started.elapsed())
     }
@@ -555,27 +549,39 @@ impl<'a> Engine<'a> {
 }
 
 impl Engine<'_> {
-    /// Warns about markers naming unknown rules, and (when asked) markers that allowed nothing.
-    fn check_markers(&self, blob: &Blob<'_>, index: &LineIndex, used: &std::collections::HashSet<usize>) {
+    /// Warns about markers (inside `owned`) naming unknown rules, and (when asked) markers
+    /// that allowed nothing.
+    fn check_markers(
+        &self,
+        blob: &Blob<'_>,
+        index: &LineIndex,
+        used: &std::collections::HashSet<usize>,
+        owned: &Range<usize>,
+        line_shift: usize,
+    ) {
         let mut warnings = Vec::new();
-        for m in markers(blob.data, index) {
+        for m in markers(blob.data, index)
+            .into_iter()
+            .filter(|m| owned.contains(&m.offset))
+        {
             let name = if m.next_line {
                 "leakscan:allow-next-line"
             } else {
                 "leakscan:allow"
             };
+            let line = m.line + line_shift;
             for id in m.rules.iter().flatten() {
                 if self.rules.get(id).is_none() {
                     warnings.push(format!(
-                        "{}:{}: `{name}` names unknown rule `{id}`",
-                        blob.origin.display, m.line
+                        "{}:{line}: `{name}` names unknown rule `{id}`",
+                        blob.origin.display
                     ));
                 }
             }
             if self.filters.report_unused_allows && !used.contains(&m.line) {
                 warnings.push(format!(
-                    "{}:{}: `{name}` suppresses nothing (remove it)",
-                    blob.origin.display, m.line
+                    "{}:{line}: `{name}` suppresses nothing (remove it)",
+                    blob.origin.display
                 ));
             }
         }
@@ -674,8 +680,54 @@ impl Engine<'_> {
         let candidates = Detector::new(self.rules).detect(blob.data);
         self.progress.blobs.fetch_add(1, Ordering::Relaxed);
         self.progress.bytes.fetch_add(blob.data.len() as u64, Ordering::Relaxed);
-        let has_markers = memchr::memmem::find(blob.data, b"leakscan:allow").is_some();
-        if candidates.is_empty() && !has_markers {
+        self.report(&blob, candidates, 0..blob.data.len(), Shift::default());
+    }
+
+    /// Scans a stream in bounded memory: overlapping windows, decompressed on the fly when it
+    /// starts like gzip, zstd, bzip2 or xz. Positions are stream-wide.
+    fn scan_stream(&self, origin: &Origin, reader: impl Read) -> std::io::Result<()> {
+        let mut reader = std::io::BufReader::with_capacity(64 << 10, reader);
+        let kind = archive::sniff(std::io::BufRead::fill_buf(&mut reader)?);
+        let reader: Box<dyn Read> = match kind {
+            Some(ArchiveKind::Gzip) => Box::new(flate2::read::MultiGzDecoder::new(reader)),
+            Some(ArchiveKind::Zstd) => Box::new(zstd::stream::read::Decoder::with_buffer(reader)?),
+            Some(ArchiveKind::Bzip2) => Box::new(bzip2::read::MultiBzDecoder::new(reader)),
+            Some(ArchiveKind::Xz) => Box::new(lzma_rust2::XzReader::new(reader, true)),
+            _ => Box::new(reader),
+        };
+        let margin = self.rules.max_reach() + self.rules.max_keyword_len;
+        let mut windows = Windowed::new(reader, STREAM_CHUNK, margin, margin);
+        let detector = Detector::new(self.rules);
+        let mut seen: std::collections::HashSet<(usize, u64, u64)> = std::collections::HashSet::new();
+        while let Some(owned) = windows.next_window()? {
+            let data = windows.buf();
+            let base = windows.base();
+            let mut candidates = detector.detect_range(data, owned.clone());
+            candidates.sort_by_key(|c| (c.secret.start, c.rule, c.secret.end));
+            candidates.retain(|c| seen.insert((c.rule, base + c.secret.start as u64, base + c.secret.end as u64)));
+            seen.retain(|&(_, _, end)| end + margin as u64 >= base);
+            self.progress.bytes.fetch_add(owned.len() as u64, Ordering::Relaxed);
+            let blob = Blob {
+                origin: origin.clone(),
+                data,
+                previous: None,
+            };
+            let shift = Shift {
+                lines: windows.lines_before(),
+                bytes: base as usize,
+            };
+            self.report(&blob, candidates, owned, shift);
+            windows.advance(usize::MAX);
+        }
+        self.progress.blobs.fetch_add(1, Ordering::Relaxed);
+        windows.take_error().map_or(Ok(()), Err)
+    }
+
+    /// Turns candidates into findings (inline allows, configuration, baseline, "already
+    /// committed") and checks the allow markers inside `owned`.
+    fn report(&self, blob: &Blob<'_>, candidates: Vec<Candidate>, owned: Range<usize>, shift: Shift) {
+        let markers_here = memchr::memmem::find(&blob.data[owned.clone()], b"leakscan:allow").is_some();
+        if candidates.is_empty() && !markers_here {
             return;
         }
         let index = LineIndex::new(blob.data);
@@ -692,8 +744,13 @@ impl Engine<'_> {
                         .find_map(|at| inline_allow(blob.data, &index, at, &rule.id))
                 {
                     used_markers.insert(line);
-                    f.suppression = Some(Suppression::Inline(why));
+                    f.suppression = Some(Suppression::Inline(
+                        why.replace(&format!("on line {line}"), &format!("on line {}", line + shift.lines)),
+                    ));
                 }
+                f.start.line += shift.lines;
+                f.end.line += shift.lines;
+                f.bytes = f.bytes.start + shift.bytes..f.bytes.end + shift.bytes;
                 self.apply_filters(&mut f);
                 f
             })
@@ -710,13 +767,20 @@ impl Engine<'_> {
                 }
             }
         }
-        if has_markers {
-            self.check_markers(&blob, &index, &used_markers);
+        if markers_here {
+            self.check_markers(blob, &index, &used_markers, &owned, shift.lines);
         }
         let active = found.iter().filter(|f| !f.is_suppressed()).count() as u64;
         self.progress.findings.fetch_add(active, Ordering::Relaxed);
         lock(&self.findings).extend(found);
     }
+}
+
+/// Where a window sits in its stream: lines and bytes before the window's buffer.
+#[derive(Debug, Clone, Copy, Default)]
+struct Shift {
+    lines: usize,
+    bytes: usize,
 }
 
 /// `parent!/name` for a member of a container (the parent's origin for a compressed stream).

@@ -7,6 +7,7 @@ pub mod explain;
 pub mod git;
 pub mod hook;
 pub mod output;
+pub mod redact;
 pub mod rules;
 pub mod scan;
 

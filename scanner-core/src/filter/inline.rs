@@ -35,6 +35,8 @@ pub fn inline_allow(data: &[u8], index: &LineIndex, offset: usize, rule_id: &str
 /// A `leakscan:allow` marker found in a blob.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Marker {
+    /// Byte offset of the marker.
+    pub offset: usize,
     /// 1-based line of the marker.
     pub line: usize,
     /// `leakscan:allow-next-line` rather than `leakscan:allow`.
@@ -53,6 +55,7 @@ pub fn markers(data: &[u8], index: &LineIndex) -> Vec<Marker> {
                 None => (false, rest),
             };
             Marker {
+                offset: at,
                 line: index.position(data, at).line,
                 next_line,
                 rules: rule_list(rest),

@@ -291,6 +291,11 @@ impl RuleSet {
         RuleSet::new(self.rules.iter().filter(|r| keep(r)).cloned().collect())
     }
 
+    /// The widest search window any rule needs around a keyword hit, in bytes.
+    pub fn max_reach(&self) -> usize {
+        self.rules.iter().map(|r| r.reach).max().unwrap_or(0)
+    }
+
     /// Number of rules.
     pub fn len(&self) -> usize {
         self.rules.len()

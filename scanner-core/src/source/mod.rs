@@ -3,6 +3,7 @@
 pub mod archive;
 mod fs;
 mod git;
+pub mod stream;
 
 pub use fs::{FsSource, LEAKSCAN_IGNORE_FILE, WalkOptions};
 pub use git::{CommitInfo, GitOptions, GitRepo, HeadState, HistorySummary, Occurrence, StagedSummary};

@@ -1,0 +1,33 @@
+//! `leakscan redact [FILE|-]`: a streaming log filter that masks secrets.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+
+use anyhow::{Context, Result};
+use scanner_core::redact::redact;
+
+use crate::args::RedactArgs;
+use crate::exit;
+
+/// Copies the input with secrets masked; exit 1 when anything was masked, 0 otherwise.
+pub fn run(args: &RedactArgs) -> Result<u8> {
+    let rules = super::load_rules(&args.rules_dirs)?;
+    let input: Box<dyn Read> = if args.input.as_os_str() == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(File::open(&args.input).with_context(|| format!("cannot open {}", args.input.display()))?)
+    };
+    let mut output: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    };
+    let stats = match redact(&rules, input, &mut output, &args.mask) {
+        Ok(stats) => stats,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(exit::CLEAN),
+        Err(e) => return Err(e).context("redaction stopped"),
+    };
+    log::info!("masked {} secrets in {} bytes", stats.masked, stats.bytes);
+    Ok(if stats.masked > 0 { exit::FINDINGS } else { exit::CLEAN })
+}

@@ -1,0 +1,154 @@
+//! Streams (stdin, pipes, logs of any size) read in overlapping windows with bounded memory.
+//!
+//! The buffer holds at most `chunk + keep + tail` bytes. Each window *owns* a range: keyword
+//! hits that start in it are this window's; `tail` bytes after the owned range and `keep` bytes
+//! before it stay in the buffer so that a match reaching across the boundary is seen whole, and
+//! matches found twice (from two hits) are dropped by the caller. Absolute byte offsets and the
+//! count of lines before the buffer let findings carry file-wide positions.
+
+use std::io::{self, Read};
+use std::ops::Range;
+
+/// Default bytes read per window.
+pub const STREAM_CHUNK: usize = 1 << 20;
+
+/// A reader cut into overlapping windows.
+#[derive(Debug)]
+pub struct Windowed<R> {
+    reader: R,
+    buf: Vec<u8>,
+    /// Absolute offset of `buf[0]`.
+    base: u64,
+    /// Newlines before `buf[0]`.
+    lines_before: usize,
+    /// Start of the next owned range, relative to `buf`.
+    next: usize,
+    eof: bool,
+    error: Option<io::Error>,
+    chunk: usize,
+    keep: usize,
+    tail: usize,
+}
+
+impl<R: Read> Windowed<R> {
+    /// Windows of `chunk` bytes; `keep` bytes of look-back and `tail` bytes of look-ahead.
+    pub fn new(reader: R, chunk: usize, keep: usize, tail: usize) -> Windowed<R> {
+        Windowed {
+            reader,
+            buf: Vec::with_capacity(chunk + keep + tail),
+            base: 0,
+            lines_before: 0,
+            next: 0,
+            eof: false,
+            error: None,
+            chunk: chunk.max(1),
+            keep,
+            tail,
+        }
+    }
+
+    /// The buffered bytes (the current window's owned range indexes into this).
+    pub fn buf(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Absolute offset of `buf()[0]`.
+    pub fn base(&self) -> u64 {
+        self.base
+    }
+
+    /// Newlines before `buf()[0]`.
+    pub fn lines_before(&self) -> usize {
+        self.lines_before
+    }
+
+    /// Whether the input has ended (the current window is the last).
+    pub fn at_eof(&self) -> bool {
+        self.eof
+    }
+
+    /// Reads more and returns the next owned range, or `None` at the end of the input.
+    pub fn next_window(&mut self) -> io::Result<Option<Range<usize>>> {
+        while !self.eof && self.buf.len() < self.next + self.chunk + self.tail {
+            let want = self.next + self.chunk + self.tail - self.buf.len();
+            let start = self.buf.len();
+            self.buf.resize(start + want, 0);
+            let n = loop {
+                match self.reader.read(&mut self.buf[start..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        // Scan what arrived before the error, then report it.
+                        self.error = Some(e);
+                        break 0;
+                    }
+                }
+            };
+            self.buf.truncate(start + n);
+            if n == 0 {
+                self.eof = true;
+            }
+        }
+        let end = if self.eof {
+            self.buf.len()
+        } else {
+            self.buf.len() - self.tail
+        };
+        if self.next >= end && self.eof {
+            return Ok(None);
+        }
+        let owned = self.next..end;
+        self.next = end;
+        Ok(Some(owned))
+    }
+
+    /// The read error that ended the input early, if any (the bytes before it were windowed).
+    pub fn take_error(&mut self) -> Option<io::Error> {
+        self.error.take()
+    }
+
+    /// Drops buffered bytes no longer needed: everything before `keep` bytes ahead of the next
+    /// window, and never at or after `protect` (a caller's unfinished position), cutting at a
+    /// line start when one is near so that columns stay right.
+    pub fn advance(&mut self, protect: usize) {
+        let limit = self.next.saturating_sub(self.keep).min(protect);
+        if limit == 0 {
+            return;
+        }
+        let cut = match memchr::memrchr(b'\n', &self.buf[..limit]) {
+            Some(nl) if limit - nl <= self.keep.max(4096) => nl + 1,
+            _ => limit,
+        };
+        self.lines_before += memchr::memchr_iter(b'\n', &self.buf[..cut]).count();
+        self.buf.drain(..cut);
+        self.base += cut as u64;
+        self.next -= cut;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_cover_the_input_once_with_bounded_memory() {
+        let data: Vec<u8> = (0..10_000u32)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let mut w = Windowed::new(&data[..], 1000, 200, 100);
+        let mut owned_total = 0;
+        let mut max_buf = 0;
+        while let Some(owned) = w.next_window().unwrap() {
+            let abs = w.base() as usize + owned.start;
+            assert_eq!(abs, owned_total, "owned ranges are contiguous");
+            assert_eq!(&w.buf()[owned.clone()], &data[abs..abs + owned.len()]);
+            let lines = w.lines_before() + memchr::memchr_iter(b'\n', &w.buf()[..owned.start]).count();
+            assert_eq!(lines, memchr::memchr_iter(b'\n', &data[..abs]).count());
+            owned_total += owned.len();
+            max_buf = max_buf.max(w.buf().len());
+            w.advance(usize::MAX);
+        }
+        assert_eq!(owned_total, data.len());
+        assert!(max_buf <= 1000 + 200 + 100 + 4096, "{max_buf}");
+    }
+}

@@ -1,0 +1,89 @@
+//! Streaming input: the same findings, at the same positions, as scanning the bytes whole,
+//! with secrets across window boundaries found once.
+
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use std::io::Write;
+
+use scanner_core::Scanner;
+
+const TOKEN: &str = concat!("ghp_", "UA2PufeaOXMWxHiuYzAPqIKR6dMPYI2PLrMb");
+const CHUNK: usize = 1 << 20;
+
+fn log_with_tokens() -> (Vec<u8>, usize) {
+    let mut data = Vec::new();
+    let mut planted = 0;
+    let mut i = 0u64;
+    while data.len() < 3 * CHUNK + 5000 {
+        let boundary = (data.len() / CHUNK + 1) * CHUNK;
+        // Put a token right across each window boundary, and a few elsewhere.
+        if data.len() + 80 > boundary && data.len() < boundary {
+            data.extend_from_slice(format!("auth={TOKEN}\n").as_bytes());
+            planted += 1;
+        } else if i % 9973 == 0 {
+            data.extend_from_slice(format!("2026-11-26T07:00:00Z request {i} token={TOKEN}\n").as_bytes());
+            planted += 1;
+        } else {
+            data.extend_from_slice(format!("2026-11-26T07:00:00Z request {i} ok trace=4f2a9c{i:08x}\n").as_bytes());
+        }
+        i += 1;
+    }
+    (data, planted)
+}
+
+#[test]
+fn stream_matches_whole_scan() {
+    let scanner = Scanner::builder().build().unwrap();
+    let (data, planted) = log_with_tokens();
+    let whole: Vec<_> = scanner
+        .scan_bytes("log", &data)
+        .into_iter()
+        .filter(|f| f.rule_id == "github-pat-classic")
+        .map(|f| (f.start, f.end, f.bytes.clone()))
+        .collect();
+    let stream: Vec<_> = scanner
+        .scan_reader("log", &data[..])
+        .findings
+        .into_iter()
+        .filter(|f| f.rule_id == "github-pat-classic")
+        .map(|f| (f.start, f.end, f.bytes.clone()))
+        .collect();
+    assert_eq!(whole.len(), planted);
+    assert_eq!(stream, whole);
+}
+
+#[test]
+fn compressed_streams_are_decompressed() {
+    let scanner = Scanner::builder().build().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(format!("a\nb\nexport GH={TOKEN}\n").as_bytes()).unwrap();
+    let report = scanner.scan_reader("build.log.gz", &gz.finish().unwrap()[..]);
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "github-pat-classic")
+        .unwrap();
+    assert_eq!((f.start.line, f.start.column), (3, 11));
+}
+
+#[test]
+fn a_failing_reader_is_reported_and_earlier_findings_kept() {
+    struct Failing<'a>(&'a [u8]);
+    impl std::io::Read for Failing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("pipe broke"));
+            }
+            let n = self.0.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let scanner = Scanner::builder().build().unwrap();
+    // The error comes before the first window is full: what arrived is still scanned.
+    let data = format!("x={TOKEN}\n").into_bytes();
+    let report = scanner.scan_reader("stdin", Failing(&data));
+    assert!(report.errors[0].message.contains("pipe broke"));
+    assert!(report.findings.iter().any(|f| f.rule_id == "github-pat-classic"));
+}
