@@ -100,7 +100,7 @@ mod tests {
         let mut input = Vec::new();
         let mut expected = Vec::new();
         for i in 0..40_000 {
-            let line = if i % 997 == 0 {
+            let line = if i.is_multiple_of(997) {
                 format!("{i} token {token}\n")
             } else {
                 format!("{i} plain log line with some words\n")

@@ -20,7 +20,7 @@ fn log_with_tokens() -> (Vec<u8>, usize) {
         if data.len() + 80 > boundary && data.len() < boundary {
             data.extend_from_slice(format!("auth={TOKEN}\n").as_bytes());
             planted += 1;
-        } else if i % 9973 == 0 {
+        } else if i.is_multiple_of(9973) {
             data.extend_from_slice(format!("2026-11-26T07:00:00Z request {i} token={TOKEN}\n").as_bytes());
             planted += 1;
         } else {
