@@ -99,7 +99,7 @@ mod tests {
         let token = concat!("ghp_", "UA2PufeaOXMWxHiuYzAPqIKR6dMPYI2PLrMb");
         let mut input = Vec::new();
         let mut expected = Vec::new();
-        for i in 0..40_000 {
+        for i in 0..40_000u32 {
             let line = if i.is_multiple_of(997) {
                 format!("{i} token {token}\n")
             } else {
