@@ -29,6 +29,9 @@ pub enum Command {
     /// Scan files and directories (respecting .gitignore, .ignore and .leakscanignore); `-` reads stdin.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
+    /// Scan a container image: a `docker save` tarball or an OCI layout (directory or tarball).
+    #[command(after_help = EXIT_CODES)]
+    Image(ImageArgs),
     /// Scan a git repository's full history (every blob once), or its staged changes (--staged).
     #[command(after_help = EXIT_CODES)]
     Git(GitArgs),
@@ -103,6 +106,17 @@ pub struct ScanArgs {
     /// Name for standard input in reports (with `-`).
     #[arg(long, value_name = "NAME", default_value = "<stdin>", help_heading = "Input")]
     pub label: String,
+    /// Options shared by every scanning command.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `leakscan image`.
+#[derive(Debug, ClapArgs)]
+pub struct ImageArgs {
+    /// The image tarball or OCI layout directory.
+    #[arg(value_name = "IMAGE")]
+    pub image: PathBuf,
     /// Options shared by every scanning command.
     #[command(flatten)]
     pub common: CommonArgs,

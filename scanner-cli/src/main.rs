@@ -45,6 +45,7 @@ fn main() -> ExitCode {
     let outcome = match args.command {
         Command::Scan(scan) => cmd::scan::run(&scan),
         Command::Git(git) => cmd::git::run(&git),
+        Command::Image(image) => cmd::image::run(&image),
         Command::InstallHook(hook) => cmd::hook::run(&hook),
         Command::Baseline(b) => cmd::baseline::run(&b),
         Command::Explain(e) => cmd::explain::run(&e),

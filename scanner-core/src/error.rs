@@ -69,6 +69,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The input is not a container image (no `manifest.json` nor `index.json`).
+    #[error("{}: not a container image: {message}", path.display())]
+    NotAnImage {
+        /// The path as given.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// Invalid settings (for example a zero thread count).
     #[error("invalid setting: {0}")]
     Settings(String),
@@ -86,6 +94,8 @@ pub enum ScanErrorKind {
     Git,
     /// An archive is corrupt, a member unreadable, or a limit stopped its expansion.
     Archive,
+    /// An image manifest, config or layer is missing, corrupt or does not match.
+    Image,
 }
 
 /// A per-item problem: the item was not (fully) scanned, the rest of the scan went on.

@@ -19,11 +19,13 @@ use crate::finding::Finding;
 use crate::location::LineIndex;
 use crate::rules::{Confidence, RuleSet, Severity};
 use crate::source::archive::{self, ArchiveError, ArchiveKind, ArchiveLimits, Budget};
+use crate::source::image::{ImageSource, LayerKey, shadowed};
 use crate::source::stream::{STREAM_CHUNK, Windowed};
 use crate::source::{
     Blob, BlobVisitor, FsSource, GitOptions, GitRepo, HistorySummary, Origin, SkipReason, Skipped, StagedSummary,
     WalkOptions,
 };
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// Resolved scan settings. `Default` gives the CLI's defaults.
@@ -358,6 +360,38 @@ impl Scanner {
         report.base = Some(git.base());
         report.history = Some(summary);
         Ok(report)
+    }
+
+    /// Scans a container image: a `docker save` tarball or an OCI layout (directory or
+    /// tarball). Every layer once, the config, and files deleted by later layers (marked).
+    pub fn scan_image(&self, path: &Path) -> Result<ScanReport, Error> {
+        let started = Instant::now();
+        let image = ImageSource::open(path)?;
+        let progress = Progress::default();
+        let engine = Engine::new(&self.rules, &self.filters, &progress);
+        let shadows = image.visit(self.settings.max_file_size, &engine);
+        let shadows: HashMap<LayerKey, Vec<String>> = shadows.into_iter().collect();
+        for f in lock(&engine.findings).iter_mut() {
+            let Some(layer) = f.origin.layer.clone() else { continue };
+            let key = LayerKey {
+                image: layer.image.clone(),
+                digest: layer.digest.clone(),
+            };
+            let in_layer = f.origin.logical.split("!/").nth(1).unwrap_or_default();
+            if shadows.get(&key).is_some_and(|above| shadowed(in_layer, above)) {
+                let mut marked = (*layer).clone();
+                marked.deleted_later = true;
+                f.origin.layer = Some(Arc::new(marked));
+            }
+        }
+        let mut report = engine.finish(started.elapsed());
+        report.base = image.base();
+        Ok(report)
+    }
+
+    /// Whether `path` is a container image (`leakscan scan` routes it to [`Scanner::scan_image`]).
+    pub fn is_image(path: &Path) -> bool {
+        ImageSource::open(path).is_ok()
     }
 
     /// Scans exactly the staged changes of the repository at (or containing) `repo` (for a

@@ -6,6 +6,7 @@ pub mod docs;
 pub mod explain;
 pub mod git;
 pub mod hook;
+pub mod image;
 pub mod output;
 pub mod redact;
 pub mod rules;

@@ -27,7 +27,8 @@
 //!       "commit": { "id", "author", "date", "summary" },  // git history only: the introducing commit
 //!       "blob_id": "<hex>",             // git only
 //!       "at_head": "same" | "changed" | "deleted",  // git history only: is the file still at HEAD?
-//!       "occurrences": [ { "commit", "path" } ]     // git --all-occurrences only
+//!       "occurrences": [ { "commit", "path" } ],    // git --all-occurrences only
+//!       "layer": { "image", "digest", "index", "created_by", "deleted_later" }  // images only
 //!   } ],
 //!   "history": { "commits", "unique_blobs", "shallow", "submodules", "head", "branch", "remote_url" },  // git history only
 //!   "staged": { "changed", "conflicted" },                            // git --staged only
@@ -51,6 +52,7 @@ use crate::finding::Finding;
 use crate::location::Position;
 use crate::rules::RuleSet;
 use crate::scan::{Gate, ScanReport, ScanStats};
+use crate::source::image::LayerInfo;
 use crate::source::{CommitInfo, HeadState, HistorySummary, Occurrence, Skipped, StagedSummary};
 
 /// The version of the JSON wire format.
@@ -112,6 +114,8 @@ struct JsonFinding<'a> {
     at_head: Option<HeadState>,
     #[serde(skip_serializing_if = "Option::is_none")]
     occurrences: Option<&'a [Occurrence]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer: Option<&'a LayerInfo>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -139,6 +143,7 @@ impl<'a> JsonFinding<'a> {
             blob_id: f.origin.blob_id.as_deref(),
             at_head: f.origin.at_head,
             occurrences: f.origin.occurrences.as_deref().map(Vec::as_slice),
+            layer: f.origin.layer.as_deref(),
         }
     }
 }

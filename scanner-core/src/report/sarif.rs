@@ -198,6 +198,15 @@ fn result(f: &Finding, rules: &RuleSet, primary: Option<&Path>, gate: &Gate) -> 
     if let Some(list) = &f.origin.occurrences {
         props.insert("occurrences".to_string(), json!(list.as_slice()));
     }
+    if let Some(layer) = &f.origin.layer {
+        props.insert("image".to_string(), json!(layer.image));
+        props.insert("layer".to_string(), json!(layer.digest));
+        props.insert("layerIndex".to_string(), json!(layer.index));
+        if let Some(c) = &layer.created_by {
+            props.insert("layerCreatedBy".to_string(), json!(c));
+        }
+        props.insert("deletedInLaterLayer".to_string(), json!(layer.deleted_later));
+    }
     if let Some(state) = f.origin.at_head {
         props.insert("atHead".to_string(), json!(state));
     }

@@ -89,6 +89,24 @@ impl Reporter for TextReporter {
                     "", c.author, c.date, c.summary
                 )?;
             }
+            if let Some(layer) = &f.origin.layer {
+                let what = if layer.digest == "config" {
+                    format!("image {} config", layer.image)
+                } else {
+                    format!("image {} layer {} ({})", layer.image, layer.index, layer.digest)
+                };
+                let by = layer
+                    .created_by
+                    .as_deref()
+                    .map(|c| format!(", created by `{c}`"))
+                    .unwrap_or_default();
+                let deleted = if layer.deleted_later {
+                    " [deleted in a later layer: still in the image]"
+                } else {
+                    ""
+                };
+                writeln!(out, "  {:<9} in {what}{by}{deleted}", "")?;
+            }
             if let Some(list) = &f.origin.occurrences {
                 let shown: Vec<String> = list
                     .iter()

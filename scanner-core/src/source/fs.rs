@@ -201,6 +201,7 @@ fn visit_entry(
         blob_id: None,
         at_head: None,
         occurrences: None,
+        layer: None,
     };
     if size >= opts.mmap_threshold {
         match map_file(&file) {

@@ -363,6 +363,7 @@ impl GitRepo {
                     blob_id: Some(entry.id.to_string()),
                     at_head: None,
                     occurrences: None,
+                    layer: None,
                 },
                 data,
                 previous,
@@ -593,6 +594,7 @@ impl GitRepo {
                     commit,
                     blob_id: Some(id.to_string()),
                     occurrences: None,
+                    layer: None,
                     at_head: Some(match head.get(&first.path) {
                         Some(head_id) if head_id == id => HeadState::Same,
                         Some(_) => HeadState::Changed,

@@ -3,6 +3,7 @@
 pub mod archive;
 mod fs;
 mod git;
+pub mod image;
 pub mod stream;
 
 pub use fs::{FsSource, LEAKSCAN_IGNORE_FILE, WalkOptions};
@@ -31,6 +32,8 @@ pub struct Origin {
     pub at_head: Option<HeadState>,
     /// For git history with `--all-occurrences`: every (commit, path) holding this blob.
     pub occurrences: Option<Arc<Vec<Occurrence>>>,
+    /// For container images: the image and layer (or config) the bytes came from.
+    pub layer: Option<Arc<image::LayerInfo>>,
 }
 
 impl Origin {
@@ -44,6 +47,7 @@ impl Origin {
             blob_id: None,
             at_head: None,
             occurrences: None,
+            layer: None,
         }
     }
 }

@@ -1,0 +1,606 @@
+//! Container images: a `docker save` tarball (old and new layouts) or an OCI image layout
+//! (a directory or a tarball). Every layer is scanned once (deduplicated by digest, even when
+//! several images or tags share it), with the instruction that created it; files deleted by a
+//! whiteout in a later layer are still scanned (they ship in the image) and marked; and the
+//! image config (environment, labels, command, build history) is scanned too.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::archive::{ArchiveKind, sniff};
+use super::{Blob, BlobVisitor, Origin, SkipReason, Skipped};
+use crate::error::{Error, ScanError, ScanErrorKind};
+
+/// Where a finding inside an image came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct LayerInfo {
+    /// The image (its tags, or the config digest when untagged).
+    pub image: String,
+    /// The layer's digest (`sha256:…`), or `config` for the image configuration.
+    pub digest: String,
+    /// 0-based position of the layer in the image.
+    pub index: usize,
+    /// The build instruction that created the layer (from the config's history), if known.
+    pub created_by: Option<String>,
+    /// Whether a later layer deletes (whiteout) or replaces this file: it still ships in the
+    /// image's lower layer.
+    pub deleted_later: bool,
+}
+
+/// Small JSON documents are read whole; anything larger is a layer.
+const SMALL: u64 = 16 << 20;
+
+/// Access to the blobs of an image, wherever they are stored.
+enum Store {
+    /// A tarball: entry name → (data offset, size); small entries cached.
+    Tar {
+        path: PathBuf,
+        entries: HashMap<String, (u64, u64)>,
+        small: HashMap<String, Vec<u8>>,
+    },
+    /// An OCI layout directory.
+    Dir(PathBuf),
+}
+
+impl Store {
+    fn read_small(&self, name: &str) -> Option<Vec<u8>> {
+        match self {
+            Store::Tar { small, .. } => small.get(name).cloned(),
+            Store::Dir(root) => {
+                let path = root.join(name);
+                (std::fs::metadata(&path).ok()?.len() <= SMALL)
+                    .then(|| std::fs::read(path).ok())
+                    .flatten()
+            }
+        }
+    }
+
+    fn open(&self, name: &str) -> std::io::Result<Box<dyn Read>> {
+        match self {
+            Store::Tar { path, entries, .. } => {
+                let &(offset, size) = entries.get(name).ok_or_else(|| {
+                    std::io::Error::new(std::io::ErrorKind::NotFound, format!("`{name}` is not in the tarball"))
+                })?;
+                let mut file = File::open(path)?;
+                file.seek(SeekFrom::Start(offset))?;
+                Ok(Box::new(BufReader::new(file.take(size))))
+            }
+            Store::Dir(root) => Ok(Box::new(BufReader::new(File::open(root.join(name))?))),
+        }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        match self {
+            Store::Tar { entries, .. } => entries.contains_key(name),
+            Store::Dir(root) => root.join(name).is_file(),
+        }
+    }
+}
+
+/// One image found in the input.
+#[derive(Debug, Clone)]
+struct ImageEntry {
+    name: String,
+    config: String,
+    layers: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DockerManifest {
+    config: String,
+    #[serde(default)]
+    repo_tags: Option<Vec<String>>,
+    layers: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OciIndex {
+    #[serde(default)]
+    manifests: Vec<OciDescriptor>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OciDescriptor {
+    #[serde(default)]
+    media_type: String,
+    digest: String,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OciManifest {
+    #[serde(default)]
+    media_type: String,
+    config: Option<OciDescriptor>,
+    #[serde(default)]
+    layers: Vec<OciDescriptor>,
+    #[serde(default)]
+    manifests: Vec<OciDescriptor>,
+}
+
+/// The parts of an image config that can hold secrets.
+#[derive(Deserialize, Default)]
+struct ImageConfig {
+    #[serde(default)]
+    config: Option<RunConfig>,
+    #[serde(default)]
+    history: Vec<History>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct RunConfig {
+    #[serde(default)]
+    env: Option<Vec<String>>,
+    #[serde(default)]
+    labels: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    cmd: Option<Vec<String>>,
+    #[serde(default)]
+    entrypoint: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+struct History {
+    #[serde(default)]
+    created_by: Option<String>,
+    #[serde(default)]
+    empty_layer: Option<bool>,
+}
+
+fn blob_path(digest: &str) -> String {
+    match digest.split_once(':') {
+        Some((algo, hex)) => format!("blobs/{algo}/{hex}"),
+        None => digest.to_string(),
+    }
+}
+
+/// A container image source.
+pub struct ImageSource {
+    store: Store,
+    display: String,
+    base: Option<Arc<Path>>,
+}
+
+impl std::fmt::Debug for ImageSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImageSource").field("display", &self.display).finish()
+    }
+}
+
+impl ImageSource {
+    /// Opens a docker-save or OCI tarball, or an OCI layout directory. Fails when the input is
+    /// neither (no `manifest.json` and no `index.json`).
+    pub fn open(path: &Path) -> Result<ImageSource, Error> {
+        let unreadable = |source| Error::RootUnreadable {
+            path: path.to_path_buf(),
+            source,
+        };
+        let meta = std::fs::metadata(path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => Error::RootNotFound {
+                path: path.to_path_buf(),
+            },
+            _ => unreadable(source),
+        })?;
+        let store = if meta.is_dir() {
+            Store::Dir(path.to_path_buf())
+        } else {
+            let file = File::open(path).map_err(unreadable)?;
+            let mut archive = tar::Archive::new(BufReader::new(file));
+            let mut entries = HashMap::new();
+            let mut small = HashMap::new();
+            let bad = |e: std::io::Error| Error::NotAnImage {
+                path: path.to_path_buf(),
+                message: format!("not a tar archive: {e}"),
+            };
+            for entry in archive.entries().map_err(bad)? {
+                let mut entry = entry.map_err(bad)?;
+                let name = String::from_utf8_lossy(&entry.path_bytes())
+                    .trim_start_matches("./")
+                    .to_string();
+                let size = entry.size();
+                entries.insert(name.clone(), (entry.raw_file_position(), size));
+                let jsonish = name.ends_with(".json") || name == "oci-layout" || name.starts_with("blobs/");
+                if jsonish && size <= SMALL {
+                    let mut head = [0u8; 1];
+                    let mut data = Vec::with_capacity(size as usize);
+                    entry.read_to_end(&mut data).map_err(bad)?;
+                    head[0] = data.first().copied().unwrap_or(0);
+                    if head[0] == b'{' || head[0] == b'[' {
+                        small.insert(name, data);
+                    }
+                }
+            }
+            Store::Tar {
+                path: path.to_path_buf(),
+                entries,
+                small,
+            }
+        };
+        if !store.contains("manifest.json") && !store.contains("index.json") {
+            return Err(Error::NotAnImage {
+                path: path.to_path_buf(),
+                message: "no manifest.json (docker save) or index.json (OCI layout)".into(),
+            });
+        }
+        let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let display = path.strip_prefix(".").unwrap_or(path).display().to_string();
+        Ok(ImageSource {
+            store,
+            display,
+            base: abs.parent().map(Arc::from),
+        })
+    }
+
+    /// The directory SARIF URIs are relative to.
+    pub fn base(&self) -> Option<Arc<Path>> {
+        self.base.clone()
+    }
+
+    fn images(&self, visitor: &dyn BlobVisitor) -> Vec<ImageEntry> {
+        let mut images = Vec::new();
+        let problem = |message: String| {
+            visitor.error(ScanError {
+                path: self.display.clone(),
+                kind: ScanErrorKind::Image,
+                message,
+            })
+        };
+        if let Some(bytes) = self.store.read_small("manifest.json") {
+            match serde_json::from_slice::<Vec<DockerManifest>>(&bytes) {
+                Ok(list) => images.extend(list.into_iter().map(|m| {
+                    ImageEntry {
+                        name: m
+                            .repo_tags
+                            .filter(|t| !t.is_empty())
+                            .map(|t| t.join(", "))
+                            .unwrap_or_else(|| m.config.clone()),
+                        config: m.config,
+                        layers: m.layers,
+                    }
+                })),
+                Err(e) => problem(format!("manifest.json: {e}")),
+            }
+            return images;
+        }
+        let Some(bytes) = self.store.read_small("index.json") else {
+            problem("index.json cannot be read".into());
+            return images;
+        };
+        let index: OciIndex = match serde_json::from_slice(&bytes) {
+            Ok(i) => i,
+            Err(e) => {
+                problem(format!("index.json: {e}"));
+                return images;
+            }
+        };
+        let mut queue: Vec<(OciDescriptor, String)> = index
+            .manifests
+            .into_iter()
+            .map(|d| {
+                let name = d
+                    .annotations
+                    .get("org.opencontainers.image.ref.name")
+                    .cloned()
+                    .unwrap_or_else(|| d.digest.clone());
+                (d, name)
+            })
+            .collect();
+        let mut seen = HashSet::new();
+        while let Some((desc, name)) = queue.pop() {
+            if !seen.insert(desc.digest.clone()) {
+                continue; // a cycle or a repeat
+            }
+            let Some(bytes) = self.store.read_small(&blob_path(&desc.digest)) else {
+                problem(format!("manifest {} is missing", desc.digest));
+                continue;
+            };
+            let manifest: OciManifest = match serde_json::from_slice(&bytes) {
+                Ok(m) => m,
+                Err(e) => {
+                    problem(format!("manifest {}: {e}", desc.digest));
+                    continue;
+                }
+            };
+            let is_index = !manifest.manifests.is_empty()
+                || desc.media_type.contains("index")
+                || manifest.media_type.contains("index");
+            if is_index {
+                for d in manifest.manifests {
+                    let platform = d.annotations.get("org.opencontainers.image.ref.name").cloned();
+                    let child =
+                        platform.map_or_else(|| format!("{name}@{}", short(&d.digest)), |p| format!("{name} ({p})"));
+                    queue.push((d, child));
+                }
+                continue;
+            }
+            let Some(config) = manifest.config else {
+                problem(format!("manifest {} has no config", desc.digest));
+                continue;
+            };
+            images.push(ImageEntry {
+                name,
+                config: blob_path(&config.digest),
+                layers: manifest.layers.iter().map(|l| blob_path(&l.digest)).collect(),
+            });
+        }
+        images
+    }
+
+    /// Scans every image: its config, then each layer not scanned before.
+    pub fn visit(&self, max_file_size: u64, visitor: &dyn BlobVisitor) -> Vec<(LayerKey, Vec<String>)> {
+        let mut done: HashSet<String> = HashSet::new();
+        let mut shadowed: Vec<(LayerKey, Vec<String>)> = Vec::new();
+        for image in self.images(visitor) {
+            let config: ImageConfig = self
+                .store
+                .read_small(&image.config)
+                .and_then(|b| {
+                    // Tags of one image share its config: scan it once.
+                    if done.insert(image.config.clone()) {
+                        self.scan_config(&image, &b, visitor);
+                    }
+                    serde_json::from_slice(&b).ok()
+                })
+                .unwrap_or_else(|| {
+                    visitor.error(ScanError {
+                        path: format!("{}!{}", self.display, image.config),
+                        kind: ScanErrorKind::Image,
+                        message: "image config is missing or unreadable".into(),
+                    });
+                    ImageConfig::default()
+                });
+            let instructions: Vec<Option<String>> = config
+                .history
+                .iter()
+                .filter(|h| !h.empty_layer.unwrap_or(false))
+                .map(|h| h.created_by.clone())
+                .collect();
+            // What each layer deletes or replaces, to mark files of lower layers.
+            let mut later: Vec<Vec<String>> = vec![Vec::new(); image.layers.len()];
+            for (index, layer) in image.layers.iter().enumerate() {
+                let info = LayerInfo {
+                    image: image.name.clone(),
+                    digest: layer_digest(layer),
+                    index,
+                    created_by: instructions.get(index).cloned().flatten(),
+                    deleted_later: false,
+                };
+                let scan = done.insert(layer.clone());
+                match self.scan_layer(layer, &info, scan, max_file_size, visitor) {
+                    Ok(paths) => later[index] = paths,
+                    Err(message) => visitor.error(ScanError {
+                        path: format!("{}!{}", self.display, info.digest),
+                        kind: ScanErrorKind::Image,
+                        message,
+                    }),
+                }
+            }
+            for (index, layer) in image.layers.iter().enumerate() {
+                let above: Vec<String> = later[index + 1..].iter().flatten().cloned().collect();
+                shadowed.push((
+                    LayerKey {
+                        image: image.name.clone(),
+                        digest: layer_digest(layer),
+                    },
+                    above,
+                ));
+            }
+        }
+        shadowed
+    }
+
+    fn scan_config(&self, image: &ImageEntry, bytes: &[u8], visitor: &dyn BlobVisitor) {
+        let Ok(config) = serde_json::from_slice::<ImageConfig>(bytes) else {
+            return;
+        };
+        let mut lines = Vec::new();
+        if let Some(run) = &config.config {
+            for (i, e) in run.env.iter().flatten().enumerate() {
+                lines.push(format!("Env[{i}]: {e}"));
+            }
+            for (k, v) in run.labels.iter().flatten() {
+                lines.push(format!("Labels[{k}]: {v}"));
+            }
+            if let Some(cmd) = &run.cmd {
+                lines.push(format!("Cmd: {}", cmd.join(" ")));
+            }
+            if let Some(ep) = &run.entrypoint {
+                lines.push(format!("Entrypoint: {}", ep.join(" ")));
+            }
+        }
+        for (i, h) in config.history.iter().enumerate() {
+            if let Some(c) = &h.created_by {
+                lines.push(format!("history[{i}].created_by: {c}"));
+            }
+        }
+        let text = lines.join("\n") + "\n";
+        let info = LayerInfo {
+            image: image.name.clone(),
+            digest: "config".into(),
+            index: 0,
+            created_by: None,
+            deleted_later: false,
+        };
+        visitor.blob(Blob {
+            origin: self.origin("config", &info),
+            data: text.as_bytes(),
+            previous: None,
+        });
+    }
+
+    fn origin(&self, path: &str, info: &LayerInfo) -> Origin {
+        let (display, logical) = if info.digest == "config" {
+            (format!("{}!config", self.display), format!("{}!config", self.display))
+        } else {
+            (
+                format!("{}!{}!/{path}", self.display, short(&info.digest)),
+                format!("{}!/{path}", self.display),
+            )
+        };
+        Origin {
+            display,
+            logical,
+            base: self.base.clone(),
+            commit: None,
+            blob_id: None,
+            at_head: None,
+            occurrences: None,
+            layer: Some(Arc::new(info.clone())),
+        }
+    }
+
+    /// Streams one layer; returns the paths it deletes or replaces (for lower layers).
+    fn scan_layer(
+        &self,
+        layer: &str,
+        info: &LayerInfo,
+        scan: bool,
+        max_file_size: u64,
+        visitor: &dyn BlobVisitor,
+    ) -> Result<Vec<String>, String> {
+        let hasher = Rc::new(RefCell::new(Sha256::new()));
+        let raw = Hashing {
+            inner: self.store.open(layer).map_err(|e| e.to_string())?,
+            hasher: hasher.clone(),
+        };
+        let mut reader = BufReader::new(raw);
+        let head = std::io::BufRead::fill_buf(&mut reader)
+            .map_err(|e| e.to_string())?
+            .to_vec();
+        let decoded: Box<dyn Read> = match sniff(&head) {
+            Some(ArchiveKind::Gzip) => Box::new(flate2::read::MultiGzDecoder::new(reader)),
+            Some(ArchiveKind::Zstd) => {
+                Box::new(zstd::stream::read::Decoder::with_buffer(reader).map_err(|e| e.to_string())?)
+            }
+            _ => Box::new(reader),
+        };
+        let mut archive = tar::Archive::new(decoded);
+        let mut touched = Vec::new();
+        for entry in archive.entries().map_err(|e| format!("layer is not a tar: {e}"))? {
+            let mut entry = entry.map_err(|e| format!("corrupt layer: {e}"))?;
+            let path = String::from_utf8_lossy(&entry.path_bytes())
+                .trim_start_matches("./")
+                .trim_start_matches('/')
+                .to_string();
+            let (dir, file) = path.rsplit_once('/').map_or(("", path.as_str()), |(d, f)| (d, f));
+            if file == ".wh..wh..opq" {
+                touched.push(format!("{dir}/"));
+                continue;
+            }
+            if let Some(target) = file.strip_prefix(".wh.") {
+                touched.push(if dir.is_empty() {
+                    target.to_string()
+                } else {
+                    format!("{dir}/{target}")
+                });
+                continue;
+            }
+            let kind = entry.header().entry_type();
+            if !(kind.is_file() || kind == tar::EntryType::Continuous) {
+                continue;
+            }
+            touched.push(path.clone());
+            if !scan {
+                continue;
+            }
+            let size = entry.size();
+            if size > max_file_size {
+                visitor.skipped(Skipped {
+                    path: self.origin(&path, info).display,
+                    reason: SkipReason::SizeLimit,
+                    detail: format!("{size} bytes exceeds the limit of {max_file_size} bytes"),
+                });
+                continue;
+            }
+            let mut data = Vec::with_capacity(size as usize);
+            if let Err(e) = entry.read_to_end(&mut data) {
+                return Err(format!("corrupt layer at `{path}`: {e}"));
+            }
+            visitor.blob(Blob {
+                origin: self.origin(&path, info),
+                data: &data,
+                previous: None,
+            });
+        }
+        // Read to the end (tar stops at its end-of-archive marker) and check the digest.
+        let mut rest = archive.into_inner();
+        std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| format!("corrupt layer: {e}"))?;
+        drop(rest);
+        if let Some(expected) = info.digest.strip_prefix("sha256:") {
+            let actual = hex(&hasher.borrow_mut().finalize_reset());
+            if actual != expected {
+                return Err(format!(
+                    "layer content does not match its digest (sha256:{actual}); scanned anyway"
+                ));
+            }
+        }
+        Ok(touched)
+    }
+}
+
+/// A reader that feeds everything it reads to a hasher.
+struct Hashing<R> {
+    inner: R,
+    hasher: Rc<RefCell<Sha256>>,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.borrow_mut().update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Identifies one layer of one image (for marking deleted files after the scan).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LayerKey {
+    /// The image name.
+    pub image: String,
+    /// The layer digest.
+    pub digest: String,
+}
+
+/// Whether `path` is deleted or replaced by any of `above` (paths, or `dir/` for opaque dirs).
+pub fn shadowed(path: &str, above: &[String]) -> bool {
+    above
+        .iter()
+        .any(|p| p == path || (p.ends_with('/') && (p.len() == 1 || path.starts_with(p.as_str()))))
+}
+
+fn layer_digest(layer: &str) -> String {
+    match layer.strip_prefix("blobs/") {
+        Some(rest) => rest.replacen('/', ":", 1),
+        None => layer.to_string(),
+    }
+}
+
+fn short(digest: &str) -> String {
+    let hex = digest.split_once(':').map_or(digest, |(_, h)| h);
+    let algo = digest.split_once(':').map_or("", |(a, _)| a);
+    let cut = &hex[..hex.len().min(12)];
+    if algo.is_empty() {
+        cut.to_string()
+    } else {
+        format!("{algo}:{cut}")
+    }
+}
