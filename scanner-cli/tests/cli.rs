@@ -648,12 +648,7 @@ fn redact_masks_secrets_in_a_stream() {
         .write_stdin(input.clone())
         .assert()
         .code(1)
-        .stdout(
-            "step 1 ok
-export GH=***github-pat-classic***
-key=***aws-access-key-id*** done
-",
-        );
+        .stdout("step 1 ok\nexport GH=***github-pat-classic***\r\nkey=***aws-access-key-id*** done\n");
     leakscan()
         .args(["redact", "--mask", "[{rule}]"])
         .write_stdin("nothing secret here\n")
