@@ -166,8 +166,9 @@ impl<'r> Detector<'r> {
 
     fn run_rule(&self, ri: usize, data: &[u8], window: Range<usize>, keep_from: usize, out: &mut Vec<Candidate>) {
         let rule = &self.rules.rules()[ri];
+        let Some(regex) = rule.regex.get() else { return };
         let input = Input::new(data).span(window);
-        for caps in rule.regex.captures_iter(input) {
+        for caps in regex.captures_iter(input) {
             let Some(matched) = caps.get_match() else { continue };
             if matched.start() < keep_from {
                 continue;
@@ -185,12 +186,13 @@ impl<'r> Detector<'r> {
                 continue;
             }
             let whole = &data[matched.range()];
+            let matches = |re: &&crate::rules::LazyRegex, text: &[u8]| re.get().is_some_and(|r| r.is_match(text));
             let suppression = if let Some(min) = low_entropy {
                 Some(Suppression::LowEntropy(format!("{entropy:.2} < {min}")))
-            } else if let Some((pattern, _)) = rule.allow.iter().find(|(_, re)| re.is_match(value)) {
-                Some(Suppression::RuleAllow(pattern.clone()))
-            } else if let Some((pattern, _)) = rule.allow_match.iter().find(|(_, re)| re.is_match(whole)) {
-                Some(Suppression::RuleAllow(pattern.clone()))
+            } else if let Some(re) = rule.allow.iter().find(|re| matches(re, value)) {
+                Some(Suppression::RuleAllow(re.pattern().to_string()))
+            } else if let Some(re) = rule.allow_match.iter().find(|re| matches(re, whole)) {
+                Some(Suppression::RuleAllow(re.pattern().to_string()))
             } else {
                 placeholder_reason(value).map(|why| Suppression::Placeholder(why.to_string()))
             };

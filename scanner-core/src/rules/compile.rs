@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex_automata::{PatternID, meta, util::syntax};
+use std::sync::OnceLock;
+
+use regex_automata::{meta, util::syntax};
 
 use super::syntax::{RuleFile, RuleSyntax};
 use super::{Confidence, Severity, builtin};
@@ -46,12 +48,12 @@ pub struct Rule {
     pub negative_examples: Vec<String>,
     /// The file the rule came from.
     pub source: String,
-    pub(crate) regex: meta::Regex,
+    pub(crate) regex: LazyRegex,
     pub(crate) secret_group: usize,
-    /// The rule's allow patterns with their compiled regexes.
-    pub(crate) allow: Vec<(String, meta::Regex)>,
-    /// The rule's whole-match allow patterns with their compiled regexes.
-    pub(crate) allow_match: Vec<(String, meta::Regex)>,
+    /// The rule's allow patterns (over the secret).
+    pub(crate) allow: Vec<LazyRegex>,
+    /// The rule's whole-match allow patterns.
+    pub(crate) allow_match: Vec<LazyRegex>,
     /// Half-width of the search window around a keyword hit.
     pub(crate) reach: usize,
     /// Whether the regex can match the empty string.
@@ -74,6 +76,55 @@ pub struct RuleSet {
     pub(crate) max_keyword_len: usize,
 }
 
+/// A regex compiled on first use (then shared by every thread).
+#[derive(Debug, Clone)]
+pub(crate) struct LazyRegex {
+    pattern: String,
+    cell: OnceLock<Result<meta::Regex, String>>,
+}
+
+impl LazyRegex {
+    fn new(pattern: &str) -> LazyRegex {
+        LazyRegex {
+            pattern: pattern.to_string(),
+            cell: OnceLock::new(),
+        }
+    }
+
+    /// The compiled regex; `None` if it does not compile (built-in rules are all checked by
+    /// the test suite; rules loaded from files are compiled eagerly).
+    pub(crate) fn get(&self) -> Option<&meta::Regex> {
+        self.cell.get_or_init(|| compile_regex(&self.pattern)).as_ref().ok()
+    }
+
+    fn check(&self) -> Result<(), String> {
+        self.cell
+            .get_or_init(|| compile_regex(&self.pattern))
+            .as_ref()
+            .map(|_| ())
+            .map_err(Clone::clone)
+    }
+
+    /// The pattern as written.
+    pub(crate) fn pattern(&self) -> &str {
+        &self.pattern
+    }
+}
+
+/// Capture groups of a parsed regex: (index, name).
+fn capture_names(hir: &regex_syntax::hir::Hir, out: &mut Vec<(u32, Option<String>)>) {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            out.push((c.index, c.name.as_deref().map(str::to_string)));
+            capture_names(&c.sub, out);
+        }
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().for_each(|h| capture_names(h, out)),
+        HirKind::Repetition(r) => capture_names(&r.sub, out),
+        _ => {}
+    }
+}
+
 /// Builds a meta regex with leakscan's dialect: bytes, ASCII classes, no UTF-8 requirement.
 pub fn compile_regex(pattern: &str) -> Result<meta::Regex, String> {
     meta::Regex::builder()
@@ -90,6 +141,12 @@ pub fn compile_regex(pattern: &str) -> Result<meta::Regex, String> {
 impl Rule {
     /// Validates and compiles one rule written in `file`.
     pub fn compile(syn: &RuleSyntax, file: &str) -> Result<Rule, Error> {
+        Rule::build(syn, file, true)
+    }
+
+    /// Validates one rule; with `eager` false its regexes are parsed now (errors and all) but
+    /// compiled on first use, so that start-up stays fast with hundreds of rules.
+    pub(crate) fn build(syn: &RuleSyntax, file: &str, eager: bool) -> Result<Rule, Error> {
         let fail = |message: String| Error::Rule {
             file: file.to_string(),
             rule: syn.id.clone(),
@@ -100,19 +157,28 @@ impl Rule {
                 "id must be 1–48 characters of lowercase letters, digits and single dashes".into(),
             ));
         }
-        let regex = compile_regex(&syn.regex).map_err(|e| fail(format!("regex does not compile: {e}")))?;
-        let groups = regex.group_info();
-        let secret_group = match groups.to_index(PatternID::ZERO, "secret") {
-            Some(i) => i,
-            None if groups.group_len(PatternID::ZERO) > 1 => 1,
-            None => 0,
+        let parse = |pattern: &str| {
+            regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .build()
+                .parse(pattern)
+                .map_err(|e| e.to_string())
         };
-        let hir = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(&syn.regex)
-            .map_err(|e| fail(format!("regex does not parse: {e}")))?;
+        let hir = parse(&syn.regex).map_err(|e| fail(format!("regex does not compile: {e}")))?;
+        let mut captures = Vec::new();
+        capture_names(&hir, &mut captures);
+        let secret_group = captures
+            .iter()
+            .find(|(_, name)| name.as_deref() == Some("secret"))
+            .map(|(i, _)| *i as usize)
+            .unwrap_or(if captures.is_empty() { 0 } else { 1 });
+        let regex = LazyRegex::new(&syn.regex);
+        if eager {
+            regex
+                .check()
+                .map_err(|e| fail(format!("regex does not compile: {e}")))?;
+        }
         let props = hir.properties();
         let max_len = props.maximum_len();
         if let Some(e) = syn.entropy
@@ -128,18 +194,22 @@ impl Rule {
                 return Err(fail(format!("keyword `{k}` must be lowercase")));
             }
         }
-        let compile_all = |patterns: &[String], what: &str| {
+        let lazy_all = |patterns: &[String], what: &str| {
             patterns
                 .iter()
                 .map(|a| {
-                    compile_regex(a)
-                        .map(|re| (a.clone(), re))
-                        .map_err(|e| fail(format!("{what} regex `{a}` does not compile: {e}")))
+                    parse(a).map_err(|e| fail(format!("{what} regex `{a}` does not compile: {e}")))?;
+                    let re = LazyRegex::new(a);
+                    if eager {
+                        re.check()
+                            .map_err(|e| fail(format!("{what} regex `{a}` does not compile: {e}")))?;
+                    }
+                    Ok(re)
                 })
                 .collect::<Result<Vec<_>, _>>()
         };
-        let allow_match = compile_all(&syn.allow_match, "allow_match")?;
-        let allow = compile_all(&syn.allow, "allow")?;
+        let allow_match = lazy_all(&syn.allow_match, "allow_match")?;
+        let allow = lazy_all(&syn.allow, "allow")?;
         Ok(Rule {
             id: syn.id.clone(),
             name: syn.name.clone(),
@@ -180,7 +250,8 @@ fn is_valid_id(id: &str) -> bool {
 impl RuleSet {
     /// The built-in rule pack.
     pub fn builtin() -> Result<RuleSet, Error> {
-        RuleSet::from_files(
+        RuleSet::load(
+            false,
             builtin::builtin_rule_files()
                 .iter()
                 .map(|(n, t)| (format!("rules/{n}"), t.to_string())),
@@ -214,6 +285,10 @@ impl RuleSet {
     /// Parses and compiles rule files given as (name, TOML text). Fails on the first invalid
     /// file or rule, and on duplicate ids.
     pub fn from_files(files: impl IntoIterator<Item = (String, String)>) -> Result<RuleSet, Error> {
+        RuleSet::load(true, files)
+    }
+
+    fn load(eager: bool, files: impl IntoIterator<Item = (String, String)>) -> Result<RuleSet, Error> {
         let mut rules = Vec::new();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for (name, text) in files {
@@ -229,7 +304,7 @@ impl RuleSet {
                         message: format!("duplicate id (first defined in {first})"),
                     });
                 }
-                rules.push(Rule::compile(syn, &name)?);
+                rules.push(Rule::build(syn, &name, eager)?);
             }
         }
         RuleSet::new(rules)

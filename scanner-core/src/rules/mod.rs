@@ -7,6 +7,7 @@ mod syntax;
 
 pub use builtin::builtin_rule_files;
 pub use check::{CheckIssue, CheckLevel, check_rules};
+pub(crate) use compile::LazyRegex;
 pub use compile::{Rule, RuleSet, compile_regex};
 pub use syntax::{RuleFile, RuleSyntax};
 
