@@ -2,31 +2,17 @@
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
+mod common;
+
+use common::*;
+
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
 // Fake, format-valid tokens, split so that the full value never appears in this source file.
-const GITHUB_TOKEN: &str = concat!("ghp_", "UA2PufeaOXMWxHiuYzAPqIKR6dMPYI2PLrMb");
-const AWS_KEY_ID: &str = concat!("AKIA", "DU2X4TDYFSHAVIGR");
-const AWS_SECRET: &str = concat!("ka6mt9urdn3UAqqN", "RJHiBVVbgR35d/OGnMsSCpOs");
-
-fn leakscan() -> Command {
-    let mut cmd = Command::cargo_bin("leakscan").expect("binary builds");
-    cmd.env_remove("NO_COLOR").env_remove("LEAKSCAN_LOG");
-    cmd
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
 
 /// A temp tree with a GitHub token (line 3, column 10) and an AWS key pair (lines 2 and 3).
 fn planted_tree() -> tempfile::TempDir {
@@ -44,10 +30,6 @@ fn planted_tree() -> tempfile::TempDir {
     .unwrap();
     fs::write(dir.path().join("README.md"), "nothing to see\n").unwrap();
     dir
-}
-
-fn json_of(output: &[u8]) -> Value {
-    serde_json::from_slice(output).expect("valid JSON output")
 }
 
 fn finding<'a>(doc: &'a Value, rule: &str) -> &'a Value {
@@ -152,17 +134,6 @@ fn sarif_validates_and_has_regions() {
     for secret in [GITHUB_TOKEN, AWS_KEY_ID, AWS_SECRET] {
         assert!(!raw.contains(secret), "SARIF output leaks a secret");
     }
-}
-
-fn assert_valid_sarif(doc: &Value) {
-    let schema_path = workspace_root().join("fixtures/sarif/sarif-schema-2.1.0.json");
-    let schema: Value = serde_json::from_str(&fs::read_to_string(schema_path).unwrap()).unwrap();
-    let validator = jsonschema::draft4::new(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(doc)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "SARIF schema errors: {errors:#?}");
 }
 
 #[test]

@@ -3,6 +3,10 @@
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
+mod common;
+
+use common::*;
+
 use std::fs;
 use std::path::Path;
 use std::process::Command as StdCommand;
@@ -10,10 +14,6 @@ use std::process::Command as StdCommand;
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
-
-const GITHUB_TOKEN: &str = concat!("ghp_", "UA2PufeaOXMWxHiuYzAPqIKR6dMPYI2PLrMb");
-const OTHER_TOKEN: &str = concat!("ghp_", "FigckdwgTzpYOiplvMSiE9T6iZw6ne3nJYal");
-const AWS_KEY_ID: &str = concat!("AKIA", "DU2X4TDYFSHAVIGR");
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = StdCommand::new("git")

@@ -3,15 +3,16 @@
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
+mod common;
+
+use common::*;
+
 use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 
 use assert_cmd::Command;
 use serde_json::Value;
-
-const GITHUB_TOKEN: &str = concat!("ghp_", "UA2PufeaOXMWxHiuYzAPqIKR6dMPYI2PLrMb");
-const AWS_KEY_ID: &str = concat!("AKIA", "DU2X4TDYFSHAVIGR");
 
 fn sarif_of(dir: &std::path::Path, extra: &[&str]) -> (Value, Vec<u8>) {
     let out = Command::cargo_bin("leakscan")

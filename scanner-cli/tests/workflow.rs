@@ -3,22 +3,18 @@
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
+mod common;
+
+use common::*;
+
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-const GITHUB_TOKEN: &str = concat!("ghp_", "UA2PufeaOXMWxHiuYzAPqIKR6dMPYI2PLrMb");
-const OTHER_TOKEN: &str = concat!("ghp_", "FigckdwgTzpYOiplvMSiE9T6iZw6ne3nJYal");
-const AWS_KEY_ID: &str = concat!("AKIA", "DU2X4TDYFSHAVIGR");
 // Matches only the low-confidence generic rule.
 const GENERIC: &str = concat!("api_key = \"FGnab9MADuWUn9", "QKCFu74VpWBTCPO0pP\"");
-
-fn leakscan() -> Command {
-    Command::cargo_bin("leakscan").unwrap()
-}
 
 fn json(dir: &Path, extra: &[&str], code: i32) -> Value {
     let out = leakscan()
@@ -28,16 +24,6 @@ fn json(dir: &Path, extra: &[&str], code: i32) -> Value {
         .assert()
         .code(code);
     serde_json::from_slice(&out.get_output().stdout).unwrap()
-}
-
-fn tree(files: &[(&str, String)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, content) in files {
-        let full = dir.path().join(path);
-        fs::create_dir_all(full.parent().unwrap()).unwrap();
-        fs::write(full, content).unwrap();
-    }
-    dir
 }
 
 #[test]

@@ -1,0 +1,91 @@
+//! Helpers shared by the CLI test files: fake tokens, the binary, archive builders, SARIF
+//! schema validation. Each test file uses a subset.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::fs;
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+// Fake, format-valid tokens, split so that the full value never appears in a source file.
+pub const GITHUB_TOKEN: &str = concat!("ghp_", "UA2PufeaOXMWxHiuYzAPqIKR6dMPYI2PLrMb");
+pub const OTHER_TOKEN: &str = concat!("ghp_", "FigckdwgTzpYOiplvMSiE9T6iZw6ne3nJYal");
+pub const AWS_KEY_ID: &str = concat!("AKIA", "DU2X4TDYFSHAVIGR");
+pub const AWS_SECRET: &str = concat!("ka6mt9urdn3UAqqN", "RJHiBVVbgR35d/OGnMsSCpOs");
+
+/// The `leakscan` binary with a clean environment.
+pub fn leakscan() -> Command {
+    let mut cmd = Command::cargo_bin("leakscan").expect("binary builds");
+    cmd.env_remove("NO_COLOR").env_remove("LEAKSCAN_LOG");
+    cmd
+}
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+/// Parses command output as JSON.
+pub fn json_of(output: &[u8]) -> Value {
+    serde_json::from_slice(output).expect("valid JSON output")
+}
+
+/// Asserts that `doc` validates against the official SARIF 2.1.0 schema.
+pub fn assert_valid_sarif(doc: &Value) {
+    let schema_path = workspace_root().join("fixtures/sarif/sarif-schema-2.1.0.json");
+    let schema: Value = serde_json::from_str(&fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::draft4::new(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "SARIF schema errors: {errors:#?}");
+}
+
+/// A tar archive of (name, content) pairs.
+pub fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        b.append_data(&mut header, name, *data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+/// A deflated zip archive of (name, content) pairs.
+pub fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in files {
+        w.start_file(*name, options).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// gzip of `data`.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(data).unwrap();
+    gz.finish().unwrap()
+}
+
+/// A temp directory holding (path, content) files.
+pub fn tree(files: &[(&str, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, content) in files {
+        let full = dir.path().join(path);
+        fs::create_dir_all(full.parent().unwrap()).unwrap();
+        fs::write(full, content).unwrap();
+    }
+    dir
+}
