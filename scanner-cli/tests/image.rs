@@ -167,6 +167,17 @@ fn docker_save_tarball() {
     )
     .unwrap();
     assert!(jsonschema::draft4::new(&schema).unwrap().is_valid(&sarif));
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(uris, ["app.tar", "app.tar"], "results point at the image file");
 }
 
 #[test]

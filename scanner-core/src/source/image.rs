@@ -172,7 +172,10 @@ fn blob_path(digest: &str) -> String {
 /// A container image source.
 pub struct ImageSource {
     store: Store,
+    /// The path as given (for people).
     display: String,
+    /// The file or directory name, relative to `base` (for fingerprints and SARIF).
+    logical: String,
     base: Option<Arc<Path>>,
 }
 
@@ -239,9 +242,13 @@ impl ImageSource {
         }
         let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let display = path.strip_prefix(".").unwrap_or(path).display().to_string();
+        let logical = abs
+            .file_name()
+            .map_or_else(|| display.clone(), |n| n.to_string_lossy().into_owned());
         Ok(ImageSource {
             store,
             display,
+            logical,
             base: abs.parent().map(Arc::from),
         })
     }
@@ -445,11 +452,11 @@ impl ImageSource {
 
     fn origin(&self, path: &str, info: &LayerInfo) -> Origin {
         let (display, logical) = if info.digest == "config" {
-            (format!("{}!config", self.display), format!("{}!config", self.display))
+            (format!("{}!config", self.display), format!("{}!/config", self.logical))
         } else {
             (
                 format!("{}!{}!/{path}", self.display, short(&info.digest)),
-                format!("{}!/{path}", self.display),
+                format!("{}!/{path}", self.logical),
             )
         };
         Origin {
