@@ -651,3 +651,26 @@ fn stdin_gzip_stream_is_decompressed() {
     let doc = json_of(&out.get_output().stdout);
     assert_eq!(finding(&doc, "github-pat-classic")["start"]["line"], 3);
 }
+
+#[test]
+fn checksum_validators_grade_confidence() {
+    let mut broken = GITHUB_TOKEN.to_string();
+    broken.replace_range(10..11, if &broken[10..11] == "a" { "b" } else { "a" });
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("bad.env"), format!("T={broken}\n")).unwrap();
+    let out = leakscan().args(["scan", "-f", "json"]).arg(dir.path()).assert().code(0);
+    let doc = json_of(&out.get_output().stdout);
+    let f = finding(&doc, "github-pat-classic");
+    assert_eq!(f["confidence"], "low");
+    assert_eq!(f["fails"], false);
+    assert_eq!(
+        f["validation"],
+        serde_json::json!({"validator": "github-crc32", "passed": false})
+    );
+    fs::write(dir.path().join("bad.env"), format!("T={GITHUB_TOKEN}\n")).unwrap();
+    let out = leakscan().args(["scan", "-f", "json"]).arg(dir.path()).assert().code(1);
+    let doc = json_of(&out.get_output().stdout);
+    let f = finding(&doc, "github-pat-classic");
+    assert_eq!(f["confidence"], "high");
+    assert_eq!(f["validation"]["passed"], true);
+}

@@ -103,6 +103,9 @@ pub struct Finding {
     pub fingerprint: String,
     /// Set when a filter suppressed this finding.
     pub suppression: Option<Suppression>,
+    /// The offline validator that judged the secret and whether it passed (a failure has
+    /// already lowered `confidence` to low).
+    pub validation: Option<(&'static str, bool)>,
     snippet_before: String,
     snippet_after: String,
 }
@@ -133,7 +136,11 @@ impl Finding {
             rule_id: rule.id.clone(),
             rule_name: rule.name.clone(),
             severity: rule.severity,
-            confidence: rule.confidence,
+            confidence: match c.validation {
+                Some((_, false)) => Confidence::Low,
+                _ => rule.confidence,
+            },
+            validation: c.validation,
             origin: origin.clone(),
             start: index.position(data, c.secret.start),
             end: index.position(data, c.secret.end),

@@ -3,6 +3,7 @@
 
 mod entropy;
 mod placeholder;
+pub mod validate;
 
 pub use entropy::shannon_entropy;
 pub use placeholder::placeholder_reason;
@@ -67,6 +68,8 @@ pub struct Candidate {
     pub entropy: f64,
     /// Set when a filter suppressed this candidate.
     pub suppression: Option<Suppression>,
+    /// The rule's offline validator that judged the secret, and whether it passed.
+    pub validation: Option<(&'static str, bool)>,
 }
 
 /// Runs a [`RuleSet`] over byte chunks. Cheap to create; shares the rule set by reference.
@@ -196,7 +199,13 @@ impl<'r> Detector<'r> {
             } else {
                 placeholder_reason(value).map(|why| Suppression::Placeholder(why.to_string()))
             };
+            let validation = rule.validators.iter().find_map(|(name, check)| match check(value) {
+                validate::Verdict::Valid => Some((*name, true)),
+                validate::Verdict::Invalid => Some((*name, false)),
+                validate::Verdict::NotApplicable => None,
+            });
             out.push(Candidate {
+                validation,
                 rule: ri,
                 matched: matched.range(),
                 secret: secret.range(),

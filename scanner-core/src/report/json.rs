@@ -23,6 +23,7 @@
 //!       "secret_id": "<sha256 hex>",    // same secret anywhere
 //!       "fingerprint": "<sha256 hex>",  // rule + secret + logical path: stable across line moves
 //!       "fails": true,                  // counts toward exit code 1 (unsuppressed, at or above the gate)
+//!       "validation": { "validator": "github-crc32", "passed": true },  // when the rule has an offline check
 //!       "suppression": null,            // or { "kind": "placeholder" | "rule-allow" | "already-committed", "detail": "…" }
 //!       "commit": { "id", "author", "date", "summary" },  // git history only: the introducing commit
 //!       "blob_id": "<hex>",             // git only
@@ -81,6 +82,12 @@ struct JsonReport<'a> {
 }
 
 #[derive(Serialize)]
+struct Validation {
+    validator: &'static str,
+    passed: bool,
+}
+
+#[derive(Serialize)]
 struct Tool {
     name: &'static str,
     version: &'static str,
@@ -105,6 +112,8 @@ struct JsonFinding<'a> {
     secret_id: &'a str,
     fingerprint: &'a str,
     fails: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validation: Option<Validation>,
     suppression: Option<&'a Suppression>,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a CommitInfo>,
@@ -138,6 +147,7 @@ impl<'a> JsonFinding<'a> {
             secret_id: &f.secret_id,
             fingerprint: &f.fingerprint,
             fails: gate.fails(f),
+            validation: f.validation.map(|(validator, passed)| Validation { validator, passed }),
             suppression: f.suppression.as_ref(),
             commit: f.origin.commit.as_deref(),
             blob_id: f.origin.blob_id.as_deref(),

@@ -189,6 +189,10 @@ fn result(f: &Finding, rules: &RuleSet, primary: Option<&Path>, gate: &Gate) -> 
     props.insert("secretId".to_string(), json!(f.secret_id));
     props.insert("redactedSecret".to_string(), json!(f.secret.redacted()));
     props.insert("displayPath".to_string(), json!(f.origin.display));
+    if let Some((validator, passed)) = f.validation {
+        props.insert("validator".to_string(), json!(validator));
+        props.insert("validatorPassed".to_string(), json!(passed));
+    }
     if let Some(c) = &f.origin.commit {
         props.insert("commit".to_string(), json!(c.id));
         props.insert("commitAuthor".to_string(), json!(c.author));

@@ -146,6 +146,14 @@ fn check_one(rule: &Rule, issues: &mut Vec<CheckIssue>) {
             report(CheckLevel::Error, format!("example {} yields no finding", i + 1));
             continue;
         }
+        if let Some(c) = found.iter().find(|c| c.validation.is_some_and(|(_, passed)| !passed)) {
+            let name = c.validation.map(|(n, _)| n).unwrap_or_default();
+            report(
+                CheckLevel::Error,
+                format!("example {} fails the `{name}` validator", i + 1),
+            );
+            continue;
+        }
         let keyword_inside = found.iter().all(|c| {
             let m = example.as_bytes()[c.matched.clone()].to_ascii_lowercase();
             rule.keywords.is_empty() || rule.keywords.iter().any(|k| contains(&m, k.as_bytes()))

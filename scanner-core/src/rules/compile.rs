@@ -54,6 +54,8 @@ pub struct Rule {
     pub(crate) allow: Vec<LazyRegex>,
     /// The rule's whole-match allow patterns.
     pub(crate) allow_match: Vec<LazyRegex>,
+    /// Offline validators, by name.
+    pub(crate) validators: Vec<(&'static str, crate::detect::validate::Validator)>,
     /// Half-width of the search window around a keyword hit.
     pub(crate) reach: usize,
     /// Whether the regex can match the empty string.
@@ -209,6 +211,17 @@ impl Rule {
                 .collect::<Result<Vec<_>, _>>()
         };
         let allow_match = lazy_all(&syn.allow_match, "allow_match")?;
+        let validators = syn
+            .validate
+            .iter()
+            .map(|name| {
+                crate::detect::validate::VALIDATORS
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .copied()
+                    .ok_or_else(|| fail(format!("unknown validator `{name}`")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let allow = lazy_all(&syn.allow, "allow")?;
         Ok(Rule {
             id: syn.id.clone(),
@@ -229,6 +242,7 @@ impl Rule {
             secret_group,
             allow,
             allow_match,
+            validators,
             reach: max_len.unwrap_or(UNBOUNDED_REACH).max(1),
             matches_empty: props.minimum_len() == Some(0),
             unbounded: max_len.is_none(),
@@ -403,6 +417,7 @@ mod tests {
             negative_examples: vec![],
             allow: vec![],
             allow_match: vec![],
+            validate: vec![],
         }
     }
 

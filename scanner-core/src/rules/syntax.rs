@@ -48,6 +48,10 @@ pub struct RuleSyntax {
     /// Inputs that must not produce a finding of this rule.
     #[serde(default)]
     pub negative_examples: Vec<String>,
+    /// Offline validators (by name, e.g. `github-crc32`) the secret must pass for full
+    /// confidence; a failure drops the finding to low confidence.
+    #[serde(default)]
+    pub validate: Vec<String>,
     /// Regexes over the secret; a match suppresses the finding.
     #[serde(default)]
     pub allow: Vec<String>,
