@@ -17,6 +17,18 @@ import sys
 WORDS = ("let fn return if else match self value count buffer index result error config request "
          "response user name path file data items len map iter collect String Vec Option Some None "
          "Ok Err impl struct pub use mod password token secret key").split()
+
+def github_token(rng):
+    """A fake, format-valid classic GitHub token: 30 random base62 characters and their CRC32."""
+    import zlib
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    body = "".join(rng.choice(alphabet) for _ in range(30))
+    n, check = zlib.crc32(body.encode()), ""
+    for _ in range(6):
+        n, r = divmod(n, 62)
+        check = alphabet[r] + check
+    return "ghp_" + body + check
+
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -53,7 +65,7 @@ def main():
             files[pending_removal] = "# token removed\n"
             pending_removal = None
         elif i % 500 == 250:
-            token = "ghp_" + "".join(rng.choice(ALNUM) for _ in range(36))
+            token = github_token(rng)
             path = f"config/leak{planted}.env"
             files[path] = f"GITHUB_TOKEN={token}\n"
             pending_removal = path

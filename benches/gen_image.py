@@ -22,6 +22,18 @@ ap.add_argument("--seed", type=int, default=7)
 args = ap.parse_args()
 rng = random.Random(args.seed)
 WORDS = "let fn return if else match self value count buffer index result error config request user name path".split()
+
+def github_token(rng):
+    """A fake, format-valid classic GitHub token: 30 random base62 characters and their CRC32."""
+    import zlib
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    body = "".join(rng.choice(alphabet) for _ in range(30))
+    n, check = zlib.crc32(body.encode()), ""
+    for _ in range(6):
+        n, r = divmod(n, 62)
+        check = alphabet[r] + check
+    return "ghp_" + body + check
+
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -57,7 +69,7 @@ for i in range(args.layers):
         size += len(data)
         n += 1
     if i == 0:
-        files.append(("etc/app.env", ("GH_TOKEN=ghp_" + "".join(rng.choice(ALNUM) for _ in range(36)) + "\n").encode()))
+        files.append(("etc/app.env", ("GH_TOKEN=" + github_token(rng) + "\n").encode()))
     if i == 1:
         files.append(("etc/.wh.app.env", b""))
     layers.append(gzip.compress(tar_bytes(files), compresslevel=1))

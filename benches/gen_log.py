@@ -19,6 +19,18 @@ ap.add_argument("--seed", type=int, default=7)
 ap.add_argument("--tokens", type=int, default=0)
 args = ap.parse_args()
 rng = random.Random(args.seed)
+
+def github_token(rng):
+    """A fake, format-valid classic GitHub token: 30 random base62 characters and their CRC32."""
+    import zlib
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    body = "".join(rng.choice(alphabet) for _ in range(30))
+    n, check = zlib.crc32(body.encode()), ""
+    for _ in range(6):
+        n, r = divmod(n, 62)
+        check = alphabet[r] + check
+    return "ghp_" + body + check
+
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 levels = ["INFO", "DEBUG", "WARN", "INFO", "INFO"]
 paths = ["/api/v1/orders", "/healthz", "/api/v2/users/search", "/static/app.js", "/metrics"]
@@ -32,7 +44,7 @@ while written < target:
     ts = f"2026-11-26T{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}.{rng.randrange(1000):03d}Z"
     kind = rng.randrange(6)
     if n in token_at:
-        line = f"{ts} DEBUG env GITHUB_TOKEN=ghp_{''.join(rng.choice(ALNUM) for _ in range(36))}"
+        line = f"{ts} DEBUG env GITHUB_TOKEN={github_token(rng)}"
     elif kind == 0:
         line = f"{ts} {rng.choice(levels)} request_id={uuid.UUID(int=rng.getrandbits(128))} path={rng.choice(paths)} status=200 dur_ms={rng.randrange(900)}"
     elif kind == 1:
