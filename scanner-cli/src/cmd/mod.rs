@@ -19,19 +19,16 @@ use scanner_core::RuleSet;
 
 /// The built-in rules plus the rule files in `paths` (`*.toml` files, or directories of them).
 pub fn load_rules(paths: &[PathBuf]) -> Result<RuleSet> {
-    if paths.is_empty() {
-        return Ok(RuleSet::builtin()?);
-    }
-    let mut files = builtin_files();
+    let mut extra = Vec::new();
     for path in paths {
         if path.is_file() {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            files.push((path.display().to_string(), text));
+            extra.push((path.display().to_string(), text));
         } else {
-            files.extend(RuleSet::load_dir_files(path)?);
+            extra.extend(RuleSet::load_dir_files(path)?);
         }
     }
-    Ok(RuleSet::from_files(files)?)
+    Ok(RuleSet::builtin_with(extra)?)
 }
 
 /// The embedded rule files as owned (name, text) pairs.

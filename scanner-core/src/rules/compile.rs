@@ -264,12 +264,16 @@ fn is_valid_id(id: &str) -> bool {
 impl RuleSet {
     /// The built-in rule pack.
     pub fn builtin() -> Result<RuleSet, Error> {
-        RuleSet::load(
-            false,
-            builtin::builtin_rule_files()
-                .iter()
-                .map(|(n, t)| (format!("rules/{n}"), t.to_string())),
-        )
+        RuleSet::builtin_with(Vec::new())
+    }
+
+    /// The built-in rule pack plus rule files given as (name, TOML text). The extra files are
+    /// compiled now (so their errors surface at load); the built-in ones on first use.
+    pub fn builtin_with(extra: Vec<(String, String)>) -> Result<RuleSet, Error> {
+        let builtin = builtin::builtin_rule_files()
+            .iter()
+            .map(|(n, t)| (format!("rules/{n}"), t.to_string(), false));
+        RuleSet::load(builtin.chain(extra.into_iter().map(|(n, t)| (n, t, true))))
     }
 
     /// Loads every `*.toml` file of a directory (sorted by name), as extra or replacement rules.
@@ -299,13 +303,14 @@ impl RuleSet {
     /// Parses and compiles rule files given as (name, TOML text). Fails on the first invalid
     /// file or rule, and on duplicate ids.
     pub fn from_files(files: impl IntoIterator<Item = (String, String)>) -> Result<RuleSet, Error> {
-        RuleSet::load(true, files)
+        RuleSet::load(files.into_iter().map(|(n, t)| (n, t, true)))
     }
 
-    fn load(eager: bool, files: impl IntoIterator<Item = (String, String)>) -> Result<RuleSet, Error> {
+    /// Loads (name, text, compile-now) rule files.
+    fn load(files: impl IntoIterator<Item = (String, String, bool)>) -> Result<RuleSet, Error> {
         let mut rules = Vec::new();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
-        for (name, text) in files {
+        for (name, text, eager) in files {
             let file = RuleFile::parse(&text).map_err(|message| Error::RuleFile {
                 file: name.clone(),
                 message,
