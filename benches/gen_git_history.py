@@ -13,21 +13,15 @@ import argparse
 import random
 import subprocess
 import sys
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fake_tokens import github_token  # noqa: E402
 
 WORDS = ("let fn return if else match self value count buffer index result error config request "
          "response user name path file data items len map iter collect String Vec Option Some None "
          "Ok Err impl struct pub use mod password token secret key").split()
-
-def github_token(rng):
-    """A fake, format-valid classic GitHub token: 30 random base62 characters and their CRC32."""
-    import zlib
-    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-    body = "".join(rng.choice(alphabet) for _ in range(30))
-    n, check = zlib.crc32(body.encode()), ""
-    for _ in range(6):
-        n, r = divmod(n, 62)
-        check = alphabet[r] + check
-    return "ghp_" + body + check
 
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 

@@ -13,6 +13,11 @@ import io
 import json
 import random
 import tarfile
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fake_tokens import github_token  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("out")
@@ -22,17 +27,6 @@ ap.add_argument("--seed", type=int, default=7)
 args = ap.parse_args()
 rng = random.Random(args.seed)
 WORDS = "let fn return if else match self value count buffer index result error config request user name path".split()
-
-def github_token(rng):
-    """A fake, format-valid classic GitHub token: 30 random base62 characters and their CRC32."""
-    import zlib
-    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-    body = "".join(rng.choice(alphabet) for _ in range(30))
-    n, check = zlib.crc32(body.encode()), ""
-    for _ in range(6):
-        n, r = divmod(n, 62)
-        check = alphabet[r] + check
-    return "ghp_" + body + check
 
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
