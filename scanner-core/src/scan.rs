@@ -14,7 +14,7 @@ use crate::detect::Detector;
 use crate::detect::Suppression;
 use crate::error::{Error, ScanError, ScanErrorKind};
 use crate::filter::baseline::{BaselineMatcher, BaselineVerdict};
-use crate::filter::inline::{inline_allow, markers};
+use crate::filter::inline::{describe, inline_allow, markers};
 use crate::finding::Finding;
 use crate::location::LineIndex;
 use crate::rules::{Confidence, RuleSet, Severity};
@@ -365,8 +365,17 @@ impl Scanner {
     /// Scans a container image: a `docker save` tarball or an OCI layout (directory or
     /// tarball). Every layer once, the config, and files deleted by later layers (marked).
     pub fn scan_image(&self, path: &Path) -> Result<ScanReport, Error> {
+        Ok(self.scan_image_source(&ImageSource::open(path)?))
+    }
+
+    /// Scans `path` as an image when it is one (`leakscan scan` of a single path): `None` when
+    /// it is not an image, so the caller scans it as files. The input is read once.
+    pub fn scan_if_image(&self, path: &Path) -> Option<ScanReport> {
+        ImageSource::open(path).ok().map(|image| self.scan_image_source(&image))
+    }
+
+    fn scan_image_source(&self, image: &ImageSource) -> ScanReport {
         let started = Instant::now();
-        let image = ImageSource::open(path)?;
         let progress = Progress::default();
         let engine = Engine::new(&self.rules, &self.filters, &progress);
         let shadows = image.visit(self.settings.max_file_size, &engine);
@@ -386,12 +395,7 @@ impl Scanner {
         }
         let mut report = engine.finish(started.elapsed());
         report.base = image.base();
-        Ok(report)
-    }
-
-    /// Whether `path` is a container image (`leakscan scan` routes it to [`Scanner::scan_image`]).
-    pub fn is_image(path: &Path) -> bool {
-        ImageSource::open(path).is_ok()
+        report
     }
 
     /// Scans exactly the staged changes of the repository at (or containing) `repo` (for a
@@ -773,14 +777,12 @@ impl Engine<'_> {
                 let rule = &rules[c.rule];
                 let mut f = Finding::from_candidate(rule, c, blob.data, &index, &blob.origin);
                 if f.suppression.is_none()
-                    && let Some((why, line)) = [c.secret.start, c.matched.start]
+                    && let Some((marker, line)) = [c.secret.start, c.matched.start]
                         .into_iter()
                         .find_map(|at| inline_allow(blob.data, &index, at, &rule.id))
                 {
                     used_markers.insert(line);
-                    f.suppression = Some(Suppression::Inline(
-                        why.replace(&format!("on line {line}"), &format!("on line {}", line + shift.lines)),
-                    ));
+                    f.suppression = Some(Suppression::Inline(describe(marker, line + shift.lines)));
                 }
                 f.start.line += shift.lines;
                 f.end.line += shift.lines;

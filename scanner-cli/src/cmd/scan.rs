@@ -36,8 +36,8 @@ pub fn scan(args: &ScanArgs, use_baseline: bool) -> Result<(ScanReport, Prepared
     let progress = scanner_core::Progress::default();
     let report = if stdin {
         scanner.scan_reader(&args.label, io::stdin().lock())
-    } else if paths.len() == 1 && scanner_core::Scanner::is_image(&paths[0]) {
-        scanner.scan_image(&paths[0])?
+    } else if let Some(report) = (paths.len() == 1).then(|| scanner.scan_if_image(&paths[0])).flatten() {
+        report
     } else {
         with_progress(!args.common.no_progress, &progress, || {
             scanner.scan_paths_with_progress(&paths, &progress)

@@ -14,22 +14,25 @@ use crate::location::LineIndex;
 const ALLOW: &[u8] = b"leakscan:allow";
 const NEXT_LINE: &[u8] = b"-next-line";
 
-/// The marker that allows `rule_id` at byte `offset` of `data`: its description for reports
-/// (`` `leakscan:allow` on line 12 ``) and the 1-based line the marker is on.
-pub fn inline_allow(data: &[u8], index: &LineIndex, offset: usize, rule_id: &str) -> Option<(String, usize)> {
+/// The marker that allows `rule_id` at byte `offset` of `data` (e.g. `leakscan:allow`) and the
+/// 1-based line the marker is on.
+pub fn inline_allow(data: &[u8], index: &LineIndex, offset: usize, rule_id: &str) -> Option<(&'static str, usize)> {
     let start = index.line_start(offset);
     let end = index.line_end(offset, data.len());
-    let line = &data[start..end];
     let number = index.position(data, offset).line;
-    if let Some(marker) = same_line_marker(line, rule_id) {
-        return Some((format!("`{marker}` on line {number}"), number));
+    if let Some(marker) = same_line_marker(&data[start..end], rule_id) {
+        return Some((marker, number));
     }
     if start == 0 {
         return None;
     }
-    let prev_start = index.line_start(start - 1);
-    let prev = &data[prev_start..start - 1];
-    previous_line_marker(prev, rule_id).map(|marker| (format!("`{marker}` on line {}", number - 1), number - 1))
+    let prev = &data[index.line_start(start - 1)..start - 1];
+    previous_line_marker(prev, rule_id).map(|marker| (marker, number - 1))
+}
+
+/// How a marker is named in reports: `` `leakscan:allow` on line 12 ``.
+pub fn describe(marker: &str, line: usize) -> String {
+    format!("`{marker}` on line {line}")
 }
 
 /// A `leakscan:allow` marker found in a blob.
@@ -134,7 +137,7 @@ mod tests {
     fn allowed(text: &str, needle: &str, rule: &str) -> Option<String> {
         let data = text.as_bytes();
         let offset = text.find(needle).unwrap();
-        inline_allow(data, &LineIndex::new(data), offset, rule).map(|(why, _)| why)
+        inline_allow(data, &LineIndex::new(data), offset, rule).map(|(marker, line)| describe(marker, line))
     }
 
     #[test]

@@ -22,7 +22,7 @@
 //! - `invocations[0].executionSuccessful` is false when any input could not be scanned; each
 //!   such error is a `toolExecutionNotifications` entry.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -168,7 +168,7 @@ fn artifact_location(f: &Finding, primary: Option<&Path>) -> sarif::ArtifactLoca
     }
 }
 
-fn result(f: &Finding, rules: &RuleSet, primary: Option<&Path>, gate: &Gate) -> sarif::Result {
+fn result(f: &Finding, rule_index: &HashMap<&str, usize>, primary: Option<&Path>, gate: &Gate) -> sarif::Result {
     let region = sarif::Region::builder()
         .start_line(f.start.line as i64)
         .start_column(f.start.column as i64)
@@ -243,7 +243,7 @@ fn result(f: &Finding, rules: &RuleSet, primary: Option<&Path>, gate: &Gate) -> 
         .partial_fingerprints(fingerprints)
         .properties(sarif::PropertyBag::builder().additional_properties(props).build())
         .build();
-    result.rule_index = rules.rules().iter().position(|r| r.id == f.rule_id).map(|i| i as i64);
+    result.rule_index = rule_index.get(f.rule_id.as_str()).map(|&i| i as i64);
     result.suppressions = f.suppression.as_ref().map(|s| {
         // Markers in the scanned file are in-source; everything else is decided outside it.
         let kind = if matches!(s, Suppression::Inline(_)) {
@@ -301,9 +301,15 @@ impl SarifReporter {
             .information_uri("https://github.com/leakscan/leakscan")
             .rules(rules.rules().iter().map(descriptor).collect::<Vec<_>>())
             .build();
+        let rule_index: HashMap<&str, usize> = rules
+            .rules()
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.as_str(), i))
+            .collect();
         let mut results: Vec<sarif::Result> = kept
             .iter()
-            .map(|f| result(f, rules, primary, &self.options.gate))
+            .map(|f| result(f, &rule_index, primary, &self.options.gate))
             .collect();
         results.sort_by_cached_key(location_key);
         let note = |level: &str, text: String| {
