@@ -106,6 +106,11 @@ pub struct Finding {
     /// The offline validator that judged the secret and whether it passed (a failure has
     /// already lowered `confidence` to low).
     pub validation: Option<(&'static str, bool)>,
+    /// Why `confidence` is lower than the rule's (validator failure, test or docs path).
+    pub confidence_note: Option<String>,
+    /// How the secret was encoded where it was found (`base64`, `percent`, `utf-16le`, …);
+    /// `None` for plain text. Locations always point at the encoded text.
+    pub encoding: Option<&'static str>,
     snippet_before: String,
     snippet_after: String,
 }
@@ -140,6 +145,11 @@ impl Finding {
                 Some((_, false)) => Confidence::Low,
                 _ => rule.confidence,
             },
+            encoding: None,
+            confidence_note: match c.validation {
+                Some((name, false)) => Some(format!("the `{name}` check failed")),
+                _ => None,
+            },
             validation: c.validation,
             origin: origin.clone(),
             start: index.position(data, c.secret.start),
@@ -153,6 +163,15 @@ impl Finding {
             snippet_before: sanitize(&tail_chars(before, SNIPPET_BEFORE)),
             snippet_after: sanitize(&head_chars(&after, SNIPPET_AFTER)),
         }
+    }
+
+    /// Lowers the confidence one tier and records why (notes accumulate).
+    pub(crate) fn lower_confidence(&mut self, why: String) {
+        self.confidence = self.confidence.lowered();
+        self.confidence_note = Some(match self.confidence_note.take() {
+            Some(earlier) => format!("{earlier}; {why}"),
+            None => why,
+        });
     }
 
     /// The line around the secret, with the secret redacted unless `show_secret`.
@@ -183,6 +202,42 @@ impl Finding {
     pub fn sort_key(&self) -> (&str, usize, usize, &str) {
         (&self.origin.display, self.start.line, self.start.column, &self.rule_id)
     }
+}
+
+/// Directory names whose files are tests, fixtures, examples or documentation: a secret there
+/// is more often a sample, so its confidence is lowered one tier (it is still reported).
+const NON_PRODUCTION_DIRS: &[&str] = &[
+    "test",
+    "tests",
+    "__tests__",
+    "spec",
+    "specs",
+    "testdata",
+    "test-data",
+    "test_data",
+    "fixture",
+    "fixtures",
+    "__fixtures__",
+    "mock",
+    "mocks",
+    "__mocks__",
+    "example",
+    "examples",
+    "sample",
+    "samples",
+    "doc",
+    "docs",
+    "documentation",
+];
+
+/// The first directory of `logical_path` (inside archives too) that marks tests, fixtures,
+/// examples or docs.
+pub(crate) fn non_production_dir(logical_path: &str) -> Option<&str> {
+    let mut parts: Vec<&str> = logical_path.split(['/', '\\']).collect();
+    parts.pop(); // the file name itself
+    parts
+        .into_iter()
+        .find(|p| NON_PRODUCTION_DIRS.iter().any(|d| d.eq_ignore_ascii_case(p)))
 }
 
 fn tail_chars(s: &str, n: usize) -> String {
@@ -223,6 +278,16 @@ mod tests {
             format!("{:?}", Secret::new(b"ghp_Q8mZt2rK9vLw4XbN7".to_vec())),
             "Secret(ghp_…)"
         );
+    }
+
+    #[test]
+    fn non_production_paths() {
+        assert_eq!(non_production_dir("src/tests/login.rs"), Some("tests"));
+        assert_eq!(non_production_dir("app.tar!/docs/setup.md"), Some("docs"));
+        assert_eq!(non_production_dir("Docs/guide.md"), Some("Docs"));
+        assert_eq!(non_production_dir("src/main.rs"), None);
+        assert_eq!(non_production_dir("tests"), None, "a file named like a directory");
+        assert_eq!(non_production_dir("src/latest/config.yml"), None);
     }
 
     #[test]

@@ -743,6 +743,7 @@ impl Engine<'_> {
             let mut candidates = detector.detect_range(data, owned.clone());
             candidates.sort_by_key(|c| (c.secret.start, c.rule, c.secret.end));
             candidates.retain(|c| seen.insert((c.rule, base + c.secret.start as u64, base + c.secret.end as u64)));
+            detector.resolve_overlaps(&mut candidates);
             seen.retain(|&(_, _, end)| end + margin as u64 >= base);
             self.progress.bytes.fetch_add(owned.len() as u64, Ordering::Relaxed);
             let blob = Blob {
@@ -776,6 +777,9 @@ impl Engine<'_> {
             .map(|c| {
                 let rule = &rules[c.rule];
                 let mut f = Finding::from_candidate(rule, c, blob.data, &index, &blob.origin);
+                if let Some(dir) = crate::finding::non_production_dir(&blob.origin.logical) {
+                    f.lower_confidence(format!("under `{dir}/` (tests, fixtures, examples or docs)"));
+                }
                 if f.suppression.is_none()
                     && let Some((marker, line)) = [c.secret.start, c.matched.start]
                         .into_iter()

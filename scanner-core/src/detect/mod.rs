@@ -18,6 +18,9 @@ use crate::rules::RuleSet;
 /// Blobs are split into chunks of this many bytes for parallel detection.
 pub const PARALLEL_CHUNK: usize = 8 << 20;
 
+/// Validators see this many bytes either side of a match.
+const VALIDATION_CONTEXT: usize = 4096;
+
 /// Why a candidate that matched a rule is not a finding to act on.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", content = "detail", rename_all = "kebab-case")]
@@ -117,7 +120,46 @@ impl<'r> Detector<'r> {
         };
         out.sort_by_key(|c| (c.secret.start, c.rule, c.secret.end));
         out.dedup_by(|a, b| a.rule == b.rule && a.secret == b.secret);
+        self.resolve_overlaps(&mut out);
         out
+    }
+
+    /// One finding per secret: where candidates of different rules overlap, keeps the best
+    /// (unsuppressed, validator not failed, specific before `generic`, higher confidence, higher
+    /// severity, earlier rule) and drops the others. `found` is sorted by position on return.
+    pub fn resolve_overlaps(&self, found: &mut Vec<Candidate>) {
+        if found.len() < 2 {
+            return;
+        }
+        let rules = self.rules.rules();
+        let rank = |c: &Candidate| {
+            let rule = &rules[c.rule];
+            (
+                c.suppression.is_some(),
+                c.validation.is_some_and(|(_, passed)| !passed),
+                rule.generic,
+                std::cmp::Reverse(rule.confidence),
+                std::cmp::Reverse(rule.severity),
+                c.rule,
+            )
+        };
+        let mut order: Vec<usize> = (0..found.len()).collect();
+        order.sort_by_key(|&i| rank(&found[i]));
+        // Accepted secret spans, kept sorted by start; they never overlap each other.
+        let mut accepted: Vec<Range<usize>> = Vec::with_capacity(found.len());
+        let mut keep = vec![false; found.len()];
+        for i in order {
+            let span = &found[i].secret;
+            let at = accepted.partition_point(|a| a.start < span.start);
+            let clashes_before = at > 0 && accepted[at - 1].end > span.start;
+            let clashes_after = at < accepted.len() && accepted[at].start < span.end;
+            if !clashes_before && !clashes_after {
+                accepted.insert(at, span.clone());
+                keep[i] = true;
+            }
+        }
+        let mut flags = keep.into_iter();
+        found.retain(|_| flags.next().unwrap_or(true));
     }
 
     /// Candidates found from keyword hits that start inside `owned`, unsorted and possibly
@@ -197,13 +239,19 @@ impl<'r> Detector<'r> {
             } else if let Some(re) = rule.allow_match.iter().find(|re| matches(re, whole)) {
                 Some(Suppression::RuleAllow(re.pattern().to_string()))
             } else {
-                placeholder_reason(value).map(|why| Suppression::Placeholder(why.to_string()))
+                placeholder::placeholder_reason_for(value, rule.allow_repeats)
+                    .map(|why| Suppression::Placeholder(why.to_string()))
             };
-            let validation = rule.validators.iter().find_map(|(name, check)| match check(value) {
-                validate::Verdict::Valid => Some((*name, true)),
-                validate::Verdict::Invalid => Some((*name, false)),
-                validate::Verdict::NotApplicable => None,
-            });
+            let context = &data[matched.start().saturating_sub(VALIDATION_CONTEXT)
+                ..(matched.end() + VALIDATION_CONTEXT).min(data.len())];
+            let validation = rule
+                .validators
+                .iter()
+                .find_map(|(name, check)| match check(value, context) {
+                    validate::Verdict::Valid => Some((*name, true)),
+                    validate::Verdict::Invalid => Some((*name, false)),
+                    validate::Verdict::NotApplicable => None,
+                });
             out.push(Candidate {
                 validation,
                 rule: ri,
@@ -283,6 +331,31 @@ remediation = "r"
         assert_eq!(allowed[0].suppression, Some(Suppression::RuleAllow("^tok_0".into())));
         let placeholder = d.detect(br#"password = "${DB_PASSWORD}""#);
         assert!(matches!(placeholder[0].suppression, Some(Suppression::Placeholder(_))));
+    }
+
+    #[test]
+    fn overlapping_rules_yield_one_candidate_the_specific_one() {
+        let generic = r#"
+[[rule]]
+id = "any-assignment"
+name = "n"
+description = "d"
+regex = '''secret\s*=\s*"([a-z0-9_]{12,})"'''
+keywords = ["secret"]
+severity = "critical"
+confidence = "high"
+tags = ["generic"]
+remediation = "r"
+"#;
+        let rules = RuleSet::from_files([
+            ("g.toml".to_string(), generic.to_string()),
+            ("t.toml".to_string(), RULES.to_string()),
+        ])
+        .unwrap();
+        let data = format!("secret = \"{TOKEN}\"\nsecret = \"plainvalue1234\"\n");
+        let found = Detector::new(&rules).detect(data.as_bytes());
+        let ids: Vec<&str> = found.iter().map(|c| rules.rules()[c.rule].id.as_str()).collect();
+        assert_eq!(ids, ["tok", "any-assignment"], "the specific rule wins the shared span");
     }
 
     #[test]

@@ -23,6 +23,12 @@ const PLACEHOLDER_WORDS: &[&str] = &[
 /// (`${VAR}`, `{{ var }}`, `%(var)s`, `<your-key>`), `changeme`-style words, runs of one character
 /// and trivial sequences.
 pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
+    placeholder_reason_for(secret, false)
+}
+
+/// [`placeholder_reason`], without the repeated-character test when `allow_repeats` (for
+/// formats that contain long runs of one character by design).
+pub(crate) fn placeholder_reason_for(secret: &[u8], allow_repeats: bool) -> Option<&'static str> {
     let lower = secret.to_ascii_lowercase();
     if let Some(word) = PLACEHOLDER_WORDS.iter().find(|w| contains(&lower, w.as_bytes())) {
         return Some(word);
@@ -37,7 +43,7 @@ pub fn placeholder_reason(secret: &[u8]) -> Option<&'static str> {
     {
         return Some("angle-bracket placeholder");
     }
-    if longest_run(&lower) >= 8 {
+    if !allow_repeats && longest_run(&lower) >= 8 {
         return Some("repeated character");
     }
     None

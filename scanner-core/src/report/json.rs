@@ -24,6 +24,8 @@
 //!       "fingerprint": "<sha256 hex>",  // rule + secret + logical path: stable across line moves
 //!       "fails": true,                  // counts toward exit code 1 (unsuppressed, at or above the gate)
 //!       "validation": { "validator": "github-crc32", "passed": true },  // when the rule has an offline check
+//!       "confidence_note": "…",         // when confidence is below the rule's: why (failed check, tests/docs path)
+//!       "encoding": "base64",           // when the secret was found decoded: base64 | percent | utf-16le | utf-16be
 //!       "suppression": null,            // or { "kind": "placeholder" | "rule-allow" | "already-committed", "detail": "…" }
 //!       "commit": { "id", "author", "date", "summary" },  // git history only: the introducing commit
 //!       "blob_id": "<hex>",             // git only
@@ -114,6 +116,10 @@ struct JsonFinding<'a> {
     fails: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     validation: Option<Validation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidence_note: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<&'static str>,
     suppression: Option<&'a Suppression>,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a CommitInfo>,
@@ -148,6 +154,8 @@ impl<'a> JsonFinding<'a> {
             fingerprint: &f.fingerprint,
             fails: gate.fails(f),
             validation: f.validation.map(|(validator, passed)| Validation { validator, passed }),
+            confidence_note: f.confidence_note.as_deref(),
+            encoding: f.encoding,
             suppression: f.suppression.as_ref(),
             commit: f.origin.commit.as_deref(),
             blob_id: f.origin.blob_id.as_deref(),

@@ -189,6 +189,12 @@ fn result(f: &Finding, rule_index: &HashMap<&str, usize>, primary: Option<&Path>
     props.insert("secretId".to_string(), json!(f.secret_id));
     props.insert("redactedSecret".to_string(), json!(f.secret.redacted()));
     props.insert("displayPath".to_string(), json!(f.origin.display));
+    if let Some(note) = &f.confidence_note {
+        props.insert("confidenceNote".to_string(), json!(note));
+    }
+    if let Some(encoding) = f.encoding {
+        props.insert("encoding".to_string(), json!(encoding));
+    }
     if let Some((validator, passed)) = f.validation {
         props.insert("validator".to_string(), json!(validator));
         props.insert("validatorPassed".to_string(), json!(passed));

@@ -64,6 +64,12 @@ impl Reporter for TextReporter {
                 f.rule_name,
                 f.confidence.as_str()
             )?;
+            if let Some(encoding) = f.encoding {
+                write!(out, " {}", self.paint("2", &format!("({encoding}-encoded)")))?;
+            }
+            if let Some(note) = &f.confidence_note {
+                write!(out, " {}", self.paint("2", &format!("(confidence lowered: {note})")))?;
+            }
             if let Some(s) = &f.suppression {
                 write!(out, " {}", self.paint("2", &format!("(suppressed: {s})")))?;
             } else if !gate.fails(f) {

@@ -56,6 +56,10 @@ pub struct Rule {
     pub(crate) allow_match: Vec<LazyRegex>,
     /// Offline validators, by name.
     pub(crate) validators: Vec<(&'static str, crate::detect::validate::Validator)>,
+    /// Skip the placeholder filter's repeated-character test (formats with long runs).
+    pub(crate) allow_repeats: bool,
+    /// Whether the rule is tagged `generic` (loses to a specific rule on the same span).
+    pub(crate) generic: bool,
     /// Half-width of the search window around a keyword hit.
     pub(crate) reach: usize,
     /// Whether the regex can match the empty string.
@@ -217,8 +221,8 @@ impl Rule {
             .map(|name| {
                 crate::detect::validate::VALIDATORS
                     .iter()
-                    .find(|(n, _)| n == name)
-                    .copied()
+                    .find(|(n, ..)| n == name)
+                    .map(|&(n, v, _)| (n, v))
                     .ok_or_else(|| fail(format!("unknown validator `{name}`")))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -243,6 +247,8 @@ impl Rule {
             allow,
             allow_match,
             validators,
+            allow_repeats: syn.allow_repeats,
+            generic: syn.tags.iter().any(|t| t == "generic"),
             reach: max_len.unwrap_or(UNBOUNDED_REACH).max(1),
             matches_empty: props.minimum_len() == Some(0),
             unbounded: max_len.is_none(),
@@ -423,6 +429,7 @@ mod tests {
             allow: vec![],
             allow_match: vec![],
             validate: vec![],
+            allow_repeats: false,
         }
     }
 

@@ -70,4 +70,12 @@ impl Confidence {
             Confidence::High => "high",
         }
     }
+
+    /// One tier lower (low stays low).
+    pub fn lowered(self) -> Confidence {
+        match self {
+            Confidence::High => Confidence::Medium,
+            Confidence::Medium | Confidence::Low => Confidence::Low,
+        }
+    }
 }

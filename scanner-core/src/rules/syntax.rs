@@ -52,6 +52,10 @@ pub struct RuleSyntax {
     /// confidence; a failure drops the finding to low confidence.
     #[serde(default)]
     pub validate: Vec<String>,
+    /// The format itself has long runs of one character (e.g. Twitter bearer tokens start with
+    /// 20+ `A`s): skip the placeholder filter's repeated-character test for this rule.
+    #[serde(default)]
+    pub allow_repeats: bool,
     /// Regexes over the secret; a match suppresses the finding.
     #[serde(default)]
     pub allow: Vec<String>,
