@@ -124,7 +124,7 @@ impl Finding {
         index: &LineIndex,
         origin: &Origin,
     ) -> Finding {
-        let secret = Secret::new(data[c.secret.clone()].to_vec());
+        let secret = Secret::new(c.secret_value(data).to_vec());
         let line_start = index.line_start(c.secret.start);
         let line_end = index.line_end(c.secret.start, data.len());
         let before = String::from_utf8_lossy(&data[line_start..c.secret.start]);
@@ -145,7 +145,7 @@ impl Finding {
                 Some((_, false)) => Confidence::Low,
                 _ => rule.confidence,
             },
-            encoding: None,
+            encoding: c.decoded.as_ref().map(|d| d.encoding.as_str()),
             confidence_note: match c.validation {
                 Some((name, false)) => Some(format!("the `{name}` check failed")),
                 _ => None,

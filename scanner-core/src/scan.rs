@@ -12,6 +12,7 @@ use crate::config::ConfigFilter;
 use crate::detect::Candidate;
 use crate::detect::Detector;
 use crate::detect::Suppression;
+use crate::detect::decode;
 use crate::error::{Error, ScanError, ScanErrorKind};
 use crate::filter::baseline::{BaselineMatcher, BaselineVerdict};
 use crate::filter::inline::{describe, inline_allow, markers};
@@ -715,10 +716,36 @@ impl Engine<'_> {
 
     /// Detects, builds findings and applies the filters for one piece of content.
     fn scan_content(&self, blob: Blob<'_>) {
-        let candidates = Detector::new(self.rules).detect(blob.data);
         self.progress.blobs.fetch_add(1, Ordering::Relaxed);
         self.progress.bytes.fetch_add(blob.data.len() as u64, Ordering::Relaxed);
+        let candidates = Detector::new(self.rules).detect(blob.data);
         self.report(&blob, candidates, 0..blob.data.len(), Shift::default());
+        // The raw bytes are scanned too: a byte-order mark may start binary or mis-encoded data.
+        if let Some(order) = decode::sniff_utf16(blob.data) {
+            self.scan_utf16(blob, order);
+        }
+    }
+
+    /// UTF-16 text: scanned as UTF-8 (lines and columns are the same), byte spans mapped back
+    /// to the file's own offsets.
+    fn scan_utf16(&self, blob: Blob<'_>, order: decode::Utf16) {
+        let (text, offsets) = decode::transcode_utf16(blob.data, order);
+        let previous = blob
+            .previous
+            .filter(|p| decode::sniff_utf16(p) == Some(order))
+            .map(|p| decode::transcode_utf16(p, order).0);
+        let transcoded = Blob {
+            origin: blob.origin.clone(),
+            data: &text,
+            previous: previous.as_deref(),
+        };
+        let candidates = Detector::new(self.rules).detect(&text);
+        let found = self.findings_of(&transcoded, candidates, 0..text.len(), Shift::default());
+        self.publish(found.into_iter().map(|mut f| {
+            f.bytes = offsets[f.bytes.start]..offsets[f.bytes.end.min(offsets.len() - 1)];
+            f.encoding.get_or_insert(order.as_str());
+            f
+        }));
     }
 
     /// Scans a stream in bounded memory: overlapping windows, decompressed on the fly when it
@@ -765,9 +792,29 @@ impl Engine<'_> {
     /// Turns candidates into findings (inline allows, configuration, baseline, "already
     /// committed") and checks the allow markers inside `owned`.
     fn report(&self, blob: &Blob<'_>, candidates: Vec<Candidate>, owned: Range<usize>, shift: Shift) {
+        let found = self.findings_of(blob, candidates, owned, shift);
+        self.publish(found);
+    }
+
+    /// Adds findings to the report.
+    fn publish(&self, found: impl IntoIterator<Item = Finding>) {
+        let found: Vec<Finding> = found.into_iter().collect();
+        let active = found.iter().filter(|f| !f.is_suppressed()).count() as u64;
+        self.progress.findings.fetch_add(active, Ordering::Relaxed);
+        lock(&self.findings).extend(found);
+    }
+
+    /// [`Engine::report`] without publishing: the findings, filters applied.
+    fn findings_of(
+        &self,
+        blob: &Blob<'_>,
+        candidates: Vec<Candidate>,
+        owned: Range<usize>,
+        shift: Shift,
+    ) -> Vec<Finding> {
         let markers_here = memchr::memmem::find(&blob.data[owned.clone()], b"leakscan:allow").is_some();
         if candidates.is_empty() && !markers_here {
-            return;
+            return Vec::new();
         }
         let index = LineIndex::new(blob.data);
         let mut used_markers = std::collections::HashSet::new();
@@ -799,7 +846,7 @@ impl Engine<'_> {
             let before: std::collections::HashSet<String> = Detector::new(self.rules)
                 .detect(previous)
                 .iter()
-                .map(|c| crate::fingerprint::secret_id(&rules[c.rule].id, &previous[c.secret.clone()]))
+                .map(|c| crate::fingerprint::secret_id(&rules[c.rule].id, c.secret_value(previous)))
                 .collect();
             for f in found.iter_mut().filter(|f| f.suppression.is_none()) {
                 if before.contains(&f.secret_id) {
@@ -810,9 +857,7 @@ impl Engine<'_> {
         if markers_here {
             self.check_markers(blob, &index, &used_markers, &owned, shift.lines);
         }
-        let active = found.iter().filter(|f| !f.is_suppressed()).count() as u64;
-        self.progress.findings.fetch_add(active, Ordering::Relaxed);
-        lock(&self.findings).extend(found);
+        found
     }
 }
 

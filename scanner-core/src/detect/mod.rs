@@ -1,6 +1,7 @@
 //! The detector: keyword prefilter → regex in windows around hits → entropy → rule allows →
 //! placeholder filter.
 
+pub mod decode;
 mod entropy;
 mod placeholder;
 pub mod validate;
@@ -73,7 +74,34 @@ pub struct Candidate {
     pub suppression: Option<Suppression>,
     /// The rule's offline validator that judged the secret, and whether it passed.
     pub validation: Option<(&'static str, bool)>,
+    /// Set when the secret was found by decoding the text at `secret` (then `matched` and
+    /// `secret` both span the encoded text).
+    pub decoded: Option<Box<DecodedSecret>>,
 }
+
+/// A secret found inside encoded text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedSecret {
+    /// The encoding of the text the secret was found in.
+    pub encoding: decode::Encoding,
+    /// The decoded secret.
+    pub value: Vec<u8>,
+}
+
+impl Candidate {
+    /// The secret's bytes: decoded when it was found in encoded text, else its span of `data`.
+    pub fn secret_value<'a>(&'a self, data: &'a [u8]) -> &'a [u8] {
+        match &self.decoded {
+            Some(d) => &d.value,
+            None => &data[self.secret.clone()],
+        }
+    }
+}
+
+/// Encoded runs are decoded one level deep: text inside base64 is scanned with every rule (so
+/// a Docker config's `"auth": "…"` inside a base64 Kubernetes secret is still found by its
+/// own rule), but base64 inside base64 is not decoded again.
+const DECODE_DEPTH: u8 = 1;
 
 /// Runs a [`RuleSet`] over byte chunks. Cheap to create; shares the rule set by reference.
 #[derive(Debug, Clone, Copy)]
@@ -81,6 +109,8 @@ pub struct Detector<'r> {
     rules: &'r RuleSet,
     /// Diagnostic mode: keep matches below the entropy minimum, as suppressed.
     keep_low_entropy: bool,
+    /// How many more levels of encoded text to decode.
+    decode_depth: u8,
 }
 
 impl<'r> Detector<'r> {
@@ -89,6 +119,7 @@ impl<'r> Detector<'r> {
         Detector {
             rules,
             keep_low_entropy: false,
+            decode_depth: DECODE_DEPTH,
         }
     }
 
@@ -98,6 +129,7 @@ impl<'r> Detector<'r> {
         Detector {
             rules,
             keep_low_entropy: true,
+            decode_depth: DECODE_DEPTH,
         }
     }
 
@@ -167,18 +199,59 @@ impl<'r> Detector<'r> {
     /// (into the rest of `data`), so a secret that straddles the boundary is still found whole.
     pub fn detect_range(&self, data: &[u8], owned: Range<usize>) -> Vec<Candidate> {
         let mut out = Vec::new();
-        for (rule, window, keep_from) in self.windows(data, &owned) {
+        let (windows, encoded_hits) = self.windows(data, &owned);
+        for (rule, window, keep_from) in windows {
             self.run_rule(rule, data, window, keep_from, &mut out);
         }
+        if self.decode_depth > 0 && !encoded_hits.is_empty() {
+            self.detect_encoded(data, encoded_hits, &mut out);
+        }
         out
+    }
+
+    /// Decodes the encoded runs around encoded-keyword hits and detects inside them.
+    fn detect_encoded(&self, data: &[u8], mut hits: Vec<(decode::Encoding, Range<usize>)>, out: &mut Vec<Candidate>) {
+        hits.sort_by_key(|(e, r)| (r.start, *e as u8));
+        let inner = Detector {
+            decode_depth: self.decode_depth - 1,
+            ..*self
+        };
+        let mut done: Vec<(decode::Encoding, Range<usize>)> = Vec::new();
+        for (encoding, hit) in hits {
+            if done.iter().any(|(e, r)| *e == encoding && r.contains(&hit.start)) {
+                continue;
+            }
+            let Some(run) = decode::encoded_run(data, hit, encoding) else {
+                continue;
+            };
+            done.push((encoding, run.clone()));
+            let Some(decoded) = decode::decode_run(&data[run.clone()], encoding) else {
+                continue;
+            };
+            for mut c in inner.detect(&decoded.bytes) {
+                let value = c.secret_value(&decoded.bytes).to_vec();
+                let span = decoded.encoded_span(&c.secret);
+                let span = run.start + span.start..run.start + span.end;
+                c.matched = span.clone();
+                c.secret = span;
+                c.decoded = Some(Box::new(DecodedSecret { encoding, value }));
+                out.push(c);
+            }
+        }
     }
 
     /// Merged search windows per rule: around every keyword hit, `reach` bytes either side.
     /// The third value is the lowest match start kept (for rules without keywords, whose
     /// window begins at the range start and must not report matches owned by the range before).
-    fn windows(&self, data: &[u8], owned: &Range<usize>) -> Vec<(usize, Range<usize>, usize)> {
+    #[allow(clippy::type_complexity)]
+    fn windows(
+        &self,
+        data: &[u8],
+        owned: &Range<usize>,
+    ) -> (Vec<(usize, Range<usize>, usize)>, Vec<(decode::Encoding, Range<usize>)>) {
         let rules = self.rules.rules();
         let mut raw: Vec<(usize, usize, usize)> = Vec::new();
+        let mut encoded = Vec::new();
         if let Some(ac) = &self.rules.prefilter {
             let scan_end = (owned.end + self.rules.max_keyword_len.saturating_sub(1)).min(data.len());
             for hit in ac.find_overlapping_iter(&data[owned.start..scan_end]) {
@@ -186,7 +259,15 @@ impl<'r> Detector<'r> {
                 if start >= owned.end {
                     continue;
                 }
-                for &ri in &self.rules.keyword_rules[hit.pattern().as_usize()] {
+                let pattern = hit.pattern().as_usize();
+                if pattern >= self.rules.plain_patterns {
+                    encoded.push((
+                        self.rules.encoded_patterns[pattern - self.rules.plain_patterns],
+                        start..end,
+                    ));
+                    continue;
+                }
+                for &ri in &self.rules.keyword_rules[pattern] {
                     let reach = rules[ri].reach;
                     raw.push((ri, start.saturating_sub(reach), (end + reach).min(data.len())));
                 }
@@ -206,7 +287,7 @@ impl<'r> Detector<'r> {
             let end = (owned.end + rules[ri].reach).min(data.len());
             merged.push((ri, owned.start..end, owned.start));
         }
-        merged
+        (merged, encoded)
     }
 
     fn run_rule(&self, ri: usize, data: &[u8], window: Range<usize>, keep_from: usize, out: &mut Vec<Candidate>) {
@@ -253,6 +334,7 @@ impl<'r> Detector<'r> {
                     validate::Verdict::NotApplicable => None,
                 });
             out.push(Candidate {
+                decoded: None,
                 validation,
                 rule: ri,
                 matched: matched.range(),

@@ -78,8 +78,12 @@ pub struct RuleSet {
     pub(crate) keyword_rules: Vec<Vec<usize>>,
     /// Rules without keywords: their regex runs over every blob.
     pub(crate) unfiltered_rules: Vec<usize>,
-    /// Length of the longest keyword, in bytes.
+    /// Length of the longest keyword (plain or encoded), in bytes.
     pub(crate) max_keyword_len: usize,
+    /// Prefilter patterns from this index on are encoded keywords (see `detect::decode`).
+    pub(crate) plain_patterns: usize,
+    /// The encoding of each encoded-keyword pattern, from `plain_patterns` on.
+    pub(crate) encoded_patterns: Vec<crate::detect::decode::Encoding>,
 }
 
 /// A regex compiled on first use (then shared by every thread).
@@ -355,6 +359,21 @@ impl RuleSet {
                 keyword_rules[pid].push(ri);
             }
         }
+        let plain_patterns = keywords.len();
+        let mut encoded: BTreeMap<String, crate::detect::decode::Encoding> = BTreeMap::new();
+        for (k, forms) in keywords.iter().zip(keyword_forms(&rules, &keywords)) {
+            for (variant, encoding) in crate::detect::decode::encoded_keyword_variants(k, &forms) {
+                if !index.contains_key(&variant.to_ascii_lowercase()) {
+                    encoded.entry(variant).or_insert(encoding);
+                }
+            }
+        }
+        let encoded_patterns: Vec<_> = encoded.values().copied().collect();
+        let patterns: Vec<&str> = keywords
+            .iter()
+            .map(String::as_str)
+            .chain(encoded.keys().map(String::as_str))
+            .collect();
         let prefilter = if keywords.is_empty() {
             None
         } else {
@@ -363,16 +382,18 @@ impl RuleSet {
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
                     .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                    .build(&keywords)
+                    .build(&patterns)
                     .map_err(|e| Error::Settings(format!("keyword prefilter: {e}")))?,
             )
         };
         Ok(RuleSet {
-            max_keyword_len: keywords.iter().map(String::len).max().unwrap_or(0),
+            max_keyword_len: patterns.iter().map(|p| p.len()).max().unwrap_or(0),
             rules,
             prefilter,
             keyword_rules,
             unfiltered_rules,
+            plain_patterns,
+            encoded_patterns,
         })
     }
 
@@ -405,6 +426,28 @@ impl RuleSet {
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
     }
+}
+
+/// How each keyword is spelled in its rules' positive examples (keywords are matched
+/// case-insensitively in plain text, but their encoded forms depend on the exact case).
+fn keyword_forms(rules: &[Rule], keywords: &[String]) -> Vec<Vec<String>> {
+    let mut forms: Vec<Vec<String>> = vec![Vec::new(); keywords.len()];
+    let position: BTreeMap<&str, usize> = keywords.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+    for rule in rules {
+        for k in &rule.keywords {
+            let Some(&i) = position.get(k.as_str()) else { continue };
+            for example in &rule.examples {
+                let lower = example.to_ascii_lowercase();
+                for (at, _) in lower.match_indices(k.as_str()) {
+                    let form = &example[at..at + k.len()];
+                    if !forms[i].iter().any(|f| f == form) {
+                        forms[i].push(form.to_string());
+                    }
+                }
+            }
+        }
+    }
+    forms
 }
 
 #[cfg(test)]
