@@ -259,6 +259,9 @@ pub struct CommonArgs {
     /// Add the rules of every *.toml file in DIR to the built-in rules.
     #[arg(long = "rules", value_name = "DIR", help_heading = "Rules")]
     pub rules_dirs: Vec<PathBuf>,
+    /// Use only the rules given with --rules (and the configuration), not the built-in ones.
+    #[arg(long, help_heading = "Rules")]
+    pub no_builtin_rules: bool,
 }
 
 /// Confidence levels.

@@ -41,7 +41,14 @@ pub fn prepare(
     if let Some(c) = &config {
         dirs.extend(c.rules.extra.iter().map(|p| c.resolve(p)));
     }
-    let mut rules = super::load_rules(&dirs)?;
+    let mut rules = if args.no_builtin_rules {
+        if dirs.is_empty() {
+            bail!("--no-builtin-rules needs rule files: add --rules DIR");
+        }
+        super::load_rule_files(&dirs)?
+    } else {
+        super::load_rules(&dirs)?
+    };
     if let Some(c) = &config {
         rules = c.apply_rules(&rules)?;
     }

@@ -65,6 +65,11 @@ pub const VALIDATORS: &[(&str, Validator, &str)] = &[
         "decodes to a 12-digit account id (keys issued since 2019)",
     ),
     ("basic-auth", basic_auth, "base64 of `user:password`, printable"),
+    (
+        "secret-shape",
+        secret_shape,
+        "generic values: not a word, identifier, UUID, scheme-prefixed hash or secret-store reference",
+    ),
 ];
 
 /// Looks a validator up by name.
@@ -297,6 +302,94 @@ fn aws_key_id(secret: &[u8], _: &[u8]) -> Verdict {
     }
 }
 
+/// Generic assignments: does the value look like a credential rather than a word, an
+/// identifier, a hash with a scheme prefix, an encrypted reference, a UUID or a rule string?
+fn secret_shape(secret: &[u8], _: &[u8]) -> Verdict {
+    verdict(secret_shape_problem(secret).is_none())
+}
+
+/// Why a generic value does not look like a credential, if it does not.
+pub(crate) fn secret_shape_problem(secret: &[u8]) -> Option<&'static str> {
+    const SCHEMES: &[&[u8]] = &[
+        b"$2a$",
+        b"$2b$",
+        b"$2y$",
+        b"$argon2",
+        b"$1$",
+        b"$5$",
+        b"$6$",
+        b"$y$",
+        b"$pbkdf2",
+        b"pbkdf2_",
+        b"bcrypt$",
+        b"argon2",
+        b"sha1:",
+        b"sha256:",
+        b"sha512:",
+        b"md5:",
+        b"{ssha}",
+        b"{sha}",
+        b"enc(",
+        b"ref+",
+        b"vault:",
+        b"secret://",
+        b"arn:",
+        b"projects/",
+        b"sm://",
+        b"op://",
+        b"awssm:",
+        b"kms:",
+    ];
+    let lower = secret.to_ascii_lowercase();
+    if SCHEMES.iter().any(|p| lower.starts_with(p)) || secret.starts_with(b"!") {
+        return Some("a hash, encrypted value or secret-store reference");
+    }
+    if secret.len() == 36
+        && secret.iter().enumerate().all(|(i, &b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+    {
+        return Some("a UUID");
+    }
+    if secret.iter().filter(|&&b| b == b' ').count() >= 2 {
+        return Some("words separated by spaces");
+    }
+    if secret.contains(&b'|')
+        && secret
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"|:,_-.".contains(b))
+    {
+        return Some("a rule or option list");
+    }
+    let lowers = secret.iter().any(u8::is_ascii_lowercase);
+    let uppers = secret.iter().any(u8::is_ascii_uppercase);
+    let digits = secret.iter().any(u8::is_ascii_digit);
+    let symbols = secret.iter().any(|b| !b.is_ascii_alphanumeric());
+    let classes = [lowers, uppers, digits, symbols].into_iter().filter(|&c| c).count();
+    if classes == 1 && !digits && secret.len() < 24 {
+        return Some("a single word");
+    }
+    if !digits && !symbols && secret.len() < 24 {
+        return Some("letters only, like an identifier");
+    }
+    if classes == 1 && digits && secret.len() < 12 {
+        return Some("a short number");
+    }
+    if secret.len() > 4
+        && secret
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'.' || *b == b'_')
+        && secret.contains(&b'.')
+        && secret
+            .split(|&b| b == b'.')
+            .all(|part| !part.is_empty() && part.iter().all(|b| !b.is_ascii_digit()))
+    {
+        return Some("a dotted identifier");
+    }
+    None
+}
+
 /// Passwords that only appear in documentation and samples.
 const DOCUMENTATION_PASSWORDS: &[&str] = &[
     "pass", "password", "passwd", "secret", "pwd", "passw0rd", "p@ssw0rd", "changeit", "admin", "test", "guest",
@@ -433,6 +526,32 @@ mod tests {
         assert_eq!(basic_auth(auth.as_bytes(), b""), Verdict::Valid);
         let no_colon = general_purpose::STANDARD.encode("just-a-token-value");
         assert_eq!(basic_auth(no_colon.as_bytes(), b""), Verdict::Invalid);
+    }
+
+    #[test]
+    fn secret_shapes() {
+        for good in [
+            "Vq7!rT2mZx9pLw4e",
+            "8hX2qmP0zRt5WcLk",
+            "7fa1b99ea6fad349256604c632d6d0086ddc1a59",
+            "s3cr3t-v4lue",
+        ] {
+            assert_eq!(secret_shape_problem(good.as_bytes()), None, "{good}");
+        }
+        for bad in [
+            "$2b$12$KIXQJQ8bY5nH2uE5yQW1NeFhL3mP0sQe7rT9uV1wX3yZ5aB7cD9eF",
+            "ENC(G6N718UuyPE5bHyWKyuLQSm02auQPUtm)",
+            "ref+awsssm://prod/db/password",
+            "0b7f9a6e-3c2d-4e1f-9a8b-7c6d5e4f3a2b",
+            "required|string|min:12",
+            "confirmNewPassword",
+            "bearer",
+            "123456",
+            "user.password",
+            "not a real secret value",
+        ] {
+            assert!(secret_shape_problem(bad.as_bytes()).is_some(), "{bad}");
+        }
     }
 
     #[test]
