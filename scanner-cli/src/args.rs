@@ -262,6 +262,25 @@ pub struct CommonArgs {
     /// Use only the rules given with --rules (and the configuration), not the built-in ones.
     #[arg(long, help_heading = "Rules")]
     pub no_builtin_rules: bool,
+    /// What to run: `secrets` (the secret rules), `config` (configuration checks: CI workflows,
+    /// Dockerfiles, manifests, committed credential files, cross-environment reuse), or both.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "KIND",
+        default_value = "secrets,config",
+        help_heading = "Rules"
+    )]
+    pub checks: Vec<CheckKind>,
+}
+
+/// What `--checks` selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckKind {
+    /// The secret rules.
+    Secrets,
+    /// The configuration checks.
+    Config,
 }
 
 /// Confidence levels.

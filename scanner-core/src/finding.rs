@@ -15,12 +15,18 @@ const SNIPPET_AFTER: usize = 40;
 
 /// A secret value. Its `Debug` and `Display` are redacted; only [`Secret::expose`] shows it.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Vec<u8>);
+pub struct Secret(Vec<u8>, bool);
 
 impl Secret {
     /// Wraps raw secret bytes.
     pub fn new(bytes: Vec<u8>) -> Secret {
-        Secret(bytes)
+        Secret(bytes, false)
+    }
+
+    /// Evidence of a configuration problem that is not a secret (a workflow trigger, a
+    /// Dockerfile instruction): shown whole.
+    pub fn evidence(bytes: Vec<u8>) -> Secret {
+        Secret(bytes, true)
     }
 
     /// The raw bytes (for fingerprints and `--show-secrets`).
@@ -28,8 +34,12 @@ impl Secret {
         &self.0
     }
 
-    /// The redacted form: a short prefix (0, 2 or 4 characters by length) and `…`.
+    /// The redacted form: a short prefix (0, 2 or 4 characters by length) and `…`; evidence
+    /// is shown whole.
     pub fn redacted(&self) -> String {
+        if self.1 {
+            return self.expose();
+        }
         let text = String::from_utf8_lossy(&self.0);
         let chars = text.chars().count();
         let keep = match chars {
@@ -108,6 +118,8 @@ pub struct Finding {
     pub validation: Option<(&'static str, bool)>,
     /// Why `confidence` is lower than the rule's (validator failure, test or docs path).
     pub confidence_note: Option<String>,
+    /// What a configuration check found wrong at this location (checks only).
+    pub detail: Option<String>,
     /// How the secret was encoded where it was found (`base64`, `percent`, `utf-16le`, …);
     /// `None` for plain text. Locations always point at the encoded text.
     pub encoding: Option<&'static str>,
@@ -124,7 +136,11 @@ impl Finding {
         index: &LineIndex,
         origin: &Origin,
     ) -> Finding {
-        let secret = Secret::new(c.secret_value(data).to_vec());
+        let secret = if c.evidence {
+            Secret::evidence(c.secret_value(data).to_vec())
+        } else {
+            Secret::new(c.secret_value(data).to_vec())
+        };
         let line_start = index.line_start(c.secret.start);
         let line_end = index.line_end(c.secret.start, data.len());
         let before = String::from_utf8_lossy(&data[line_start..c.secret.start]);
@@ -146,6 +162,7 @@ impl Finding {
                 _ => rule.confidence,
             },
             encoding: c.decoded.as_ref().map(|d| d.encoding.as_str()),
+            detail: c.detail.clone(),
             confidence_note: match c.validation {
                 Some((name, false)) => Some(format!("the `{name}` check failed")),
                 _ => None,

@@ -33,6 +33,7 @@
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod checks;
 pub mod config;
 pub mod date;
 pub mod detect;

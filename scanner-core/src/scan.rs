@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::checks;
 use crate::config::ConfigFilter;
 use crate::detect::Candidate;
 use crate::detect::Detector;
@@ -46,6 +47,11 @@ pub struct ScanSettings {
     pub report_unused_allows: bool,
     /// Archive expansion limits (`max_depth` 0 scans archives as raw bytes).
     pub archives: ArchiveLimits,
+    /// Run the secret rules (regexes).
+    pub secrets: bool,
+    /// Run the configuration checks (CI workflows, Dockerfiles, manifests, committed files,
+    /// cross-environment reuse).
+    pub config_checks: bool,
 }
 
 impl Default for ScanSettings {
@@ -58,6 +64,8 @@ impl Default for ScanSettings {
             follow_symlinks: false,
             report_unused_allows: false,
             archives: ArchiveLimits::default(),
+            secrets: true,
+            config_checks: true,
         }
     }
 }
@@ -236,6 +244,7 @@ impl ScannerBuilder {
             None => RuleSet::builtin()?,
         };
         let report_unused_allows = self.settings.report_unused_allows;
+        let (secrets, config_checks) = (self.settings.secrets, self.settings.config_checks);
         let archives = (self.settings.archives.max_depth > 0).then_some(self.settings.archives);
         Ok(Scanner {
             rules,
@@ -245,6 +254,8 @@ impl ScannerBuilder {
                 baseline: self.baseline,
                 report_unused_allows,
                 archives,
+                secrets,
+                config_checks,
             },
         })
     }
@@ -277,6 +288,10 @@ struct Filters {
     report_unused_allows: bool,
     /// Archive expansion limits; `None` scans archives as raw bytes.
     archives: Option<ArchiveLimits>,
+    /// Run the secret rules.
+    secrets: bool,
+    /// Run the configuration checks.
+    config_checks: bool,
 }
 
 impl Scanner {
@@ -478,13 +493,21 @@ impl Scanner {
     /// Scans one in-memory buffer; `label` names it in findings. Returns every finding,
     /// suppressed ones included.
     pub fn scan_bytes(&self, label: &str, data: &[u8]) -> Vec<Finding> {
+        self.scan_named(&[(label, data)])
+    }
+
+    /// Scans several named byte slices as one scan (so that cross-file checks such as the
+    /// reuse of one secret across environments see all of them).
+    pub fn scan_named(&self, files: &[(&str, &[u8])]) -> Vec<Finding> {
         let progress = Progress::default();
         let engine = Engine::new(&self.rules, &self.filters, &progress);
-        engine.blob(Blob {
-            origin: Origin::label(label),
-            data,
-            previous: None,
-        });
+        for (label, data) in files {
+            engine.blob(Blob {
+                origin: Origin::label(label),
+                data,
+                previous: None,
+            });
+        }
         engine.finish(Duration::ZERO).findings
     }
 
@@ -551,6 +574,15 @@ impl<'a> Engine<'a> {
     }
 
     fn finish(self, elapsed: Duration) -> ScanReport {
+        if self.filters.config_checks
+            && let Some(rule) = self.rules.get(checks::reuse::RULE_ID)
+        {
+            let reused = checks::reuse::find(&lock(&self.findings), rule);
+            for mut f in reused {
+                self.apply_filters(&mut f);
+                lock(&self.findings).push(f);
+            }
+        }
         let mut findings = self.findings.into_inner().unwrap_or_else(|p| p.into_inner());
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         let mut skipped = self.skipped.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -718,12 +750,51 @@ impl Engine<'_> {
     fn scan_content(&self, blob: Blob<'_>) {
         self.progress.blobs.fetch_add(1, Ordering::Relaxed);
         self.progress.bytes.fetch_add(blob.data.len() as u64, Ordering::Relaxed);
-        let candidates = Detector::new(self.rules).detect(blob.data);
+        let candidates = self.candidates(&blob.origin, blob.data);
         self.report(&blob, candidates, 0..blob.data.len(), Shift::default());
         // The raw bytes are scanned too: a byte-order mark may start binary or mis-encoded data.
         if let Some(order) = decode::sniff_utf16(blob.data) {
             self.scan_utf16(blob, order);
         }
+    }
+
+    /// Secret-rule and configuration-check candidates of one piece of content.
+    fn candidates(&self, origin: &Origin, data: &[u8]) -> Vec<Candidate> {
+        let mut found = if self.filters.secrets {
+            Detector::new(self.rules).detect(data)
+        } else {
+            Vec::new()
+        };
+        if self.filters.config_checks {
+            let outcome = checks::check_file(&origin.logical, data, self.rules);
+            if let Some(problem) = outcome.parse_error {
+                log::info!("{}: configuration checks skipped: {problem}", origin.display);
+            }
+            for hit in outcome.hits {
+                let Some(rule) = self.rules.index_of(hit.rule) else {
+                    continue;
+                };
+                let value = hit
+                    .decoded
+                    .as_ref()
+                    .map_or(&data[hit.span.clone()], |(_, v)| v.as_slice());
+                found.push(Candidate {
+                    rule,
+                    matched: hit.span.clone(),
+                    entropy: crate::detect::shannon_entropy(value),
+                    secret: hit.span,
+                    suppression: None,
+                    validation: None,
+                    decoded: hit
+                        .decoded
+                        .map(|(encoding, value)| Box::new(crate::detect::DecodedSecret { encoding, value })),
+                    detail: Some(hit.detail),
+                    evidence: !hit.secret,
+                });
+            }
+            found.sort_by_key(|c| (c.secret.start, c.rule, c.secret.end));
+        }
+        found
     }
 
     /// UTF-16 text: scanned as UTF-8 (lines and columns are the same), byte spans mapped back
@@ -843,8 +914,8 @@ impl Engine<'_> {
             })
             .collect();
         if let Some(previous) = blob.previous {
-            let before: std::collections::HashSet<String> = Detector::new(self.rules)
-                .detect(previous)
+            let before: std::collections::HashSet<String> = self
+                .candidates(&blob.origin, previous)
                 .iter()
                 .map(|c| crate::fingerprint::secret_id(&rules[c.rule].id, c.secret_value(previous)))
                 .collect();

@@ -66,6 +66,8 @@ pub fn prepare(
         ..ScanSettings::default()
     };
     settings.report_unused_allows = args.report_unused_allows;
+    settings.secrets = args.checks.contains(&crate::args::CheckKind::Secrets);
+    settings.config_checks = args.checks.contains(&crate::args::CheckKind::Config);
     if let Some(depth) = args.archive_depth {
         settings.archives.max_depth = depth;
     }

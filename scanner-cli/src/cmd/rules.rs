@@ -115,10 +115,21 @@ fn explain(rules: &RuleSet, id: &str) -> Result<u8> {
     )?;
     writeln!(out, "\n{}\n", r.description)?;
     writeln!(out, "Remediation: {}\n", r.remediation)?;
-    writeln!(out, "Pattern:  {}", r.pattern)?;
-    writeln!(out, "Keywords: {}", r.keywords.join(", "))?;
+    if let Some(check) = &r.check {
+        writeln!(
+            out,
+            "Check:    structural configuration check `{check}` (`--checks config`)"
+        )?;
+    } else {
+        writeln!(out, "Pattern:  {}", r.pattern)?;
+        writeln!(out, "Keywords: {}", r.keywords.join(", "))?;
+    }
     if let Some(e) = r.entropy {
         writeln!(out, "Entropy:  at least {e} bits per byte")?;
+    }
+    let validators: Vec<&str> = r.validator_names().collect();
+    if !validators.is_empty() {
+        writeln!(out, "Checked:  {} (offline)", validators.join(", "))?;
     }
     for reference in &r.references {
         writeln!(out, "See:      {reference}")?;

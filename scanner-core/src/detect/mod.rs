@@ -77,6 +77,10 @@ pub struct Candidate {
     /// Set when the secret was found by decoding the text at `secret` (then `matched` and
     /// `secret` both span the encoded text).
     pub decoded: Option<Box<DecodedSecret>>,
+    /// What a configuration check found wrong here (checks only).
+    pub detail: Option<String>,
+    /// The span is evidence (an instruction, a trigger), not a secret: reports show it whole.
+    pub evidence: bool,
 }
 
 /// A secret found inside encoded text.
@@ -335,6 +339,8 @@ impl<'r> Detector<'r> {
                 });
             out.push(Candidate {
                 decoded: None,
+                detail: None,
+                evidence: false,
                 validation,
                 rule: ri,
                 matched: matched.range(),

@@ -362,6 +362,13 @@ pub(crate) fn secret_shape_problem(secret: &[u8]) -> Option<&'static str> {
     {
         return Some("a rule or option list");
     }
+    let word_separators = secret.iter().filter(|&&b| b == b'-' || b == b'_').count();
+    if word_separators > 0
+        && secret.iter().all(|&b| b.is_ascii_lowercase() || b == b'-' || b == b'_')
+        && !secret.starts_with(b"-")
+    {
+        return Some("lowercase words joined by `-` or `_`, like a name");
+    }
     let lowers = secret.iter().any(u8::is_ascii_lowercase);
     let uppers = secret.iter().any(u8::is_ascii_uppercase);
     let digits = secret.iter().any(u8::is_ascii_digit);

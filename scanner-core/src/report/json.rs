@@ -25,6 +25,7 @@
 //!       "fails": true,                  // counts toward exit code 1 (unsuppressed, at or above the gate)
 //!       "validation": { "validator": "github-crc32", "passed": true },  // when the rule has an offline check
 //!       "confidence_note": "…",         // when confidence is below the rule's: why (failed check, tests/docs path)
+//!       "detail": "…",                 // configuration checks: what exactly is wrong here
 //!       "encoding": "base64",           // when the secret was found decoded: base64 | percent | utf-16le | utf-16be
 //!       "suppression": null,            // or { "kind": "placeholder" | "rule-allow" | "already-committed", "detail": "…" }
 //!       "commit": { "id", "author", "date", "summary" },  // git history only: the introducing commit
@@ -119,6 +120,8 @@ struct JsonFinding<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     confidence_note: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     encoding: Option<&'static str>,
     suppression: Option<&'a Suppression>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -155,6 +158,7 @@ impl<'a> JsonFinding<'a> {
             fails: gate.fails(f),
             validation: f.validation.map(|(validator, passed)| Validation { validator, passed }),
             confidence_note: f.confidence_note.as_deref(),
+            detail: f.detail.as_deref(),
             encoding: f.encoding,
             suppression: f.suppression.as_ref(),
             commit: f.origin.commit.as_deref(),

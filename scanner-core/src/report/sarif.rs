@@ -229,13 +229,13 @@ fn result(f: &Finding, rule_index: &HashMap<&str, usize>, primary: Option<&Path>
     if nested {
         props.insert("nestedPath".to_string(), json!(f.origin.logical));
     }
-    let message = if nested {
-        format!(
+    let message = match (&f.detail, nested) {
+        (Some(detail), _) => format!("{} ({}): {detail}.", f.rule_name, f.rule_id),
+        (None, true) => format!(
             "{} ({}) found in `{}`; the secret is redacted.",
             f.rule_name, f.rule_id, f.origin.logical
-        )
-    } else {
-        format!("{} ({}) found; the secret is redacted.", f.rule_name, f.rule_id)
+        ),
+        (None, false) => format!("{} ({}) found; the secret is redacted.", f.rule_name, f.rule_id),
     };
     let mut result = sarif::Result::builder()
         .rule_id(f.rule_id.clone())
@@ -300,19 +300,46 @@ fn gzipped_len(bytes: &[u8]) -> io::Result<usize> {
 impl SarifReporter {
     /// The SARIF document with `kept` as results; `total` is how many there were before any cut.
     fn document(&self, report: &ScanReport, rules: &RuleSet, kept: &[&Finding], total: usize) -> sarif::Sarif {
+        let category = if report.history.is_some() {
+            "history"
+        } else if report.staged.is_some() {
+            "staged"
+        } else {
+            "files"
+        };
+        // Working-tree scans put configuration checks in their own run (category `config`), so
+        // code scanning tracks them apart from secrets.
+        let runs = if category == "files" {
+            let is_check = |f: &&&Finding| rules.get(&f.rule_id).is_some_and(|r| r.is_check());
+            let (config, secrets): (Vec<&Finding>, Vec<&Finding>) = kept.iter().partition(is_check);
+            let secret_rules: Vec<&Rule> = rules.rules().iter().filter(|r| !r.is_check()).collect();
+            let check_rules: Vec<&Rule> = rules.rules().iter().filter(|r| r.is_check()).collect();
+            let mut runs = vec![self.run(report, &secret_rules, &secrets, total - config.len(), "files")];
+            if !check_rules.is_empty() {
+                runs.push(self.run(report, &check_rules, &config, config.len(), "config"));
+            }
+            runs
+        } else {
+            let all: Vec<&Rule> = rules.rules().iter().collect();
+            vec![self.run(report, &all, kept, total, category)]
+        };
+        sarif::Sarif::builder()
+            .schema("https://json.schemastore.org/sarif-2.1.0.json")
+            .version(Value::String("2.1.0".into()))
+            .runs(runs)
+            .build()
+    }
+
+    /// One run: `rules` are its driver's rules, `kept` its results (`total` before any cut).
+    fn run(&self, report: &ScanReport, rules: &[&Rule], kept: &[&Finding], total: usize, category: &str) -> sarif::Run {
         let primary = report.base.as_deref();
         let driver = sarif::ToolComponent::builder()
             .name("leakscan")
             .semantic_version(env!("CARGO_PKG_VERSION"))
             .information_uri("https://github.com/leakscan/leakscan")
-            .rules(rules.rules().iter().map(descriptor).collect::<Vec<_>>())
+            .rules(rules.iter().map(|r| descriptor(r)).collect::<Vec<_>>())
             .build();
-        let rule_index: HashMap<&str, usize> = rules
-            .rules()
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.as_str(), i))
-            .collect();
+        let rule_index: HashMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
         let mut results: Vec<sarif::Result> = kept
             .iter()
             .map(|f| result(f, &rule_index, primary, &self.options.gate))
@@ -350,13 +377,6 @@ impl SarifReporter {
             .invocations(vec![invocation])
             .column_kind(json!("unicodeCodePoints"))
             .build();
-        let category = if report.history.is_some() {
-            "history"
-        } else if report.staged.is_some() {
-            "staged"
-        } else {
-            "files"
-        };
         run.automation_details = Some(
             sarif::RunAutomationDetails::builder()
                 .id(format!("leakscan/{category}/"))
@@ -383,11 +403,7 @@ impl SarifReporter {
             );
             run.original_uri_base_ids = Some(ids);
         }
-        sarif::Sarif::builder()
-            .schema("https://json.schemastore.org/sarif-2.1.0.json")
-            .version(Value::String("2.1.0".into()))
-            .runs(vec![run])
-            .build()
+        run
     }
 }
 

@@ -82,6 +82,9 @@ impl Reporter for TextReporter {
                 "",
                 self.paint("2", &f.snippet(self.options.show_secrets))
             )?;
+            if let Some(detail) = &f.detail {
+                writeln!(out, "  {:<9} {}", "", crate::finding::sanitize(detail))?;
+            }
             if let Some(c) = &f.origin.commit {
                 let short = &c.id[..c.id.len().min(10)];
                 let state = f

@@ -77,8 +77,16 @@ pub fn check_rules(files: &[(String, String)]) -> (usize, Vec<CheckIssue>) {
         }
     }
     let count = compiled.len();
+    // Checks run through a whole scanner (the reuse check needs the secret rules' findings).
+    let scanner = RuleSet::new(compiled.clone())
+        .ok()
+        .and_then(|set| crate::Scanner::builder().rules(set).build().ok());
     for rule in &compiled {
-        check_one(rule, &mut issues);
+        match (&rule.check, &scanner) {
+            (Some(_), Some(scanner)) => check_check(rule, scanner, &mut issues),
+            (Some(_), None) => {}
+            (None, _) => check_one(rule, &mut issues),
+        }
     }
     issues.sort_by_key(|i| std::cmp::Reverse(i.level));
     (count, issues)
@@ -90,6 +98,61 @@ fn issue(level: CheckLevel, file: &str, rule: Option<&str>, message: String) -> 
         file: file.to_string(),
         rule: rule.map(str::to_string),
         message,
+    }
+}
+
+/// The files of a check's example: `=== path ===` lines start each file; without them the
+/// whole example is one file at the rule's `example_path`.
+pub fn example_files(rule: &Rule, example: &str) -> Vec<(String, String)> {
+    let default_path = rule.example_path.clone().unwrap_or_else(|| "example".into());
+    if !example.starts_with("=== ") {
+        return vec![(default_path, example.to_string())];
+    }
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in example.split_inclusive('\n') {
+        let header = line.trim_end();
+        if let Some(path) = header.strip_prefix("=== ").and_then(|h| h.strip_suffix(" ===")) {
+            files.push((path.trim().to_string(), String::new()));
+        } else if let Some((_, content)) = files.last_mut() {
+            content.push_str(line);
+        }
+    }
+    files
+}
+
+/// A configuration check: each example (one or more files) must yield a finding of the rule,
+/// no negative example may.
+fn check_check(rule: &Rule, scanner: &crate::Scanner, issues: &mut Vec<CheckIssue>) {
+    let mut report = |level, message: String| issues.push(issue(level, &rule.source, Some(&rule.id), message));
+    match rule.examples.len() {
+        0 => report(CheckLevel::Error, "no examples".into()),
+        1 => report(CheckLevel::Warning, "only one example (two or more expected)".into()),
+        _ => {}
+    }
+    if rule.negative_examples.len() < 2 {
+        report(CheckLevel::Warning, "fewer than two negative examples".into());
+    }
+    let hits = |example: &str| {
+        let files = example_files(rule, example);
+        let named: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (p.as_str(), c.as_bytes())).collect();
+        scanner
+            .scan_named(&named)
+            .iter()
+            .filter(|f| f.rule_id == rule.id && !f.is_suppressed())
+            .count()
+    };
+    for (i, example) in rule.examples.iter().enumerate() {
+        if hits(example) == 0 {
+            report(CheckLevel::Error, format!("example {} yields no finding", i + 1));
+        }
+    }
+    for (i, example) in rule.negative_examples.iter().enumerate() {
+        if hits(example) > 0 {
+            report(
+                CheckLevel::Error,
+                format!("negative example {} yields a finding", i + 1),
+            );
+        }
     }
 }
 

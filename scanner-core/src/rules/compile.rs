@@ -58,6 +58,10 @@ pub struct Rule {
     pub(crate) validators: Vec<(&'static str, crate::detect::validate::Validator)>,
     /// Skip the placeholder filter's repeated-character test (formats with long runs).
     pub(crate) allow_repeats: bool,
+    /// The structural check family that reports this rule (`None` for regex rules).
+    pub check: Option<String>,
+    /// The path a check's examples are checked as.
+    pub example_path: Option<String>,
     /// Whether the rule is tagged `generic` (loses to a specific rule on the same span).
     pub(crate) generic: bool,
     /// Half-width of the search window around a keyword hit.
@@ -175,6 +179,9 @@ impl Rule {
                 .parse(pattern)
                 .map_err(|e| e.to_string())
         };
+        if let Some(check) = &syn.check {
+            return Rule::build_check(syn, file, check).map_err(fail);
+        }
         let hir = parse(&syn.regex).map_err(|e| fail(format!("regex does not compile: {e}")))?;
         let mut captures = Vec::new();
         capture_names(&hir, &mut captures);
@@ -252,11 +259,70 @@ impl Rule {
             allow_match,
             validators,
             allow_repeats: syn.allow_repeats,
+            check: None,
+            example_path: None,
             generic: syn.tags.iter().any(|t| t == "generic"),
             reach: max_len.unwrap_or(UNBOUNDED_REACH).max(1),
             matches_empty: props.minimum_len() == Some(0),
             unbounded: max_len.is_none(),
         })
+    }
+
+    /// A structural check: metadata and examples only; `checks` implements it.
+    fn build_check(syn: &RuleSyntax, file: &str, check: &str) -> Result<Rule, String> {
+        if !crate::checks::FAMILIES.contains(&check) {
+            return Err(format!(
+                "unknown check `{check}` (known: {})",
+                crate::checks::FAMILIES.join(", ")
+            ));
+        }
+        if !syn.regex.is_empty() || !syn.keywords.is_empty() || !syn.validate.is_empty() {
+            return Err("a check has no regex, keywords or validators".into());
+        }
+        let single_file = |e: &String| !e.starts_with("=== ");
+        if syn.example_path.is_none() && syn.examples.iter().chain(&syn.negative_examples).any(single_file) {
+            return Err(
+                "a check's single-file examples need `example_path` (or start each file with `=== path ===`)".into(),
+            );
+        }
+        Ok(Rule {
+            id: syn.id.clone(),
+            name: syn.name.clone(),
+            description: syn.description.clone(),
+            pattern: String::new(),
+            keywords: Vec::new(),
+            entropy: None,
+            severity: syn.severity,
+            confidence: syn.confidence,
+            tags: syn.tags.clone(),
+            remediation: syn.remediation.clone(),
+            references: syn.references.clone(),
+            examples: syn.examples.clone(),
+            negative_examples: syn.negative_examples.clone(),
+            source: file.to_string(),
+            regex: LazyRegex::new(""),
+            secret_group: 0,
+            allow: Vec::new(),
+            allow_match: Vec::new(),
+            validators: Vec::new(),
+            allow_repeats: false,
+            check: Some(check.to_string()),
+            example_path: syn.example_path.clone(),
+            generic: false,
+            reach: 1,
+            matches_empty: false,
+            unbounded: false,
+        })
+    }
+
+    /// The names of the rule's offline validators.
+    pub fn validator_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.validators.iter().map(|(name, _)| *name)
+    }
+
+    /// Whether this rule is a structural configuration check (not a regex).
+    pub fn is_check(&self) -> bool {
+        self.check.is_some()
     }
 }
 
@@ -346,6 +412,9 @@ impl RuleSet {
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut unfiltered_rules = Vec::new();
         for (ri, rule) in rules.iter().enumerate() {
+            if rule.is_check() {
+                continue;
+            }
             if rule.keywords.is_empty() {
                 unfiltered_rules.push(ri);
             }
@@ -400,6 +469,11 @@ impl RuleSet {
     /// All rules, in load order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// The index of the rule with this id.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.rules.iter().position(|r| r.id == id)
     }
 
     /// The rule with this id.
@@ -473,6 +547,8 @@ mod tests {
             allow_match: vec![],
             validate: vec![],
             allow_repeats: false,
+            check: None,
+            example_path: None,
         }
     }
 

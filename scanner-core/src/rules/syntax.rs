@@ -23,8 +23,15 @@ pub struct RuleSyntax {
     pub name: String,
     /// What the credential is and what it grants.
     pub description: String,
-    /// The pattern: the secret is group `secret`, else group 1, else the whole match.
+    /// The pattern: the secret is group `secret`, else group 1, else the whole match. Empty
+    /// for structural checks (`check`).
+    #[serde(default)]
     pub regex: String,
+    /// A structural configuration check (implemented in `checks`) instead of a regex: the
+    /// family that reports this rule, e.g. `github-actions` or `dockerfile`.
+    pub check: Option<String>,
+    /// The path a check's examples are checked as (e.g. `.github/workflows/ci.yml`).
+    pub example_path: Option<String>,
     /// Lowercase literals; one must occur inside every match (ASCII case-insensitive prefilter).
     #[serde(default)]
     pub keywords: Vec<String>,
