@@ -29,6 +29,11 @@ impl Secret {
         Secret(bytes, true)
     }
 
+    /// Whether this is evidence of a configuration problem rather than a secret.
+    pub fn is_evidence(&self) -> bool {
+        self.1
+    }
+
     /// The raw bytes (for fingerprints and `--show-secrets`).
     pub fn as_bytes(&self) -> &[u8] {
         &self.0

@@ -792,6 +792,20 @@ impl Engine<'_> {
                     evidence: !hit.secret,
                 });
             }
+            // A literal secret a check reports in context replaces a generic rule's report of
+            // the same value (provider rules keep theirs: they say which credential to revoke).
+            let rules = self.rules.rules();
+            let check_spans: Vec<Range<usize>> = found
+                .iter()
+                .filter(|c| rules[c.rule].is_check() && !c.evidence)
+                .map(|c| c.secret.clone())
+                .collect();
+            found.retain(|c| {
+                !(rules[c.rule].generic
+                    && check_spans
+                        .iter()
+                        .any(|s| s.start < c.secret.end && c.secret.start < s.end))
+            });
             found.sort_by_key(|c| (c.secret.start, c.rule, c.secret.end));
         }
         found

@@ -63,7 +63,10 @@ pub fn environment_of(path: &str) -> Option<Environment> {
 /// One reuse finding per secret value seen in two or more environments.
 pub fn find(findings: &[Finding], rule: &Rule) -> Vec<Finding> {
     let mut groups: BTreeMap<[u8; 32], Vec<(&Finding, Environment)>> = BTreeMap::new();
-    for f in findings.iter().filter(|f| !f.is_suppressed() && f.rule_id != RULE_ID) {
+    for f in findings
+        .iter()
+        .filter(|f| !f.is_suppressed() && f.rule_id != RULE_ID && !f.secret.is_evidence())
+    {
         let Some(env) = environment_of(&f.origin.logical) else {
             continue;
         };
