@@ -11,7 +11,15 @@ use serde_json::Value;
 
 fn findings(dir: &std::path::Path) -> Vec<Value> {
     let out = leakscan()
-        .args(["scan", "--isolated", "--no-progress", "--checks", "secrets", "-f", "json"])
+        .args([
+            "scan",
+            "--isolated",
+            "--no-progress",
+            "--checks",
+            "secrets",
+            "-f",
+            "json",
+        ])
         .arg(dir)
         .assert()
         .code(1)

@@ -28,65 +28,73 @@ fn sarif_of(dir: &std::path::Path, extra: &[&str]) -> (Value, Vec<u8>) {
 /// Everything GitHub documents for uploads that the schema does not enforce.
 fn check_github_constraints(doc: &Value, raw: &[u8], secrets: &[&str]) {
     let runs = doc["runs"].as_array().unwrap();
-    assert_eq!(runs.len(), 1, "one run per upload category");
-    let run = &runs[0];
-    assert!(
-        run["automationDetails"]["id"].as_str().unwrap().ends_with('/'),
-        "category id"
-    );
-    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    let mut ids = HashSet::new();
-    for rule in rules {
-        let id = rule["id"].as_str().unwrap();
+    // One run per upload category (secrets in files, configuration checks), each complete.
+    let categories: HashSet<&str> = runs
+        .iter()
+        .map(|r| r["automationDetails"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(categories.len(), runs.len(), "distinct categories");
+    for run in runs {
         assert!(
-            id.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
-            "stable id {id}"
+            run["automationDetails"]["id"].as_str().unwrap().ends_with('/'),
+            "category id"
         );
-        assert!(ids.insert(id), "duplicate rule id {id}");
-        let sev: f64 = rule["properties"]["security-severity"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!((0.0..=10.0).contains(&sev), "{id}: security-severity {sev}");
-        assert!(["very-high", "high", "medium", "low"].contains(&rule["properties"]["precision"].as_str().unwrap()));
-        assert!(
-            rule["properties"]["tags"]
-                .as_array()
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        let mut ids = HashSet::new();
+        for rule in rules {
+            let id = rule["id"].as_str().unwrap();
+            assert!(
+                id.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "stable id {id}"
+            );
+            assert!(ids.insert(id), "duplicate rule id {id}");
+            let sev: f64 = rule["properties"]["security-severity"]
+                .as_str()
                 .unwrap()
-                .contains(&Value::from("security"))
-        );
-        assert!(!rule["shortDescription"]["text"].as_str().unwrap().is_empty());
-        assert!(!rule["help"]["markdown"].as_str().unwrap().is_empty());
-    }
-    let results = run["results"].as_array().unwrap();
-    assert!(results.len() <= 25_000);
-    for r in results {
-        let id = r["ruleId"].as_str().unwrap();
-        assert!(ids.contains(id), "result rule {id} is not in driver.rules");
-        let index = r["ruleIndex"].as_u64().unwrap() as usize;
-        assert_eq!(rules[index]["id"], id, "ruleIndex points at the rule");
-        assert!(r["partialFingerprints"]["leakscan/v1"].as_str().unwrap().len() == 64);
-        assert!(!r["message"]["text"].as_str().unwrap().is_empty());
-        let loc = &r["locations"][0]["physicalLocation"];
-        let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
-        assert!(!uri.starts_with('/') && !uri.contains("://"), "relative uri {uri}");
-        assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
-        let region = &loc["region"];
-        let (sl, sc) = (
-            region["startLine"].as_u64().unwrap(),
-            region["startColumn"].as_u64().unwrap(),
-        );
-        let (el, ec) = (
-            region["endLine"].as_u64().unwrap(),
-            region["endColumn"].as_u64().unwrap(),
-        );
-        assert!(
-            sl >= 1 && sc >= 1 && el >= sl && (el > sl || ec > sc),
-            "region {region}"
-        );
-        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+                .parse()
+                .unwrap();
+            assert!((0.0..=10.0).contains(&sev), "{id}: security-severity {sev}");
+            assert!(
+                ["very-high", "high", "medium", "low"].contains(&rule["properties"]["precision"].as_str().unwrap())
+            );
+            assert!(
+                rule["properties"]["tags"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&Value::from("security"))
+            );
+            assert!(!rule["shortDescription"]["text"].as_str().unwrap().is_empty());
+            assert!(!rule["help"]["markdown"].as_str().unwrap().is_empty());
+        }
+        let results = run["results"].as_array().unwrap();
+        assert!(results.len() <= 25_000);
+        for r in results {
+            let id = r["ruleId"].as_str().unwrap();
+            assert!(ids.contains(id), "result rule {id} is not in driver.rules");
+            let index = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[index]["id"], id, "ruleIndex points at the rule");
+            assert!(r["partialFingerprints"]["leakscan/v1"].as_str().unwrap().len() == 64);
+            assert!(!r["message"]["text"].as_str().unwrap().is_empty());
+            let loc = &r["locations"][0]["physicalLocation"];
+            let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
+            assert!(!uri.starts_with('/') && !uri.contains("://"), "relative uri {uri}");
+            assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+            let region = &loc["region"];
+            let (sl, sc) = (
+                region["startLine"].as_u64().unwrap(),
+                region["startColumn"].as_u64().unwrap(),
+            );
+            let (el, ec) = (
+                region["endLine"].as_u64().unwrap(),
+                region["endColumn"].as_u64().unwrap(),
+            );
+            assert!(
+                sl >= 1 && sc >= 1 && el >= sl && (el > sl || ec > sc),
+                "region {region}"
+            );
+            assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+        }
     }
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(raw).unwrap();

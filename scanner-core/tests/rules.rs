@@ -30,7 +30,7 @@ fn every_rule_has_two_examples_each_way_and_remediation() {
             r.id
         );
         assert!(!r.remediation.trim().is_empty(), "{}: no remediation", r.id);
-        assert!(!r.keywords.is_empty(), "{}: no keywords", r.id);
+        assert!(r.is_check() || !r.keywords.is_empty(), "{}: no keywords", r.id);
     }
 }
 
@@ -41,7 +41,8 @@ fn examples_are_found_through_the_full_rule_set() {
     // a more specific or more confident rule) — never nothing.
     let scanner = Scanner::builder().build().unwrap();
     let mut replaced = Vec::new();
-    for r in scanner.rules().rules() {
+    // (Configuration checks run on whole files with their paths: `rules check` covers them.)
+    for r in scanner.rules().rules().iter().filter(|r| !r.is_check()) {
         for (i, example) in r.examples.iter().enumerate() {
             let found = scanner.scan_bytes("example", example.as_bytes());
             let active: Vec<_> = found.iter().filter(|f| !f.is_suppressed()).collect();

@@ -245,7 +245,8 @@ mod tests {
             ins.iter().map(|i| i.keyword.as_str()).collect::<Vec<_>>(),
             ["FROM", "RUN", "ENV"]
         );
-        assert_eq!(ins[1].words.len(), 5);
+        // Only a `#` at the start of a line is a comment.
+        assert_eq!(ins[1].words.len(), 7);
         let (w, span) = &ins[2].words[1];
         assert_eq!(w, "B=\"two words\"");
         let (_, value, vspan) = assignment(w, span).unwrap();

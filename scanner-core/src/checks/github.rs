@@ -173,10 +173,14 @@ fn run_script(run: &Node, text: &str, secret_env: &[String], out: &mut Vec<Check
         }
         let evidence = here.unwrap_or(span.clone());
         let first = trimmed.split_whitespace().next().unwrap_or("");
-        let prints = matches!(
-            first,
-            "echo" | "printf" | "print" | "Write-Host" | "Write-Output" | "cat" | "tee"
-        );
+        // Output piped to a command (`echo "$TOKEN" | docker login --password-stdin`) or
+        // redirected to a file does not reach the log.
+        let to_log = !trimmed.contains('|') && !trimmed.contains('>');
+        let prints = to_log
+            && matches!(
+                first,
+                "echo" | "printf" | "print" | "Write-Host" | "Write-Output" | "cat" | "tee"
+            );
         let problem = if trimmed.contains("::add-mask::") {
             None
         } else if (trimmed.contains("GITHUB_OUTPUT")
@@ -187,7 +191,7 @@ fn run_script(run: &Node, text: &str, secret_env: &[String], out: &mut Vec<Check
             Some("writes a secret to a step output, summary or environment file, where it is not masked")
         } else if prints && mentions_secret(trimmed) {
             Some("prints a secret into the build log")
-        } else if first == "cat" && secret_file_argument(trimmed) {
+        } else if first == "cat" && to_log && secret_file_argument(trimmed) {
             Some("prints a credential file into the build log")
         } else if (trimmed.starts_with("set -x") || trimmed.contains("set -o xtrace") || trimmed.starts_with("bash -x"))
             && any_secret_in_scope

@@ -68,6 +68,9 @@ fn script_line(line: &Node, text: &str, out: &mut Vec<CheckHit>) {
             (word.starts_with('$') && secret_name(name)).then_some(name)
         });
     let dumps_all = matches!(first, "env" | "printenv" | "set") && trimmed.split_whitespace().count() == 1;
+    if trimmed.contains('|') || trimmed.contains('>') {
+        return; // piped to a command or written to a file: not the job log
+    }
     if printed.is_some() || dumps_all {
         let span = find_in(text, &line.span(), trimmed).unwrap_or(line.span());
         let why = match printed {

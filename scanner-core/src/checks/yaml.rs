@@ -218,7 +218,15 @@ impl Builder<'_> {
             Some(Open::Map(entries, pending, ..)) => match pending.take() {
                 None => *pending = Some(node),
                 Some(key) if key.as_str() == Some("<<") => merge(entries, node),
-                Some(key) => entries.push((key, node)),
+                // A key set explicitly overrides one merged in from `<<` (and a repeated key,
+                // which YAML forbids, keeps the last value).
+                Some(key) => match entries
+                    .iter_mut()
+                    .find(|(k, _)| k.as_str().is_some() && k.as_str() == key.as_str())
+                {
+                    Some(existing) => *existing = (key, node),
+                    None => entries.push((key, node)),
+                },
             },
         }
     }

@@ -186,9 +186,18 @@ fn pem_body(text: &[u8]) -> Vec<u8> {
     let mut body = Vec::with_capacity(text.len());
     let text = String::from_utf8_lossy(text).replace("\\r", "\n").replace("\\n", "\n");
     for line in text.lines() {
-        let line = line
-            .trim()
-            .trim_matches(|c| c == '"' || c == '\'' || c == ',' || c == '+');
+        // String concatenation in source (`"…" +`, `+ "…"`): drop the operator, never a `+`
+        // that belongs to the base64.
+        let line = line.trim();
+        let line = match line.strip_suffix('+').map(str::trim_end) {
+            Some(l) if l.ends_with(['"', '\'']) => l,
+            _ => line,
+        };
+        let line = match line.strip_prefix('+').map(str::trim_start) {
+            Some(l) if l.starts_with(['"', '\'']) => l,
+            _ => line,
+        };
+        let line = line.trim_matches(|c| c == '"' || c == '\'' || c == ',');
         if line.starts_with("-----") || line.contains(':') {
             continue;
         }
@@ -399,7 +408,19 @@ pub(crate) fn secret_shape_problem(secret: &[u8]) -> Option<&'static str> {
 
 /// Passwords that only appear in documentation and samples.
 const DOCUMENTATION_PASSWORDS: &[&str] = &[
-    "pass", "password", "passwd", "secret", "pwd", "passw0rd", "p@ssw0rd", "changeit", "admin", "test", "guest",
+    "pass",
+    "password",
+    "passwd",
+    "secret",
+    "pwd",
+    "passw0rd",
+    "p@ssw0rd",
+    "changeit",
+    "admin",
+    "test",
+    "guest",
+    "replace_me",
+    "replaceme",
 ];
 
 /// `Authorization: Basic …`: base64 of `user:password` with a non-empty password.
@@ -481,6 +502,14 @@ mod tests {
         assert_eq!(jwt(no_alg.as_bytes(), b""), Verdict::Invalid);
         let garbage = format!("{header}.eyJnotjsonatall.c2ln");
         assert_eq!(jwt(garbage.as_bytes(), b""), Verdict::Invalid);
+    }
+
+    #[test]
+    fn pem_bodies_keep_base64_plus_signs() {
+        let body = "-----BEGIN PRIVATE KEY-----\n+abc\nde+\n-----END PRIVATE KEY-----";
+        assert_eq!(pem_body(body.as_bytes()), b"+abcde+");
+        let concatenated = "\"-----BEGIN PRIVATE KEY-----\\n\" +\n  \"+abc\" +\n  \"de+\"";
+        assert_eq!(pem_body(concatenated.as_bytes()), b"+abcde+");
     }
 
     #[test]
@@ -569,7 +598,10 @@ mod tests {
             gcp_service_account(b"x", br#"{"private_key_id": "x"}"#),
             Verdict::Invalid
         );
-        assert_eq!(aws_key_id(b"AKIAIOSFODNN7EXAMPL2", b""), Verdict::NotApplicable);
+        assert_eq!(
+            aws_key_id(concat!("AKIA", "IOSFODNN7EXAMPL2").as_bytes(), b""),
+            Verdict::NotApplicable
+        );
         assert_eq!(
             aws_key_id(concat!("AKIA", "DU2X4TDYFSHAVIGR").as_bytes(), b""),
             Verdict::Valid
