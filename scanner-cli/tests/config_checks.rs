@@ -138,7 +138,7 @@ fn sarif_puts_configuration_checks_in_their_own_run() {
     assert_eq!(runs[0]["automationDetails"]["id"], "leakscan/files/");
     assert_eq!(runs[1]["automationDetails"]["id"], "leakscan/config/");
     let config_results = runs[1]["results"].as_array().unwrap();
-    assert_eq!(config_results.len(), 16, "every finding but the three generic ones");
+    assert_eq!(config_results.len(), 20, "every finding but the three generic ones");
     for r in config_results {
         let index = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(runs[1]["tool"]["driver"]["rules"][index]["id"], r["ruleId"]);
@@ -182,4 +182,51 @@ fn unparsable_configuration_still_gets_the_secret_rules() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("configuration checks skipped"), "{stderr}");
     assert!(stderr.contains("alias bomb"), "{stderr}");
+}
+
+#[test]
+fn configured_environments_drive_reuse() {
+    let dir = tree(&[
+        (
+            "deploy/live/app.env",
+            "DB_PASSWORD=\"Lp4Xw8Rz2Nq6Tv9Bk3Mc\"\n".to_string(),
+        ),
+        (
+            "deploy/sandbox/app.env",
+            "DB_PASSWORD=\"Lp4Xw8Rz2Nq6Tv9Bk3Mc\"\n".to_string(),
+        ),
+    ]);
+    let rules = |doc: &Value| -> Vec<String> {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // No environment words in these paths: no reuse finding.
+    let plain = scan_json(dir.path(), &[]);
+    assert!(!rules(&plain).iter().any(|r| r == "secret-reused-across-environments"));
+    fs::write(
+        dir.path().join("leakscan.toml"),
+        "[environments]\nprod = [\"deploy/live/**\"]\ndev = [\"deploy/sandbox/**\"]\n",
+    )
+    .unwrap();
+    let out = leakscan()
+        .args(["scan", "--no-progress", "-f", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc = json_of(&out);
+    let reuse = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "secret-reused-across-environments")
+        .expect("reuse finding with configured environments");
+    assert_eq!(reuse["severity"], "high");
+    assert!(reuse["path"].as_str().unwrap().ends_with("deploy/sandbox/app.env"));
 }

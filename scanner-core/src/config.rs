@@ -60,9 +60,31 @@ pub struct Config {
     /// Limits.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// `[environments]`: globs that put paths in an environment (`prod = ["deploy/live/**"]`),
+    /// checked before the path-word convention, for `secret-reused-across-environments`.
+    #[serde(default)]
+    pub environments: EnvironmentsConfig,
     /// Where the file was read from (not a key).
     #[serde(skip)]
     pub source: Option<PathBuf>,
+}
+
+/// `[environments]`: path globs per environment.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentsConfig {
+    /// Development paths.
+    #[serde(default)]
+    pub dev: Vec<String>,
+    /// Test / QA paths.
+    #[serde(default)]
+    pub test: Vec<String>,
+    /// Staging paths.
+    #[serde(default)]
+    pub staging: Vec<String>,
+    /// Production paths.
+    #[serde(default)]
+    pub prod: Vec<String>,
 }
 
 /// `[rules]`.
@@ -276,10 +298,24 @@ impl Config {
             let exclude = self.globs(&o.exclude_paths, id)?;
             scopes.insert(id.clone(), (include, exclude));
         }
+        use crate::checks::reuse::Environment;
+        let e = &self.environments;
+        let mut environments = Vec::new();
+        for (env, globs) in [
+            (Environment::Dev, &e.dev),
+            (Environment::Test, &e.test),
+            (Environment::Staging, &e.staging),
+            (Environment::Prod, &e.prod),
+        ] {
+            if !globs.is_empty() {
+                environments.push((env, self.globs(globs, &format!("[environments] {}", env.as_str()))?));
+            }
+        }
         Ok(ConfigFilter {
             global,
             per_rule,
             scopes,
+            environments,
             source: self
                 .source
                 .as_ref()
@@ -366,10 +402,19 @@ pub struct ConfigFilter {
     global: AllowSet,
     per_rule: BTreeMap<String, AllowSet>,
     scopes: BTreeMap<String, (Option<PatternSet>, PatternSet)>,
+    environments: Vec<(crate::checks::reuse::Environment, PatternSet)>,
     source: String,
 }
 
 impl ConfigFilter {
+    /// The environment `[environments]` assigns to `path`, if any.
+    pub fn environment_of(&self, path: &str) -> Option<crate::checks::reuse::Environment> {
+        self.environments
+            .iter()
+            .find(|(_, set)| set.first_match(path).is_some())
+            .map(|(env, _)| *env)
+    }
+
     /// Why the configuration suppresses a finding of `rule` at `path` with `secret`, or `None`.
     pub fn check(&self, rule: &str, path: &str, secret: &[u8]) -> Option<String> {
         if let Some((include, exclude)) = self.scopes.get(rule) {

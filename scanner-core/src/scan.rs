@@ -577,7 +577,9 @@ impl<'a> Engine<'a> {
         if self.filters.config_checks
             && let Some(rule) = self.rules.get(checks::reuse::RULE_ID)
         {
-            let reused = checks::reuse::find(&lock(&self.findings), rule);
+            let config = self.filters.config.as_ref();
+            let configured = |path: &str| config.and_then(|c| c.environment_of(path));
+            let reused = checks::reuse::find(&lock(&self.findings), rule, &configured);
             for mut f in reused {
                 self.apply_filters(&mut f);
                 lock(&self.findings).push(f);

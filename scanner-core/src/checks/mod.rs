@@ -1,6 +1,6 @@
 //! Insecure configuration checks: structural checks over CI workflows, Dockerfiles, compose
-//! and Kubernetes manifests, Helm values and files that should never be committed, plus the
-//! cross-environment reuse of one secret.
+//! and Kubernetes manifests, Helm values, Terraform and files that should never be committed,
+//! plus the cross-environment reuse of one secret.
 //!
 //! Each check is a rule (`check = "<family>"` in `rules/config-*.toml`: id, severity,
 //! description, remediation, examples); this module implements the families. A file that does
@@ -13,6 +13,7 @@ mod github;
 mod gitlab;
 mod kubernetes;
 pub mod reuse;
+mod terraform;
 pub mod yaml;
 
 use std::ops::Range;
@@ -27,6 +28,7 @@ pub const FAMILIES: &[&str] = &[
     "compose",
     "kubernetes",
     "helm-values",
+    "terraform",
     "committed-file",
     "reuse",
 ];
@@ -87,6 +89,17 @@ pub fn check_file(path: &str, data: &[u8], rules: &crate::rules::RuleSet) -> Che
     let name = path.rsplit('/').next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
     files::check(path, &lower, data, &mut out.hits);
+    if let Some(kind) = terraform::kind(&lower) {
+        match std::str::from_utf8(data) {
+            Ok(text) if data.len() <= MAX_STRUCTURED_FILE => {
+                if let Err(e) = terraform::check(kind, text, &mut out.hits) {
+                    out.parse_error = Some(format!("HCL: {e}"));
+                }
+            }
+            _ => out.parse_error = Some("not UTF-8 or too large: structure not checked".into()),
+        }
+        return out;
+    }
     if dockerfile::applies(&lower) {
         if let Ok(text) = std::str::from_utf8(data) {
             dockerfile::check(text, &mut out.hits);

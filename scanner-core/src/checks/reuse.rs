@@ -60,14 +60,16 @@ pub fn environment_of(path: &str) -> Option<Environment> {
         .find_map(Environment::from_word)
 }
 
-/// One reuse finding per secret value seen in two or more environments.
-pub fn find(findings: &[Finding], rule: &Rule) -> Vec<Finding> {
+/// One reuse finding per secret value seen in two or more environments; `configured` gives
+/// the environment of paths the configuration assigns (`[environments]`), checked first.
+pub fn find(findings: &[Finding], rule: &Rule, configured: &dyn Fn(&str) -> Option<Environment>) -> Vec<Finding> {
     let mut groups: BTreeMap<[u8; 32], Vec<(&Finding, Environment)>> = BTreeMap::new();
     for f in findings
         .iter()
         .filter(|f| !f.is_suppressed() && f.rule_id != RULE_ID && !f.secret.is_evidence())
     {
-        let Some(env) = environment_of(&f.origin.logical) else {
+        let path = &f.origin.logical;
+        let Some(env) = configured(path).or_else(|| environment_of(path)) else {
             continue;
         };
         let key: [u8; 32] = Sha256::digest(f.secret.as_bytes()).into();
