@@ -61,6 +61,9 @@ pub(super) fn manifests(docs: &[Node], rules: &RuleSet, out: &mut Vec<CheckHit>)
         if kind == "Secret" {
             secret_manifest(doc, name, rules, out);
         }
+        if kind == "Config" {
+            kubeconfig(doc, out);
+        }
         if kind == "List" {
             manifests(doc.get("items").map(Node::items).unwrap_or_default(), rules, out);
         }
@@ -112,6 +115,29 @@ fn has_secret(rules: &RuleSet, value: &[u8]) -> bool {
         .detect(value)
         .iter()
         .any(|c| c.suppression.is_none() && !rules.rules()[c.rule].generic)
+}
+
+/// A kubeconfig whose users carry credentials (`token`, `client-key-data`, `password`)
+/// instead of an exec plugin or a reference to a file outside the repository.
+fn kubeconfig(doc: &Node, out: &mut Vec<CheckHit>) {
+    for entry in doc.get("users").map(Node::items).unwrap_or_default() {
+        let name = entry.get("name").and_then(Node::as_str).unwrap_or("unnamed");
+        let Some(user) = entry.get("user") else { continue };
+        for key in ["token", "client-key-data", "password"] {
+            if let Some(value) = user.get(key)
+                && let Some(v) = value.as_str()
+                && v.len() >= 8
+                && !v.starts_with('$')
+                && crate::detect::placeholder_reason(v.as_bytes()).is_none()
+            {
+                out.push(CheckHit::secret(
+                    "kubeconfig-embedded-credentials",
+                    value.span(),
+                    format!("kubeconfig user `{name}` embeds `{key}`: anyone with the repository can act on the cluster; use an exec credential plugin or keep kubeconfig out of the repository"),
+                ));
+            }
+        }
+    }
 }
 
 /// `env: [{name: DB_PASSWORD, value: "…"}]` anywhere in a workload (pod templates included).
