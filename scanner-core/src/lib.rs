@@ -18,8 +18,10 @@
 //! assert_eq!((findings[0].start.line, findings[0].start.column), (1, 21));
 //! assert_eq!(findings[0].secret.redacted(), "AKIA…"); // redacted unless asked
 //!
-//! let dir = std::env::temp_dir();
-//! let report = scanner.scan_paths(&[dir])?;
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(dir.path().join("settings.ini"), &text)?;
+//! let report = scanner.scan_paths(&[dir.path().to_path_buf()])?;
+//! assert_eq!(report.stats.findings, 1);
 //! let mut sarif = Vec::new();
 //! write_report(Format::Sarif, &report, scanner.rules(), ReportOptions::default(), &mut sarif)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
