@@ -76,7 +76,11 @@ fn sarif_report_results() {
     assert!(rules.as_array().is_some_and(|r| r.len() >= 40));
     // The configuration-check run's rules grow with the checks, too: pin their ids' kind only.
     let checks = doc["runs"][1]["tool"]["driver"]["rules"].take();
-    assert!(checks.as_array().is_some_and(|r| r.len() >= 20 && r.iter().all(|c| c["id"] != rules[0]["id"])));
+    assert!(
+        checks
+            .as_array()
+            .is_some_and(|r| r.len() >= 20 && r.iter().all(|c| c["id"] != rules[0]["id"]))
+    );
     // ruleIndex moves whenever rules are added; sarif_github.rs checks it points at the rule.
     for result in doc["runs"][0]["results"].as_array_mut().unwrap() {
         let index = result["ruleIndex"].take().as_u64().unwrap() as usize;
