@@ -19,19 +19,6 @@ fn config_repo() -> tempfile::TempDir {
     dir
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            fs::create_dir_all(&target).unwrap();
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 fn scan_json(dir: &Path, extra: &[&str]) -> Value {
     let out = leakscan()
         .args(["scan", "--isolated", "--no-progress", "-f", "json"])

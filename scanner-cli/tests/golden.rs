@@ -10,18 +10,9 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in fs::read_dir(from).expect("fixture dir") {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            fs::create_dir_all(&target).unwrap();
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+mod common;
+
+use common::copy_tree;
 
 /// Scans a copy of `fixtures/planted` from inside it and returns stdout with the run-specific
 /// parts (timings, the temp directory) replaced by fixed tokens.

@@ -31,6 +31,20 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Copies a directory tree (fixtures are scanned from copies, outside this repository).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in fs::read_dir(from).expect("fixture dir") {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 /// Parses command output as JSON.
 pub fn json_of(output: &[u8]) -> Value {
     serde_json::from_slice(output).expect("valid JSON output")
