@@ -76,21 +76,18 @@ fn env_file(data: &[u8], out: &mut Vec<CheckHit>) {
 
 /// Private keys and key stores, by name (and content for `.pem`/`.key`).
 fn key_store(lower_name: &str, data: &[u8]) -> Option<&'static str> {
-    let has_private_key = memchr::memmem::find(data, b"PRIVATE KEY").is_some();
+    // Content is searched only for the few names that need it: this runs on every file.
+    let contains = |needle: &[u8]| memchr::memmem::find(data, needle).is_some();
     if matches!(lower_name, "id_rsa" | "id_dsa" | "id_ecdsa" | "id_ed25519") {
         return Some("an SSH private key");
     }
-    if (lower_name.ends_with(".pem") || lower_name.ends_with(".key")) && has_private_key {
-        return Some("a PEM private key file");
-    }
     let ext = lower_name.rsplit_once('.').map(|(_, e)| e)?;
     match ext {
+        "pem" | "key" if contains(b"PRIVATE KEY") => Some("a PEM private key file"),
         "p12" | "pfx" => Some("a PKCS#12 key store"),
         "jks" | "keystore" => Some("a Java key store"),
         "kdbx" => Some("a KeePass database"),
-        "ppk" if has_private_key || memchr::memmem::find(data, b"PuTTY-User-Key-File").is_some() => {
-            Some("a PuTTY private key")
-        }
+        "ppk" if contains(b"PRIVATE KEY") || contains(b"PuTTY-User-Key-File") => Some("a PuTTY private key"),
         _ => None,
     }
 }
