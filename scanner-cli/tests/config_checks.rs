@@ -19,19 +19,6 @@ fn config_repo() -> tempfile::TempDir {
     dir
 }
 
-fn scan_json(dir: &Path, extra: &[&str]) -> Value {
-    let out = leakscan()
-        .args(["scan", "--isolated", "--no-progress", "-f", "json"])
-        .args(extra)
-        .arg(dir)
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    json_of(&out)
-}
-
 fn triples(doc: &Value, root: &Path) -> Vec<(String, u64, String)> {
     let prefix = format!("{}/", root.display());
     let mut found: Vec<(String, u64, String)> = doc["findings"]

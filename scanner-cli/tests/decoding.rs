@@ -10,23 +10,10 @@ use common::*;
 use serde_json::Value;
 
 fn findings(dir: &std::path::Path) -> Vec<Value> {
-    let out = leakscan()
-        .args([
-            "scan",
-            "--isolated",
-            "--no-progress",
-            "--checks",
-            "secrets",
-            "-f",
-            "json",
-        ])
-        .arg(dir)
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    json_of(&out)["findings"].as_array().unwrap().clone()
+    scan_json(dir, &["--checks", "secrets"])["findings"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn one<'a>(found: &'a [Value], path_end: &str) -> &'a Value {

@@ -45,6 +45,21 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// `leakscan scan --isolated --no-progress -f json EXTRA… DIR`, expecting exit 1 (findings),
+/// parsed.
+pub fn scan_json(dir: &Path, extra: &[&str]) -> Value {
+    let out = leakscan()
+        .args(["scan", "--isolated", "--no-progress", "-f", "json"])
+        .args(extra)
+        .arg(dir)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    json_of(&out)
+}
+
 /// Parses command output as JSON.
 pub fn json_of(output: &[u8]) -> Value {
     serde_json::from_slice(output).expect("valid JSON output")
