@@ -239,32 +239,20 @@ impl Rule {
             .collect::<Result<Vec<_>, _>>()?;
         let allow = lazy_all(&syn.allow, "allow")?;
         Ok(Rule {
-            id: syn.id.clone(),
-            name: syn.name.clone(),
-            description: syn.description.clone(),
             pattern: syn.regex.clone(),
             keywords: syn.keywords.clone(),
             entropy: syn.entropy,
-            severity: syn.severity,
-            confidence: syn.confidence,
-            tags: syn.tags.clone(),
-            remediation: syn.remediation.clone(),
-            references: syn.references.clone(),
-            examples: syn.examples.clone(),
-            negative_examples: syn.negative_examples.clone(),
-            source: file.to_string(),
             regex,
             secret_group,
             allow,
             allow_match,
             validators,
             allow_repeats: syn.allow_repeats,
-            check: None,
-            example_path: None,
             generic: syn.tags.iter().any(|t| t == "generic"),
             reach: max_len.unwrap_or(UNBOUNDED_REACH).max(1),
             matches_empty: props.minimum_len() == Some(0),
             unbounded: max_len.is_none(),
+            ..Rule::metadata(syn, file)
         })
     }
 
@@ -286,6 +274,15 @@ impl Rule {
             );
         }
         Ok(Rule {
+            check: Some(check.to_string()),
+            example_path: syn.example_path.clone(),
+            ..Rule::metadata(syn, file)
+        })
+    }
+
+    /// The rule's descriptive fields, with no pattern, check or validators.
+    fn metadata(syn: &RuleSyntax, file: &str) -> Rule {
+        Rule {
             id: syn.id.clone(),
             name: syn.name.clone(),
             description: syn.description.clone(),
@@ -306,13 +303,13 @@ impl Rule {
             allow_match: Vec::new(),
             validators: Vec::new(),
             allow_repeats: false,
-            check: Some(check.to_string()),
-            example_path: syn.example_path.clone(),
+            check: None,
+            example_path: None,
             generic: false,
             reach: 1,
             matches_empty: false,
             unbounded: false,
-        })
+        }
     }
 
     /// The names of the rule's offline validators.
