@@ -114,9 +114,21 @@ pub struct ScanArgs {
 /// `leakscan image`.
 #[derive(Debug, ClapArgs)]
 pub struct ImageArgs {
-    /// The image tarball or OCI layout directory.
+    /// A `docker save` tarball, an OCI layout (directory or tarball), or a registry image
+    /// reference (`registry.example/team/app:1.2`, `ghcr.io/org/tool@sha256:…`,
+    /// `docker://alpine:3.20`). An existing path is always read as a file.
     #[arg(value_name = "IMAGE")]
-    pub image: PathBuf,
+    pub image: String,
+    /// Only this platform of a multi-platform image (`linux/amd64`, `linux/arm64/v8`);
+    /// default: every platform (and build attestations).
+    #[arg(long, value_name = "OS/ARCH", help_heading = "Registry")]
+    pub platform: Option<String>,
+    /// Talk plain HTTP to the registry (always the case for localhost and 127.0.0.1).
+    #[arg(long, help_heading = "Registry")]
+    pub plain_http: bool,
+    /// Seconds to wait to connect, for a response, and for each read of a layer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, help_heading = "Registry")]
+    pub registry_timeout: u64,
     /// Options shared by every scanning command.
     #[command(flatten)]
     pub common: CommonArgs,
@@ -163,12 +175,20 @@ pub struct RedactArgs {
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// The mask; `{rule}` becomes the rule id.
-    #[arg(long, value_name = "TEMPLATE", default_value = scanner_core::redact::DEFAULT_MASK)]
-    pub mask: String,
+    /// The mask; `{rule}` becomes the rule id. Default: `[redact] mask` of the configuration
+    /// file, else `***{rule}***`.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub mask: Option<String>,
     /// Add the rules of every *.toml file in DIR to the built-in rules.
     #[arg(long = "rules", value_name = "DIR")]
     pub rules_dirs: Vec<PathBuf>,
+    /// Use this configuration file (its rule selection and `[redact] mask`) instead of
+    /// searching from the current directory.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore configuration files.
+    #[arg(long)]
+    pub isolated: bool,
 }
 
 /// `leakscan explain`.

@@ -636,6 +636,39 @@ fn redact_masks_secrets_in_a_stream() {
         .code(1)
         .stdout(predicate::str::contains("GH=[github-pat-classic]\r\n"));
     leakscan().args(["redact", "/no/such/file"]).assert().code(2);
+    // The mask and the rule selection come from the configuration file; --mask wins.
+    fs::write(
+        dir.path().join("leakscan.toml"),
+        "[redact]\nmask = \"<{rule} hidden>\"\n[rules]\ndisable = [\"aws-access-key-id\"]\n",
+    )
+    .unwrap();
+    leakscan()
+        .current_dir(dir.path())
+        .args(["redact", "ci.log"])
+        .assert()
+        .code(1)
+        .stdout(format!(
+            "step 1 ok\nexport GH=<github-pat-classic hidden>\r\nkey={AWS_KEY_ID} done\n"
+        ));
+    leakscan()
+        .current_dir(dir.path())
+        .args(["redact", "--mask", "#", "ci.log"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("GH=#\r\n"));
+    leakscan()
+        .current_dir(dir.path())
+        .args(["redact", "--isolated", "ci.log"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("key=***aws-access-key-id***"));
+    fs::write(dir.path().join("leakscan.toml"), "[redact]\nmaks = \"x\"\n").unwrap();
+    leakscan()
+        .current_dir(dir.path())
+        .args(["redact", "ci.log"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("maks"));
 }
 
 #[test]

@@ -13,32 +13,6 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
-
-fn digest(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The layers and config of a small image: layer 0 adds a secret, layer 1 deletes it.
-fn image_parts() -> (Vec<Vec<u8>>, Vec<u8>) {
-    let layer0 = gzip(&tar_of(&[
-        ("etc/app.env", format!("GH_TOKEN={GITHUB_TOKEN}\n").as_bytes()),
-        ("usr/bin/tool", b"\x7fELF"),
-    ]));
-    let layer1 = tar_of(&[("etc/.wh.app.env", b""), ("srv/ok.txt", b"fine\n")]);
-    let config = serde_json::to_vec(&json!({
-        "architecture": "amd64",
-        "config": { "Env": ["PATH=/usr/bin", format!("DEPLOY_TOKEN={OTHER_TOKEN}")], "Cmd": ["/usr/bin/tool"] },
-        "history": [
-            { "created_by": "COPY app.env /etc/app.env" },
-            { "created_by": "ENV DEPLOY_TOKEN=…", "empty_layer": true },
-            { "created_by": "RUN rm /etc/app.env" }
-        ],
-        "rootfs": { "type": "layers", "diff_ids": [] }
-    }))
-    .unwrap();
-    (vec![layer0, layer1], config)
-}
 
 /// A `docker save` tarball, Docker 25+ layout (blobs/sha256/…), with two tags sharing layers.
 fn docker_save(dir: &Path) -> std::path::PathBuf {
@@ -47,12 +21,12 @@ fn docker_save(dir: &Path) -> std::path::PathBuf {
     let layer_paths: Vec<String> = layers
         .iter()
         .map(|l| {
-            let p = format!("blobs/sha256/{}", digest(l));
+            let p = format!("blobs/sha256/{}", sha256_hex(l));
             files.push((p.clone(), l.clone()));
             p
         })
         .collect();
-    let config_path = format!("blobs/sha256/{}", digest(&config));
+    let config_path = format!("blobs/sha256/{}", sha256_hex(&config));
     files.push((config_path.clone(), config));
     let manifest = json!([
         { "Config": config_path, "RepoTags": ["acme/app:1.0"], "Layers": layer_paths },
@@ -70,7 +44,7 @@ fn oci_layout(dir: &Path) -> std::path::PathBuf {
     let root = dir.join("oci");
     fs::create_dir_all(root.join("blobs/sha256")).unwrap();
     let put = |data: &[u8]| {
-        let d = digest(data);
+        let d = sha256_hex(data);
         fs::write(root.join("blobs/sha256").join(&d), data).unwrap();
         format!("sha256:{d}")
     };

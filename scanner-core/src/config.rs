@@ -26,6 +26,9 @@
 //! [limits]
 //! max_file_size = "64M"
 //! threads = 2
+//!
+//! [redact]                           # `leakscan redact`
+//! mask = "[REDACTED {rule}]"
 //! ```
 
 use std::collections::BTreeMap;
@@ -64,6 +67,9 @@ pub struct Config {
     /// checked before the path-word convention, for `secret-reused-across-environments`.
     #[serde(default)]
     pub environments: EnvironmentsConfig,
+    /// `[redact]`: settings of `leakscan redact`.
+    #[serde(default)]
+    pub redact: RedactConfig,
     /// Where the file was read from (not a key).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -156,6 +162,14 @@ pub struct RuleAllowConfig {
     /// Substrings of the secret (case-insensitive).
     #[serde(default)]
     pub stopwords: Vec<String>,
+}
+
+/// `[redact]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedactConfig {
+    /// The mask written instead of each secret; `{rule}` becomes the rule id.
+    pub mask: Option<String>,
 }
 
 /// `[limits]`.

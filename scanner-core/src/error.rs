@@ -77,6 +77,15 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// An image could not be pulled from its registry (bad reference, no such image,
+    /// authentication, network).
+    #[error("{reference}: {message}")]
+    Registry {
+        /// The image reference as normalised (`registry/repository:tag`).
+        reference: String,
+        /// What went wrong.
+        message: String,
+    },
     /// Invalid settings (for example a zero thread count).
     #[error("invalid setting: {0}")]
     Settings(String),

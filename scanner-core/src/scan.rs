@@ -22,6 +22,7 @@ use crate::location::LineIndex;
 use crate::rules::{Confidence, RuleSet, Severity};
 use crate::source::archive::{self, ArchiveError, ArchiveKind, ArchiveLimits, Budget};
 use crate::source::image::{ImageSource, LayerKey, shadowed};
+use crate::source::registry::{ImageReference, RegistryOptions};
 use crate::source::stream::{STREAM_CHUNK, Windowed};
 use crate::source::{
     Blob, BlobVisitor, FsSource, GitOptions, GitRepo, HistorySummary, Origin, SkipReason, Skipped, StagedSummary,
@@ -390,7 +391,20 @@ impl Scanner {
         ImageSource::open(path).ok().map(|image| self.scan_image_source(&image))
     }
 
-    fn scan_image_source(&self, image: &ImageSource) -> ScanReport {
+    /// Pulls an image from a registry (`registry.example/app:1.2`) over the OCI distribution
+    /// API and scans it like an image tarball: layers are streamed, never stored.
+    pub fn scan_registry_image(
+        &self,
+        reference: &ImageReference,
+        options: &RegistryOptions,
+        platform: Option<String>,
+    ) -> Result<ScanReport, Error> {
+        let image = ImageSource::open_registry(reference, options)?.with_platform(platform);
+        Ok(self.scan_image_source(&image))
+    }
+
+    /// Scans an opened image source (a tarball, a layout or a registry image).
+    pub fn scan_image_source(&self, image: &ImageSource) -> ScanReport {
         let started = Instant::now();
         let progress = Progress::default();
         let engine = Engine::new(&self.rules, &self.filters, &progress);

@@ -11,7 +11,20 @@ use crate::exit;
 
 /// Copies the input with secrets masked; exit 1 when anything was masked, 0 otherwise.
 pub fn run(args: &RedactArgs) -> Result<u8> {
-    let rules = super::load_rules(&args.rules_dirs)?;
+    let config = super::output::load_config(args.config.as_deref(), args.isolated, std::path::Path::new("."))?;
+    let mut dirs = args.rules_dirs.clone();
+    if let Some(c) = &config {
+        dirs.extend(c.rules.extra.iter().map(|p| c.resolve(p)));
+    }
+    let mut rules = super::load_rules(&dirs)?;
+    if let Some(c) = &config {
+        rules = c.apply_rules(&rules)?;
+    }
+    let mask = args
+        .mask
+        .clone()
+        .or_else(|| config.as_ref().and_then(|c| c.redact.mask.clone()))
+        .unwrap_or_else(|| scanner_core::redact::DEFAULT_MASK.to_string());
     let input: Box<dyn Read> = if args.input.as_os_str() == "-" {
         Box::new(io::stdin().lock())
     } else {
@@ -23,7 +36,7 @@ pub fn run(args: &RedactArgs) -> Result<u8> {
         )),
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
-    let stats = match redact(&rules, input, &mut output, &args.mask) {
+    let stats = match redact(&rules, input, &mut output, &mask) {
         Ok(stats) => stats,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(exit::CLEAN),
         Err(e) => return Err(e).context("redaction stopped"),

@@ -118,3 +118,30 @@ pub fn tree(files: &[(&str, String)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// Lowercase hex sha256 of `data`.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The layers and config of a small image: layer 0 adds a secret, layer 1 deletes it.
+pub fn image_parts() -> (Vec<Vec<u8>>, Vec<u8>) {
+    let layer0 = gzip(&tar_of(&[
+        ("etc/app.env", format!("GH_TOKEN={GITHUB_TOKEN}\n").as_bytes()),
+        ("usr/bin/tool", b"\x7fELF"),
+    ]));
+    let layer1 = tar_of(&[("etc/.wh.app.env", b""), ("srv/ok.txt", b"fine\n")]);
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64",
+        "config": { "Env": ["PATH=/usr/bin", format!("DEPLOY_TOKEN={OTHER_TOKEN}")], "Cmd": ["/usr/bin/tool"] },
+        "history": [
+            { "created_by": "COPY app.env /etc/app.env" },
+            { "created_by": "ENV DEPLOY_TOKEN=…", "empty_layer": true },
+            { "created_by": "RUN rm /etc/app.env" }
+        ],
+        "rootfs": { "type": "layers", "diff_ids": [] }
+    }))
+    .unwrap();
+    (vec![layer0, layer1], config)
+}

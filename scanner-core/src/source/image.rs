@@ -13,10 +13,11 @@ use std::sync::Arc;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::archive::{ArchiveKind, sniff};
+use super::registry::{ImageReference, RegistryClient, RegistryOptions};
 use super::{Blob, BlobVisitor, Origin, SkipReason, Skipped};
 use crate::error::{Error, ScanError, ScanErrorKind};
 
@@ -49,18 +50,48 @@ enum Store {
     },
     /// An OCI layout directory.
     Dir(PathBuf),
+    /// A registry: manifests fetched by digest, blobs streamed; `cached` holds the
+    /// synthesised `index.json` and the top-level manifest.
+    Registry {
+        client: RegistryClient,
+        cached: HashMap<String, Vec<u8>>,
+    },
 }
 
 impl Store {
-    fn read_small(&self, name: &str) -> Option<Vec<u8>> {
+    /// Reads a small JSON document (an index, a manifest list or an image config) whole.
+    fn read_small(&self, name: &str) -> Result<Vec<u8>, String> {
         match self {
-            Store::Tar { small, .. } => small.get(name).cloned(),
+            Store::Tar { small, entries, .. } => small.get(name).cloned().ok_or_else(|| {
+                if entries.contains_key(name) {
+                    format!("`{name}` is not a JSON document of at most {SMALL} bytes")
+                } else {
+                    format!("`{name}` is missing")
+                }
+            }),
             Store::Dir(root) => {
                 let path = root.join(name);
-                (std::fs::metadata(&path).ok()?.len() <= SMALL)
-                    .then(|| std::fs::read(path).ok())
-                    .flatten()
+                let meta = std::fs::metadata(&path).map_err(|e| format!("`{name}`: {e}"))?;
+                if meta.len() > SMALL {
+                    return Err(format!("`{name}` is larger than {SMALL} bytes"));
+                }
+                std::fs::read(path).map_err(|e| format!("`{name}`: {e}"))
             }
+            Store::Registry { client, cached } => match cached.get(name) {
+                Some(bytes) => Ok(bytes.clone()),
+                None => client.small_blob(&layer_digest(name)),
+            },
+        }
+    }
+
+    /// Reads a manifest or index by its blob path (a registry serves them from `manifests/`).
+    fn read_manifest(&self, name: &str) -> Result<Vec<u8>, String> {
+        match self {
+            Store::Registry { client, cached } => match cached.get(name) {
+                Some(bytes) => Ok(bytes.clone()),
+                None => client.manifest(&layer_digest(name)).map(|m| m.bytes),
+            },
+            _ => self.read_small(name),
         }
     }
 
@@ -75,6 +106,7 @@ impl Store {
                 Ok(Box::new(BufReader::new(file.take(size))))
             }
             Store::Dir(root) => Ok(Box::new(BufReader::new(File::open(root.join(name))?))),
+            Store::Registry { client, .. } => client.blob(&layer_digest(name)).map_err(std::io::Error::other),
         }
     }
 
@@ -82,6 +114,7 @@ impl Store {
         match self {
             Store::Tar { entries, .. } => entries.contains_key(name),
             Store::Dir(root) => root.join(name).is_file(),
+            Store::Registry { cached, .. } => cached.contains_key(name),
         }
     }
 }
@@ -118,7 +151,33 @@ struct OciDescriptor {
     digest: String,
     #[serde(default)]
     annotations: BTreeMap<String, String>,
+    #[serde(default)]
+    platform: Option<Platform>,
 }
+
+/// The platform of one manifest in a multi-platform index.
+#[derive(Deserialize, Serialize, Clone)]
+struct Platform {
+    #[serde(default)]
+    os: String,
+    #[serde(default)]
+    architecture: String,
+    #[serde(default)]
+    variant: Option<String>,
+}
+
+impl Platform {
+    /// `os/architecture[/variant]`.
+    fn name(&self) -> String {
+        match &self.variant {
+            Some(v) if !v.is_empty() => format!("{}/{}/{v}", self.os, self.architecture),
+            _ => format!("{}/{}", self.os, self.architecture),
+        }
+    }
+}
+
+/// Buildx stores provenance and SBOM attestations as index entries with this annotation.
+const ATTESTATION: (&str, &str) = ("vnd.docker.reference.type", "attestation-manifest");
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -177,6 +236,8 @@ pub struct ImageSource {
     /// The file or directory name, relative to `base` (for fingerprints and SARIF).
     logical: String,
     base: Option<Arc<Path>>,
+    /// Only this platform (`os/arch[/variant]`) of multi-platform indexes; `None`: all.
+    platform: Option<String>,
 }
 
 impl std::fmt::Debug for ImageSource {
@@ -250,7 +311,43 @@ impl ImageSource {
             display,
             logical,
             base: abs.parent().map(Arc::from),
+            platform: None,
         })
+    }
+
+    /// Connects to the registry of `reference` and fetches its manifest (or index). Layers
+    /// are streamed later, during the scan; nothing is written to disk.
+    pub fn open_registry(reference: &ImageReference, options: &RegistryOptions) -> Result<ImageSource, Error> {
+        let failed = |message: String| Error::Registry {
+            reference: reference.to_string(),
+            message,
+        };
+        let client = RegistryClient::new(reference, options).map_err(failed)?;
+        let top = client.manifest(reference.manifest_reference()).map_err(failed)?;
+        let index = serde_json::json!({
+            "schemaVersion": 2,
+            "manifests": [{
+                "mediaType": top.media_type,
+                "digest": top.digest,
+                "annotations": { "org.opencontainers.image.ref.name": reference.to_string() },
+            }],
+        });
+        let mut cached = HashMap::new();
+        cached.insert("index.json".to_string(), index.to_string().into_bytes());
+        cached.insert(blob_path(&top.digest), top.bytes);
+        Ok(ImageSource {
+            store: Store::Registry { client, cached },
+            display: reference.to_string(),
+            logical: reference.to_string(),
+            base: None,
+            platform: None,
+        })
+    }
+
+    /// Restricts multi-platform indexes to one platform (`linux/amd64`, `linux/arm64/v8`).
+    pub fn with_platform(mut self, platform: Option<String>) -> ImageSource {
+        self.platform = platform;
+        self
     }
 
     /// The directory SARIF URIs are relative to.
@@ -267,7 +364,7 @@ impl ImageSource {
                 message,
             })
         };
-        if let Some(bytes) = self.store.read_small("manifest.json") {
+        if let Ok(bytes) = self.store.read_small("manifest.json") {
             match serde_json::from_slice::<Vec<DockerManifest>>(&bytes) {
                 Ok(list) => images.extend(list.into_iter().map(|m| {
                     ImageEntry {
@@ -284,9 +381,12 @@ impl ImageSource {
             }
             return images;
         }
-        let Some(bytes) = self.store.read_small("index.json") else {
-            problem("index.json cannot be read".into());
-            return images;
+        let bytes = match self.store.read_small("index.json") {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                problem(format!("index.json cannot be read: {e}"));
+                return images;
+            }
         };
         let index: OciIndex = match serde_json::from_slice(&bytes) {
             Ok(i) => i,
@@ -312,9 +412,12 @@ impl ImageSource {
             if !seen.insert(desc.digest.clone()) {
                 continue; // a cycle or a repeat
             }
-            let Some(bytes) = self.store.read_small(&blob_path(&desc.digest)) else {
-                problem(format!("manifest {} is missing", desc.digest));
-                continue;
+            let bytes = match self.store.read_manifest(&blob_path(&desc.digest)) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    problem(format!("manifest {} is missing or unreadable: {e}", desc.digest));
+                    continue;
+                }
             };
             let manifest: OciManifest = match serde_json::from_slice(&bytes) {
                 Ok(m) => m,
@@ -328,9 +431,20 @@ impl ImageSource {
                 || manifest.media_type.contains("index");
             if is_index {
                 for d in manifest.manifests {
-                    let platform = d.annotations.get("org.opencontainers.image.ref.name").cloned();
+                    let attestation = d.annotations.get(ATTESTATION.0).is_some_and(|v| v == ATTESTATION.1);
+                    let platform = d.platform.as_ref().map(Platform::name);
+                    if let (Some(wanted), Some(platform)) = (&self.platform, &platform)
+                        && (attestation || !platform_matches(platform, wanted))
+                    {
+                        continue;
+                    }
+                    let label = if attestation {
+                        Some("attestation".to_string())
+                    } else {
+                        platform.or_else(|| d.annotations.get("org.opencontainers.image.ref.name").cloned())
+                    };
                     let child =
-                        platform.map_or_else(|| format!("{name}@{}", short(&d.digest)), |p| format!("{name} ({p})"));
+                        label.map_or_else(|| format!("{name}@{}", short(&d.digest)), |p| format!("{name} ({p})"));
                     queue.push((d, child));
                 }
                 continue;
@@ -353,24 +467,23 @@ impl ImageSource {
         let mut done: HashSet<String> = HashSet::new();
         let mut shadowed: Vec<(LayerKey, Vec<String>)> = Vec::new();
         for image in self.images(visitor) {
-            let config: ImageConfig = self
-                .store
-                .read_small(&image.config)
-                .and_then(|b| {
+            let config: ImageConfig = match self.store.read_small(&image.config) {
+                Ok(b) => {
                     // Tags of one image share its config: scan it once.
                     if done.insert(image.config.clone()) {
                         self.scan_config(&image, &b, visitor);
                     }
-                    serde_json::from_slice(&b).ok()
-                })
-                .unwrap_or_else(|| {
+                    serde_json::from_slice(&b).unwrap_or_default()
+                }
+                Err(e) => {
                     visitor.error(ScanError {
                         path: format!("{}!{}", self.display, image.config),
                         kind: ScanErrorKind::Image,
-                        message: "image config is missing or unreadable".into(),
+                        message: format!("image config is missing or unreadable: {e}"),
                     });
                     ImageConfig::default()
-                });
+                }
+            };
             let instructions: Vec<Option<String>> = config
                 .history
                 .iter()
@@ -494,6 +607,11 @@ impl ImageSource {
             Some(ArchiveKind::Zstd) => {
                 Box::new(zstd::stream::read::Decoder::with_buffer(reader).map_err(|e| e.to_string())?)
             }
+            _ if !looks_like_tar(&head) && head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => {
+                // Not a filesystem layer: an attestation (in-toto JSON) or another artifact.
+                // Scan it as one document.
+                return self.scan_document_layer(reader, info, scan, max_file_size, &hasher, visitor);
+            }
             _ => Box::new(reader),
         };
         let mut archive = tar::Archive::new(decoded);
@@ -548,16 +666,69 @@ impl ImageSource {
         let mut rest = archive.into_inner();
         std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| format!("corrupt layer: {e}"))?;
         drop(rest);
-        if let Some(expected) = info.digest.strip_prefix("sha256:") {
-            let actual = hex(&hasher.borrow_mut().finalize_reset());
-            if actual != expected {
-                return Err(format!(
-                    "layer content does not match its digest (sha256:{actual}); scanned anyway"
-                ));
-            }
-        }
+        verify_digest(info, &hasher)?;
         Ok(touched)
     }
+
+    /// Scans a layer that is one JSON document rather than a tar (attestations).
+    fn scan_document_layer(
+        &self,
+        reader: impl Read,
+        info: &LayerInfo,
+        scan: bool,
+        max_file_size: u64,
+        hasher: &Rc<RefCell<Sha256>>,
+        visitor: &dyn BlobVisitor,
+    ) -> Result<Vec<String>, String> {
+        let mut data = Vec::new();
+        let read = reader
+            .take(max_file_size.saturating_add(1))
+            .read_to_end(&mut data)
+            .map_err(|e| format!("unreadable layer: {e}"))?;
+        let path = format!("{}.json", short(&info.digest).replace(':', "-"));
+        if read as u64 > max_file_size {
+            visitor.skipped(Skipped {
+                path: self.origin(&path, info).display,
+                reason: SkipReason::SizeLimit,
+                detail: format!("the layer document exceeds the limit of {max_file_size} bytes"),
+            });
+            return Ok(Vec::new());
+        }
+        if scan {
+            visitor.blob(Blob {
+                origin: self.origin(&path, info),
+                data: &data,
+                previous: None,
+            });
+        }
+        verify_digest(info, hasher)?;
+        Ok(Vec::new())
+    }
+}
+
+/// Checks a layer's sha256 against its digest once everything has been read.
+fn verify_digest(info: &LayerInfo, hasher: &Rc<RefCell<Sha256>>) -> Result<(), String> {
+    if let Some(expected) = info.digest.strip_prefix("sha256:") {
+        let actual = hex(&hasher.borrow_mut().finalize_reset());
+        if actual != expected {
+            return Err(format!(
+                "layer content does not match its digest (sha256:{actual}); scanned anyway"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An uncompressed tar has `ustar` at offset 257 of its first header (or is all zeros when
+/// empty).
+fn looks_like_tar(head: &[u8]) -> bool {
+    head.get(257..262) == Some(b"ustar") || (head.len() >= 512 && head[..512].iter().all(|&b| b == 0))
+}
+
+/// Whether `platform` (`linux/arm64/v8`) is what the user asked for (`linux/arm64` matches
+/// every variant).
+fn platform_matches(platform: &str, wanted: &str) -> bool {
+    platform == wanted || platform.strip_prefix(wanted).is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// A reader that feeds everything it reads to a hasher.

@@ -4,6 +4,7 @@ pub mod archive;
 mod fs;
 mod git;
 pub mod image;
+pub mod registry;
 pub mod stream;
 
 pub use fs::{FsSource, LEAKSCAN_IGNORE_FILE, WalkOptions};
