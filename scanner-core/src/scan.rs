@@ -533,7 +533,7 @@ impl Scanner {
         let started = Instant::now();
         let progress = Progress::default();
         let engine = Engine::new(&self.rules, &self.filters, &progress);
-        if let Err(e) = engine.scan_stream(&Origin::label(label), reader) {
+        if let Err(e) = engine.scan_stream(&Origin::label(label), reader, self.settings.effective_threads()) {
             engine.error(ScanError {
                 path: label.to_string(),
                 kind: ScanErrorKind::Unreadable,
@@ -541,6 +541,78 @@ impl Scanner {
             });
         }
         engine.finish(started.elapsed())
+    }
+}
+
+/// One window of a stream, copied out of the reader's buffer for a detection worker.
+struct StreamWindow {
+    /// Position in the stream (0, 1, 2, …).
+    seq: usize,
+    /// The window's bytes: look-back, the owned range, look-ahead.
+    data: Vec<u8>,
+    /// The range of `data` this window owns.
+    owned: Range<usize>,
+    /// Absolute offset of `data[0]`.
+    base: u64,
+    /// Newlines before `data[0]`.
+    lines_before: usize,
+}
+
+/// Reports detected windows in stream order, dropping matches already seen from the window
+/// before (a match near a boundary is found from both sides).
+struct StreamOrder<'e, 'a> {
+    engine: &'e Engine<'a>,
+    origin: &'e Origin,
+    margin: usize,
+    next: usize,
+    waiting: BTreeMap<usize, (StreamWindow, Vec<Candidate>)>,
+    seen: std::collections::HashSet<(usize, u64, u64)>,
+    /// Buffers of reported windows, reused for the next ones (no allocation per window).
+    spare: Vec<Vec<u8>>,
+}
+
+impl<'e, 'a> StreamOrder<'e, 'a> {
+    fn new(engine: &'e Engine<'a>, origin: &'e Origin, margin: usize) -> StreamOrder<'e, 'a> {
+        StreamOrder {
+            engine,
+            origin,
+            margin,
+            next: 0,
+            waiting: BTreeMap::new(),
+            seen: std::collections::HashSet::new(),
+            spare: Vec::new(),
+        }
+    }
+
+    fn accept(&mut self, done: (StreamWindow, Vec<Candidate>)) {
+        self.waiting.insert(done.0.seq, done);
+        while let Some((window, mut candidates)) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            let base = window.base;
+            candidates.sort_by_key(|c| (c.secret.start, c.rule, c.secret.end));
+            candidates.retain(|c| {
+                self.seen
+                    .insert((c.rule, base + c.secret.start as u64, base + c.secret.end as u64))
+            });
+            Detector::new(self.engine.rules).resolve_overlaps(&mut candidates);
+            let margin = self.margin as u64;
+            self.seen.retain(|&(_, _, end)| end + margin >= base);
+            self.engine
+                .progress
+                .bytes
+                .fetch_add(window.owned.len() as u64, Ordering::Relaxed);
+            let blob = Blob {
+                origin: self.origin.clone(),
+                data: &window.data,
+                previous: None,
+            };
+            let shift = Shift {
+                lines: window.lines_before,
+                bytes: base as usize,
+            };
+            self.engine.report(&blob, candidates, window.owned.clone(), shift);
+            self.spare.push(window.data);
+        }
     }
 }
 
@@ -851,7 +923,7 @@ impl Engine<'_> {
 
     /// Scans a stream in bounded memory: overlapping windows, decompressed on the fly when it
     /// starts like gzip, zstd, bzip2 or xz. Positions are stream-wide.
-    fn scan_stream(&self, origin: &Origin, reader: impl Read) -> std::io::Result<()> {
+    fn scan_stream(&self, origin: &Origin, reader: impl Read, threads: usize) -> std::io::Result<()> {
         let mut reader = std::io::BufReader::with_capacity(64 << 10, reader);
         let kind = archive::sniff(std::io::BufRead::fill_buf(&mut reader)?);
         let reader: Box<dyn Read> = match kind {
@@ -863,29 +935,63 @@ impl Engine<'_> {
         };
         let margin = self.rules.max_reach() + self.rules.max_keyword_len;
         let mut windows = Windowed::new(reader, STREAM_CHUNK, margin, margin);
-        let detector = Detector::new(self.rules);
-        let mut seen: std::collections::HashSet<(usize, u64, u64)> = std::collections::HashSet::new();
-        while let Some(owned) = windows.next_window()? {
-            let data = windows.buf();
-            let base = windows.base();
-            let mut candidates = detector.detect_range(data, owned.clone());
-            candidates.sort_by_key(|c| (c.secret.start, c.rule, c.secret.end));
-            candidates.retain(|c| seen.insert((c.rule, base + c.secret.start as u64, base + c.secret.end as u64)));
-            detector.resolve_overlaps(&mut candidates);
-            seen.retain(|&(_, _, end)| end + margin as u64 >= base);
-            self.progress.bytes.fetch_add(owned.len() as u64, Ordering::Relaxed);
-            let blob = Blob {
-                origin: origin.clone(),
-                data,
-                previous: None,
-            };
-            let shift = Shift {
-                lines: windows.lines_before(),
-                bytes: base as usize,
-            };
-            self.report(&blob, candidates, owned, shift);
-            windows.advance(usize::MAX);
-        }
+        let workers = threads.max(1);
+        // Windows are read here (the reader need not be `Send`: stdin's lock is not), copied,
+        // and detected by `workers` threads; results are reported in stream order, so the
+        // de-duplication of matches seen from two windows works as in a sequential scan.
+        // At most `2 × workers` windows are in flight: memory stays bounded.
+        let in_flight_limit = 2 * workers;
+        let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<StreamWindow>(in_flight_limit);
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<(StreamWindow, Vec<Candidate>)>();
+        let job_rx = Mutex::new(job_rx);
+        let mut ordered = StreamOrder::new(self, origin, margin);
+        std::thread::scope(|scope| -> std::io::Result<()> {
+            for _ in 0..workers {
+                let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+                scope.spawn(move || {
+                    let detector = Detector::new(self.rules);
+                    loop {
+                        let job = lock(job_rx).recv();
+                        let Ok(job) = job else { break };
+                        let candidates = detector.detect_range(&job.data, job.owned.clone());
+                        if done_tx.send((job, candidates)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(done_tx);
+            let mut sent = 0usize;
+            let read = (|| -> std::io::Result<()> {
+                while let Some(owned) = windows.next_window()? {
+                    let mut data = ordered.spare.pop().unwrap_or_default();
+                    data.clear();
+                    data.extend_from_slice(windows.buf());
+                    let job = StreamWindow {
+                        seq: sent,
+                        data,
+                        owned,
+                        base: windows.base(),
+                        lines_before: windows.lines_before(),
+                    };
+                    windows.advance(usize::MAX);
+                    sent += 1;
+                    // Report what is ready, then wait for room (the channel is bounded).
+                    while let Ok(done) = done_rx.try_recv() {
+                        ordered.accept(done);
+                    }
+                    if job_tx.send(job).is_err() {
+                        break;
+                    }
+                }
+                Ok(())
+            })();
+            drop(job_tx);
+            for done in done_rx.iter() {
+                ordered.accept(done);
+            }
+            read
+        })?;
         self.progress.blobs.fetch_add(1, Ordering::Relaxed);
         windows.take_error().map_or(Ok(()), Err)
     }
