@@ -254,7 +254,13 @@ impl<'r> Detector<'r> {
         owned: &Range<usize>,
     ) -> (Vec<(usize, Range<usize>, usize)>, Vec<(decode::Encoding, Range<usize>)>) {
         let rules = self.rules.rules();
-        let mut raw: Vec<(usize, usize, usize)> = Vec::new();
+        // Windows are merged per rule as hits arrive (in order of their end, so a rule's
+        // windows end in non-decreasing order): no sort of all hits. A window that starts
+        // before an already closed one of the same rule (a longer keyword) may overlap it;
+        // the duplicate matches that gives are removed by the callers' de-duplication.
+        const NONE: (usize, usize) = (usize::MAX, 0);
+        let mut open: Vec<(usize, usize)> = Vec::new();
+        let mut merged: Vec<(usize, Range<usize>, usize)> = Vec::new();
         let mut encoded = Vec::new();
         if let Some(ac) = &self.rules.prefilter {
             let scan_end = (owned.end + self.rules.max_keyword_len.saturating_sub(1)).min(data.len());
@@ -271,20 +277,28 @@ impl<'r> Detector<'r> {
                     ));
                     continue;
                 }
+                if open.is_empty() {
+                    open.resize(rules.len(), NONE);
+                }
                 for &ri in &self.rules.keyword_rules[pattern] {
                     let reach = rules[ri].reach;
-                    raw.push((ri, start.saturating_sub(reach), (end + reach).min(data.len())));
+                    let (from, to) = (start.saturating_sub(reach), (end + reach).min(data.len()));
+                    let window = &mut open[ri];
+                    if window.0 != usize::MAX && from <= window.1 {
+                        window.0 = window.0.min(from);
+                        window.1 = window.1.max(to);
+                    } else {
+                        if window.0 != usize::MAX {
+                            merged.push((ri, window.0..window.1, 0));
+                        }
+                        *window = (from, to);
+                    }
                 }
             }
         }
-        raw.sort_unstable();
-        let mut merged: Vec<(usize, Range<usize>, usize)> = Vec::with_capacity(raw.len());
-        for (ri, start, end) in raw {
-            match merged.last_mut() {
-                Some((last_rule, last, _)) if *last_rule == ri && start <= last.end => {
-                    last.end = last.end.max(end);
-                }
-                _ => merged.push((ri, start..end, 0)),
+        for (ri, &(from, to)) in open.iter().enumerate() {
+            if from != usize::MAX {
+                merged.push((ri, from..to, 0));
             }
         }
         for &ri in &self.rules.unfiltered_rules {

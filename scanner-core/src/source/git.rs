@@ -226,8 +226,10 @@ struct FirstSeen {
 /// State of the attribution walk: what was seen already.
 #[derive(Debug, Default)]
 struct TreeWalk {
-    trees: HashSet<ObjectId>,
-    blobs: HashSet<ObjectId>,
+    trees: gix::hashtable::HashSet<ObjectId>,
+    blobs: gix::hashtable::HashSet<ObjectId>,
+    /// A tree object's bytes (reused: entries are copied out before recursing).
+    scratch: Vec<u8>,
     submodules: Vec<String>,
 }
 
@@ -625,14 +627,26 @@ impl GitRepo {
         if !walk.trees.insert(tree) {
             return;
         }
-        let mut buf = Vec::new();
-        let entries: Vec<(EntryKind, ObjectId, String)> = match repo.objects.find_tree_iter(&tree, &mut buf) {
+        // Only entries not seen before are kept (and only they get a path): in a history most
+        // entries of a tree are unchanged from the commit before.
+        let mut buf = std::mem::take(&mut walk.scratch);
+        let mut fresh: Vec<(EntryKind, ObjectId, String)> = Vec::new();
+        match repo.objects.find_tree_iter(&tree, &mut buf) {
             Ok(iter) => {
-                let mut entries = Vec::new();
                 for entry in iter {
                     match entry {
                         Ok(e) => {
-                            entries.push((e.mode.kind(), e.oid.to_owned(), e.filename.to_str_lossy().into_owned()))
+                            let kind = e.mode.kind();
+                            let new = match kind {
+                                EntryKind::Tree => !walk.trees.contains(e.oid),
+                                EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
+                                    walk.blobs.insert(e.oid.to_owned())
+                                }
+                                EntryKind::Commit => true,
+                            };
+                            if new {
+                                fresh.push((kind, e.oid.to_owned(), join_path(prefix, &e.filename.to_str_lossy())));
+                            }
                         }
                         Err(err) => {
                             visitor.error(object_error(&self.label, &tree, &format!("corrupt tree: {err}")));
@@ -640,22 +654,14 @@ impl GitRepo {
                         }
                     }
                 }
-                entries
             }
-            Err(e) => {
-                visitor.error(object_error(&self.label, &tree, &e.to_string()));
-                return;
-            }
-        };
-        for (kind, oid, name) in entries {
-            let path = join_path(prefix, &name);
+            Err(e) => visitor.error(object_error(&self.label, &tree, &e.to_string())),
+        }
+        walk.scratch = buf;
+        for (kind, oid, path) in fresh {
             match kind {
                 EntryKind::Tree => self.walk_tree(repo, oid, &path, walk, found, visitor),
-                EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
-                    if walk.blobs.insert(oid) {
-                        found(oid, path);
-                    }
-                }
+                EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => found(oid, path),
                 EntryKind::Commit => walk.submodules.push(path),
             }
         }
