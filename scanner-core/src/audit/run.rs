@@ -502,10 +502,12 @@ fn refs_digest(path: &Path) -> Result<String, String> {
         };
         lines.push(format!("{} {target}", r.name().as_bstr()));
     }
-    let head = repo
-        .head_id()
-        .map(|id| id.to_string())
-        .unwrap_or_else(|_| "unborn".into());
+    let head = repo.head().map_err(|e| format!("corrupt repository: HEAD: {e}"))?;
+    let head = match head.id() {
+        Some(id) => id.to_string(),
+        None if head.is_unborn() => "unborn".into(),
+        None => return Err("corrupt repository: HEAD does not point to a commit".into()),
+    };
     lines.push(format!("HEAD {head}"));
     lines.sort();
     Ok(hex(&Sha256::digest(lines.join("\n").as_bytes())))
