@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Generates N synthetic git repositories for the bulk-audit benchmark (benches/audit_bench.sh).
 
-Each repository gets COMMITS commits touching a handful of source-like files (about 30 files,
+Each repository gets COMMITS commits touching a handful of source-like files (about 40 files,
 a few KB each, with history), and every 10th repository a fake token planted in one commit
 (assembled here at run time, so this file holds no full token). Deterministic: the same
 arguments give the same repositories. Uses `git fast-import` so 200 repositories take seconds.
 
-usage: gen_audit_repos.py OUT_DIR [--repos 200] [--commits 20] [--files 30]
+usage: gen_audit_repos.py OUT_DIR [--repos 200] [--commits 50] [--files 40]
        gen_audit_repos.py OUT_DIR --add-commit NAME...   (one more commit in each NAME)
 """
 import argparse
@@ -79,8 +79,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--repos", type=int, default=200)
-    ap.add_argument("--commits", type=int, default=20)
-    ap.add_argument("--files", type=int, default=30)
+    ap.add_argument("--commits", type=int, default=50)
+    ap.add_argument("--files", type=int, default=40)
     ap.add_argument("--add-commit", nargs="*", metavar="NAME")
     a = ap.parse_args()
     if a.add_commit is not None:

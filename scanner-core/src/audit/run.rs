@@ -475,7 +475,66 @@ fn history(
 }
 
 /// A digest of every ref (name and target) and HEAD: unchanged refs mean unchanged history.
+/// Read straight from the ref files when the git directory is a plain directory (fast: no
+/// repository is opened), else through gix.
 fn refs_digest(path: &Path) -> Result<String, String> {
+    let dot_git = path.join(".git");
+    let git_dir = if dot_git.is_dir() {
+        dot_git
+    } else if dot_git.exists() {
+        return refs_digest_gix(path);
+    } else {
+        path.to_path_buf()
+    };
+    let head = std::fs::read(git_dir.join("HEAD")).map_err(|e| format!("corrupt repository: HEAD: {e}"))?;
+    let head_text = String::from_utf8_lossy(&head);
+    let head_text = head_text.trim();
+    let is_id = |t: &str| (t.len() == 40 || t.len() == 64) && t.bytes().all(|b| b.is_ascii_hexdigit());
+    if !(head_text.starts_with("ref: refs/") || is_id(head_text)) {
+        return Err(format!(
+            "corrupt repository: HEAD is neither a ref nor an object id: {head_text:?}"
+        ));
+    }
+    let mut h = Sha256::new();
+    h.update(b"HEAD\0");
+    h.update(&head);
+    if let Ok(packed) = std::fs::read(git_dir.join("packed-refs")) {
+        h.update(b"\0packed-refs\0");
+        h.update(&packed);
+    }
+    let mut files = Vec::new();
+    collect_files(&git_dir.join("refs"), "refs", &mut files).map_err(|e| format!("corrupt repository: refs: {e}"))?;
+    files.sort();
+    for (name, file) in files {
+        let content = std::fs::read(&file).map_err(|e| format!("corrupt repository: {name}: {e}"))?;
+        h.update(b"\0");
+        h.update(name.as_bytes());
+        h.update(b"\0");
+        h.update(&content);
+    }
+    Ok(hex(&h.finalize()))
+}
+
+fn collect_files(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = format!("{prefix}/{}", entry.file_name().to_string_lossy());
+        if entry.file_type()?.is_dir() {
+            collect_files(&entry.path(), &name, out)?;
+        } else {
+            out.push((name, entry.path()));
+        }
+    }
+    Ok(())
+}
+
+/// [`refs_digest`] through gix (linked work trees, `.git` files).
+fn refs_digest_gix(path: &Path) -> Result<String, String> {
     let options = gix::open::Options::isolated().open_path_as_is(false);
     let repo = gix::ThreadSafeRepository::discover_opts(
         path,
