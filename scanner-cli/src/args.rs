@@ -11,6 +11,17 @@ Exit codes:
   2  fatal error: bad arguments, bad rules, an unreadable or missing root path
   3  no findings, but the scan was incomplete (some inputs could not be read)";
 
+const AUDIT_EXIT_CODES: &str = "\
+Exit codes:
+  0  every repository audited, no open findings
+  1  open (untriaged, not fixed) findings at or above the gate in the audited repositories
+  2  fatal error: bad arguments, a datastore from a newer leakscan, a corrupt datastore,
+     another audit holding the datastore (without --wait)
+  3  no open findings, but some repositories failed (not a repository, unreadable, corrupt)
+     or were incomplete: each is recorded in the datastore with the reason";
+
+const DEFAULT_DATASTORE: &str = "leakscan.db";
+
 /// leakscan: find leaked secrets in source trees and fail the pipeline before they ship.
 #[derive(Debug, Parser)]
 #[command(name = "leakscan", version, about, after_help = EXIT_CODES, propagate_version = true)]
@@ -57,6 +68,170 @@ pub enum Command {
     /// List, check and explain detection rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Audit many git repositories into a datastore: parallel, incremental, resumable.
+    #[command(after_help = AUDIT_EXIT_CODES)]
+    Audit(AuditArgs),
+    /// Report the findings of a datastore: text, JSON, SARIF, CSV or a self-contained HTML page.
+    Report(ReportArgs),
+    /// Set a finding's triage status (logged), or export/import triage decisions as JSON.
+    Triage(TriageArgs),
+    /// Datastore maintenance.
+    #[command(subcommand)]
+    Datastore(DatastoreCommand),
+    /// Merge sharded outputs (JSON or SARIF reports, or datastores) into one, deduplicated by fingerprint.
+    Merge(MergeArgs),
+}
+
+/// `leakscan audit`.
+#[derive(Debug, ClapArgs)]
+pub struct AuditArgs {
+    /// A directory whose subdirectories are the repositories to audit.
+    #[arg(value_name = "DIR", required_unless_present = "repos_file")]
+    pub root: Option<PathBuf>,
+    /// A file listing repository paths, one per line (`#` comments); with DIR, both are audited.
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    pub repos_file: Option<PathBuf>,
+    /// Scan each repository's working tree instead of its history.
+    #[arg(long, help_heading = "Input")]
+    pub no_history: bool,
+    /// Audit only share K of N (1-based), by a stable hash of each repository's name.
+    #[arg(long, value_name = "K/N", help_heading = "Input")]
+    pub shard: Option<String>,
+    /// The datastore.
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_DATASTORE, help_heading = "Datastore")]
+    pub datastore: PathBuf,
+    /// Rescan every blob, ignoring what earlier audits scanned.
+    #[arg(long, help_heading = "Datastore")]
+    pub full: bool,
+    /// Wait for another audit of the same datastore to end instead of failing.
+    #[arg(long, help_heading = "Datastore")]
+    pub wait: bool,
+    /// Repositories audited at once [default: one per core]; -j sets the threads within each.
+    #[arg(long, value_name = "N", help_heading = "Limits")]
+    pub jobs: Option<usize>,
+    /// Options shared by every scanning command (-f text|json prints the audit summary).
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Formats of `leakscan report` and `leakscan merge`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormatArg {
+    /// A table for people.
+    Text,
+    /// The JSON audit report (version 1).
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// CSV, one row per finding.
+    Csv,
+    /// One self-contained HTML page.
+    Html,
+}
+
+/// Triage states a report can filter on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StateArg {
+    /// Untriaged, still present.
+    Open,
+    /// Accepted risk.
+    AcceptedRisk,
+    /// False positive.
+    FalsePositive,
+    /// Credential revoked.
+    Revoked,
+    /// Gone from the repository.
+    Fixed,
+}
+
+/// `leakscan report`.
+#[derive(Debug, ClapArgs)]
+pub struct ReportArgs {
+    /// The datastore.
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_DATASTORE)]
+    pub datastore: PathBuf,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = AuditFormatArg::Text)]
+    pub format: AuditFormatArg,
+    /// Write to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only findings in these states. Repeatable.
+    #[arg(long, value_enum, value_name = "STATE")]
+    pub state: Vec<StateArg>,
+    /// Only repositories whose name contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub repo: Option<String>,
+    /// Only this rule.
+    #[arg(long, value_name = "ID")]
+    pub rule: Option<String>,
+}
+
+/// Triage statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TriageStatusArg {
+    /// Needs attention.
+    Open,
+    /// Known and accepted.
+    AcceptedRisk,
+    /// Not a secret.
+    FalsePositive,
+    /// The credential was revoked.
+    Revoked,
+}
+
+/// `leakscan triage`.
+#[derive(Debug, ClapArgs)]
+pub struct TriageArgs {
+    /// The finding's fingerprint (or a unique prefix of at least 8 characters).
+    #[arg(value_name = "FINGERPRINT", required_unless_present_any = ["export", "import"], requires_all = ["status", "reason"], conflicts_with_all = ["export", "import"])]
+    pub fingerprint: Option<String>,
+    /// The new status.
+    #[arg(long, value_enum)]
+    pub status: Option<TriageStatusArg>,
+    /// Why (recorded in the audit log).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Who decides [default: $LEAKSCAN_USER, $USER].
+    #[arg(long, value_name = "NAME")]
+    pub who: Option<String>,
+    /// Write every triage decision to FILE as JSON (`-` for stdout).
+    #[arg(long, value_name = "FILE", conflicts_with = "import")]
+    pub export: Option<PathBuf>,
+    /// Apply the decisions of FILE (from --export); each change is logged.
+    #[arg(long, value_name = "FILE")]
+    pub import: Option<PathBuf>,
+    /// The datastore.
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_DATASTORE)]
+    pub datastore: PathBuf,
+}
+
+/// `leakscan datastore …`.
+#[derive(Debug, Subcommand)]
+pub enum DatastoreCommand {
+    /// Check the datastore's integrity and the audit log's hash chain: exit 0 intact, 1 tampered, 2 unreadable.
+    Verify {
+        /// The datastore.
+        #[arg(long, value_name = "PATH", default_value = DEFAULT_DATASTORE)]
+        datastore: PathBuf,
+    },
+}
+
+/// `leakscan merge`.
+#[derive(Debug, ClapArgs)]
+pub struct MergeArgs {
+    /// The inputs: JSON or SARIF reports of `scan`, `git` or `report`, or datastores.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Merge datastore inputs into this datastore (created when missing) instead of writing a report.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["format", "output"])]
+    pub datastore: Option<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum)]
+    pub format: Option<AuditFormatArg>,
+    /// Write to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Output formats.
@@ -106,6 +281,10 @@ pub struct ScanArgs {
     /// Name for standard input in reports (with `-`).
     #[arg(long, value_name = "NAME", default_value = "<stdin>", help_heading = "Input")]
     pub label: String,
+    /// Scan only share K of N (1-based) of the files: each file belongs to one share by a stable
+    /// hash of its path relative to the PATH it was found under.
+    #[arg(long, value_name = "K/N", help_heading = "Input")]
+    pub shard: Option<String>,
     /// Options shared by every scanning command.
     #[command(flatten)]
     pub common: CommonArgs,

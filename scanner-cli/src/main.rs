@@ -54,6 +54,11 @@ fn main() -> ExitCode {
         Command::Completions { shell } => cmd::docs::completions(shell),
         Command::Man => cmd::docs::man(),
         Command::Rules(rules) => cmd::rules::run(&rules),
+        Command::Audit(a) => cmd::audit::run(&a),
+        Command::Report(r) => cmd::report::run(&r),
+        Command::Triage(t) => cmd::triage::run(&t),
+        Command::Datastore(d) => cmd::datastore::run(&d),
+        Command::Merge(m) => cmd::merge::run(&m),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -35,6 +35,7 @@
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod audit;
 pub mod checks;
 pub mod config;
 pub mod date;

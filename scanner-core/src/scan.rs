@@ -53,6 +53,9 @@ pub struct ScanSettings {
     /// Run the configuration checks (CI workflows, Dockerfiles, manifests, committed files,
     /// cross-environment reuse).
     pub config_checks: bool,
+    /// Scan only the files of this share (`--shard K/N`): files are assigned by their path
+    /// relative to the root they were found under (see [`crate::audit::shard`]).
+    pub shard: Option<crate::audit::Shard>,
 }
 
 impl Default for ScanSettings {
@@ -67,6 +70,7 @@ impl Default for ScanSettings {
             archives: ArchiveLimits::default(),
             secrets: true,
             config_checks: true,
+            shard: None,
         }
     }
 }
@@ -328,6 +332,7 @@ impl Scanner {
             mmap_threshold: self.settings.mmap_threshold,
             no_ignore: self.settings.no_ignore,
             follow_symlinks: self.settings.follow_symlinks,
+            shard: self.settings.shard,
         };
         source.visit(&opts, &engine);
         let mut report = engine.finish(started.elapsed());

@@ -1,16 +1,21 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod baseline;
 pub mod config;
+pub mod datastore;
 pub mod docs;
 pub mod explain;
 pub mod git;
 pub mod hook;
 pub mod image;
+pub mod merge;
 pub mod output;
 pub mod redact;
+pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod triage;
 
 use std::path::PathBuf;
 

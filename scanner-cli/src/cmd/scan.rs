@@ -28,15 +28,27 @@ pub fn scan(args: &ScanArgs, use_baseline: bool) -> Result<(ScanReport, Prepared
         bail!("`-` (standard input) cannot be combined with other paths");
     }
     let root = if stdin { PathBuf::from(".") } else { paths[0].clone() };
+    let shard = args
+        .shard
+        .as_deref()
+        .map(scanner_core::audit::Shard::parse)
+        .transpose()?;
+    if shard.is_some() && stdin {
+        bail!("--shard partitions files and cannot be used with `-` (standard input)");
+    }
     let prepared = prepare(&args.common, &root, use_baseline, |settings| {
         settings.no_ignore = args.no_ignore;
         settings.follow_symlinks = args.follow_symlinks;
+        settings.shard = shard;
     })?;
     let scanner = &prepared.scanner;
     let progress = scanner_core::Progress::default();
     let report = if stdin {
         scanner.scan_reader(&args.label, io::stdin().lock())
-    } else if let Some(report) = (paths.len() == 1).then(|| scanner.scan_if_image(&paths[0])).flatten() {
+    } else if let Some(report) = (paths.len() == 1 && shard.is_none())
+        .then(|| scanner.scan_if_image(&paths[0]))
+        .flatten()
+    {
         report
     } else {
         with_progress(!args.common.no_progress, &progress, || {

@@ -23,6 +23,8 @@ pub struct WalkOptions {
     pub no_ignore: bool,
     /// Follow symbolic links (loops are detected and reported).
     pub follow_symlinks: bool,
+    /// Visit only the files of this share, by path relative to their root.
+    pub shard: Option<crate::audit::Shard>,
 }
 
 /// The custom ignore file leakscan honours in every directory.
@@ -147,6 +149,11 @@ fn visit_entry(
         return;
     }
     let path = entry.path();
+    if let Some(shard) = opts.shard
+        && !shard.contains(&relative_slash_path(path, &root.given))
+    {
+        return;
+    }
     let display = display_path(path);
     if file_type.is_symlink() {
         visitor.skipped(Skipped {

@@ -81,6 +81,11 @@ pub struct GitOptions {
     pub recurse_submodules: bool,
     /// How many submodule levels deep this scan is (0 for the top repository).
     pub submodule_depth: usize,
+    /// Blobs scanned before (an incremental audit): attributed and counted in
+    /// [`HistorySummary::already_scanned`], but not read nor scanned again.
+    pub skip_blobs: Option<Arc<HashSet<ObjectId>>>,
+    /// Fill [`HistorySummary::blob_ids`] with every unique blob id the walk reached.
+    pub collect_blob_ids: bool,
 }
 
 /// What a history scan saw besides blobs.
@@ -100,6 +105,13 @@ pub struct HistorySummary {
     pub branch: Option<String>,
     /// The URL of the `origin` remote, if configured.
     pub remote_url: Option<String>,
+    /// Unique blobs left out because they were in [`GitOptions::skip_blobs`].
+    #[serde(skip)]
+    pub already_scanned: u64,
+    /// Every unique blob the walk reached, scanned or not (only with
+    /// [`GitOptions::collect_blob_ids`]).
+    #[serde(skip)]
+    pub blob_ids: Vec<ObjectId>,
 }
 
 /// One place a blob appears in history.
@@ -476,7 +488,8 @@ impl GitRepo {
                 Ok(pool) => pool.install(scan_all),
                 Err(_) => scan_all(),
             });
-            let mut unique = 0u64;
+            let (mut unique, mut already, mut seen) = (0u64, 0u64, Vec::new());
+            let skip = options.skip_blobs.as_deref();
             for id in &commits {
                 let commit = match repo.find_commit(*id) {
                     Ok(c) => c,
@@ -490,6 +503,13 @@ impl GitRepo {
                     Ok(tree) => {
                         let mut send = |blob: ObjectId, path: String| {
                             unique += 1;
+                            if options.collect_blob_ids {
+                                seen.push(blob);
+                            }
+                            if skip.is_some_and(|s| s.contains(&blob)) {
+                                already += 1;
+                                return;
+                            }
                             // The receiver lives until this scope ends; a send error cannot happen.
                             let _ = tx.send((
                                 blob,
@@ -505,9 +525,12 @@ impl GitRepo {
                 }
             }
             drop(tx);
-            unique
+            (unique, already, seen)
         });
+        let (unique, already, seen) = unique;
         summary.unique_blobs = unique;
+        summary.already_scanned = already;
+        summary.blob_ids = seen;
         summary.submodules = walk.submodules;
         summary.submodules.sort();
         summary.submodules.dedup();
@@ -543,6 +566,8 @@ impl GitRepo {
                 Ok(inner) => {
                     summary.commits += inner.commits;
                     summary.unique_blobs += inner.unique_blobs;
+                    summary.already_scanned += inner.already_scanned;
+                    summary.blob_ids.extend(inner.blob_ids);
                     summary.submodules.extend(inner.submodules);
                 }
                 Err(e) => visitor.error(ScanError {
