@@ -12,6 +12,8 @@
 #   CORPUS_DIR    where corpora are generated (default /tmp/leakscan-corpus); reused when present
 #   RAW_DIR       raw outputs and logs of this run (default /tmp/leakscan-compare; emptied first)
 #   KINGFISHER_VENV  an existing venv with kingfisher-bin to reuse (default /tmp/kfenv)
+#   LEAKSCAN_CHECKS  leakscan's --checks (default `secrets`: like for like with the peers,
+#                 which have no configuration checks; `secrets,config` for leakscan's default)
 #   TIMEOUT       seconds per run (default 600, 180 with --quick)
 #   RUNS          timed runs per tool and corpus (default 3, 1 with --quick)
 #   SLOW          a warm-up longer than this many seconds is the only timed run (default 60)
@@ -46,6 +48,7 @@ for arg in "$@"; do
 done
 
 PEERS_DIR=${PEERS_DIR:-/tmp/leakscan-peers}
+LS_CHECKS=${LEAKSCAN_CHECKS:-secrets}
 CORPUS_DIR=${CORPUS_DIR:-/tmp/leakscan-corpus}
 RAW_DIR=${RAW_DIR:-/tmp/leakscan-compare}
 KINGFISHER_VENV=${KINGFISHER_VENV:-/tmp/kfenv}
@@ -95,7 +98,7 @@ else
   LS_BIN=$ROOT/target/release/leakscan
 fi
 LS_BIN=$(readlink -f "$LS_BIN")
-meta version leakscan "$("$LS_BIN" --version 2>&1 | head -n 1)"
+meta version leakscan "$("$LS_BIN" --version 2>&1 | head -n 1) (run with --checks $LS_CHECKS)"
 meta install leakscan "ok" "$LS_BIN"
 
 # ---------------------------------------------------------------- 2. peers
@@ -290,9 +293,9 @@ set_cmd() {
     leakscan)
       OKRC="0 1 3"
       case "$corpus" in
-        log) CMD=("$LS_BIN" scan --no-progress -j "$THREADS" -f json -o "$out" -); STDIN=$LOG ;;
-        history) CMD=("$LS_BIN" git --no-progress -j "$THREADS" -f json -o "$out" "$HISTORY") ;;
-        *) CMD=("$LS_BIN" scan --no-progress --no-ignore -j "$THREADS" -f json -o "$out" "$target") ;;
+        log) CMD=("$LS_BIN" scan --no-progress --checks "$LS_CHECKS" -j "$THREADS" -f json -o "$out" -); STDIN=$LOG ;;
+        history) CMD=("$LS_BIN" git --no-progress --checks "$LS_CHECKS" -j "$THREADS" -f json -o "$out" "$HISTORY") ;;
+        *) CMD=("$LS_BIN" scan --no-progress --no-ignore --checks "$LS_CHECKS" -j "$THREADS" -f json -o "$out" "$target") ;;
       esac ;;
     kingfisher)
       OKRC="0 200 205"
