@@ -226,3 +226,120 @@ fn tar_paths_are_logical_never_written() {
     assert!(!Path::new("/etc/passwd.leakscan").exists());
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "nothing was extracted");
 }
+
+/// A tar of a big member that fills the stream (so cutting the container cuts the member),
+/// after a small member holding a secret. bzip2 and xz yield content a block (100 kB at
+/// level 1) or an LZMA2 chunk (2 MiB) at a time, so the filler spans several of those.
+fn tar_with_secret_then_filler(rows: u32) -> Vec<u8> {
+    let filler: Vec<u8> = (0..rows).flat_map(|i| format!("row {i} ok\n").into_bytes()).collect();
+    tar_of(&[
+        ("app/.env", format!("export GH={GITHUB_TOKEN}\n").as_bytes()),
+        ("data/rows.txt", &filler),
+    ])
+}
+
+#[test]
+fn truncated_archives_of_every_kind_keep_what_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = tar_with_secret_then_filler(20_000);
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    bz.write_all(&tar).unwrap();
+    let bz = bz.finish().unwrap();
+    let mut xz = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(0)).unwrap();
+    xz.write_all(&tar_with_secret_then_filler(500_000)).unwrap();
+    let xz = xz.finish().unwrap();
+    let zst = zstd::encode_all(&tar[..], 3).unwrap();
+    let gz = gzip(&tar);
+    let cut = |data: &[u8]| data[..data.len() * 2 / 3].to_vec();
+    for (name, data) in [
+        ("cut.tar", cut(&tar)),
+        ("cut.tar.gz", cut(&gz)),
+        ("cut.tar.zst", cut(&zst)),
+        ("cut.tar.bz2", cut(&bz)),
+        ("cut.tar.xz", cut(&xz)),
+    ] {
+        fs::write(dir.path().join(name), data).unwrap();
+    }
+    let doc = scan_json(dir.path(), &[], 1);
+    let mut found = paths(&doc);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "cut.tar!/app/.env",
+            "cut.tar.bz2!/app/.env",
+            "cut.tar.gz!/app/.env",
+            "cut.tar.xz!/app/.env",
+            "cut.tar.zst!/app/.env"
+        ],
+        "the member read before the cut is scanned: {doc:#}"
+    );
+    let mut errors: Vec<String> = doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(e["kind"], "archive", "{e}");
+            e["path"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
+        })
+        .collect();
+    errors.sort();
+    errors.dedup();
+    assert_eq!(
+        errors,
+        ["cut.tar", "cut.tar.bz2", "cut.tar.gz", "cut.tar.xz", "cut.tar.zst"],
+        "every truncation is reported: {doc:#}"
+    );
+}
+
+#[test]
+fn a_zip_whose_central_directory_lies_is_reported_and_its_bytes_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    // A stored (uncompressed) member, so the secret is also visible in the raw bytes.
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    w.start_file("config/app.env", stored).unwrap();
+    w.write_all(format!("GH={GITHUB_TOKEN}\n").as_bytes()).unwrap();
+    let mut zip = w.finish().unwrap().into_inner();
+    // The central directory entry (signature PK\x01\x02) claims the member starts far past
+    // the end of the file: its local header offset (at +42) is a lie.
+    let cd = zip.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
+    zip[cd + 42..cd + 46].copy_from_slice(&0x7fff_0000u32.to_le_bytes());
+    fs::write(dir.path().join("lying.zip"), &zip).unwrap();
+    let doc = scan_json(dir.path(), &[], 1);
+    assert_eq!(paths(&doc), ["lying.zip"], "found in the raw bytes: {doc:#}");
+    let errors = doc["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["kind"] == "archive" && e["path"].as_str().unwrap().ends_with("lying.zip")),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn tar_link_entries_are_never_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("target.txt"), format!("T={GITHUB_TOKEN}\n")).unwrap();
+    let mut b = tar::Builder::new(Vec::new());
+    for (kind, name) in [(tar::EntryType::Symlink, "sym"), (tar::EntryType::Link, "hard")] {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(kind);
+        header.set_size(0);
+        b.append_link(&mut header, name, outside.path().join("target.txt"))
+            .unwrap();
+    }
+    let data = format!("K={AWS_KEY_ID}\n");
+    let mut header = tar::Header::new_gnu();
+    header.set_size(data.len() as u64);
+    b.append_data(&mut header, "plain.env", data.as_bytes()).unwrap();
+    fs::write(dir.path().join("links.tar"), b.into_inner().unwrap()).unwrap();
+    let doc = scan_json(dir.path(), &[], 1);
+    assert_eq!(
+        paths(&doc),
+        ["links.tar!/plain.env"],
+        "links name other files; their targets (outside the archive) are never read: {doc:#}"
+    );
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "nothing was extracted");
+}

@@ -812,6 +812,9 @@ impl Engine<'_> {
             return self.scan_content(blob);
         }
         let mut members = 0usize;
+        // A damaged member (not a limit) may hide bytes that are readable in the raw container
+        // (a stored zip member behind a lying central directory): the raw bytes are scanned too.
+        let mut damaged = false;
         let result = archive::expand(
             kind,
             blob.data,
@@ -829,13 +832,18 @@ impl Engine<'_> {
                     budget,
                 );
             },
-            &mut |name, problem| self.error(archive_error(&nested_origin(&blob.origin, name), problem)),
+            &mut |name, problem| {
+                damaged |= !matches!(problem, ArchiveError::Limit(_));
+                self.error(archive_error(&nested_origin(&blob.origin, name), problem))
+            },
         );
+        let mut scan_raw = damaged;
         if let Err(e) = result {
+            scan_raw |= members == 0;
             self.error(archive_error(&blob.origin, e));
-            if members == 0 {
-                self.scan_content(blob);
-            }
+        }
+        if scan_raw {
+            self.scan_content(blob);
         }
     }
 

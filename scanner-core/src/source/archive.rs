@@ -141,48 +141,70 @@ pub fn expand(
     match kind {
         ArchiveKind::Zip => expand_zip(data, budget, member, problem),
         ArchiveKind::Tar => expand_tar(data, budget, member),
-        ArchiveKind::Gzip => {
-            let out = inflate(flate2::read::MultiGzDecoder::new(data), data.len() as u64, budget, None)?;
-            member(budget, None, &out);
-            Ok(())
-        }
+        ArchiveKind::Gzip => stream(flate2::read::MultiGzDecoder::new(data), data.len(), budget, member),
         ArchiveKind::Zstd => {
             let decoder =
                 zstd::stream::read::Decoder::with_buffer(data).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
-            let out = inflate(decoder, data.len() as u64, budget, None)?;
+            stream(decoder, data.len(), budget, member)
+        }
+        ArchiveKind::Bzip2 => stream(bzip2::read::MultiBzDecoder::new(data), data.len(), budget, member),
+        ArchiveKind::Xz => stream(lzma_rust2::XzReader::new(data, true), data.len(), budget, member),
+    }
+}
+
+/// Decompresses a single-stream container (gzip, zstd, bzip2, xz) and hands the content on.
+/// A stream that breaks off (truncated, corrupt) still hands on what was decompressed before
+/// the damage, then reports the error: nothing already readable is lost.
+fn stream(
+    reader: impl Read,
+    compressed: usize,
+    budget: &mut Budget,
+    member: &mut MemberSink<'_>,
+) -> Result<(), ArchiveError> {
+    match inflate(reader, compressed as u64, budget, None) {
+        Ok(out) => {
             member(budget, None, &out);
             Ok(())
         }
-        ArchiveKind::Bzip2 => {
-            let out = inflate(bzip2::read::MultiBzDecoder::new(data), data.len() as u64, budget, None)?;
-            member(budget, None, &out);
-            Ok(())
+        Err(Inflate::Broken(e, partial)) => {
+            if !partial.is_empty() {
+                member(budget, None, &partial);
+            }
+            Err(e)
         }
-        ArchiveKind::Xz => {
-            let out = inflate(lzma_rust2::XzReader::new(data, true), data.len() as u64, budget, None)?;
-            member(budget, None, &out);
-            Ok(())
+        Err(Inflate::Limit(e)) => Err(e),
+    }
+}
+
+/// Why [`inflate`] stopped early.
+enum Inflate {
+    /// Corrupt or truncated input, with the bytes decompressed before the damage.
+    Broken(ArchiveError, Vec<u8>),
+    /// A limit of the budget or the ratio guard.
+    Limit(ArchiveError),
+}
+
+impl From<Inflate> for ArchiveError {
+    fn from(e: Inflate) -> ArchiveError {
+        match e {
+            Inflate::Broken(e, _) | Inflate::Limit(e) => e,
         }
     }
 }
 
 /// Reads a decoder to its end within the budget and the ratio guard.
-fn inflate(
-    reader: impl Read,
-    compressed: u64,
-    budget: &mut Budget,
-    name: Option<&str>,
-) -> Result<Vec<u8>, ArchiveError> {
+fn inflate(reader: impl Read, compressed: u64, budget: &mut Budget, name: Option<&str>) -> Result<Vec<u8>, Inflate> {
     let ratio_cap = compressed.saturating_mul(budget.limits.max_ratio).max(1 << 20);
     let cap = budget.bytes_left.min(ratio_cap);
     let mut out = Vec::new();
-    reader
-        .take(cap + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
     let what = name.map(|n| format!("`{n}`: ")).unwrap_or_default();
+    if let Err(e) = reader.take(cap + 1).read_to_end(&mut out) {
+        out.truncate(cap.min(out.len() as u64) as usize);
+        budget.bytes_left -= out.len() as u64;
+        return Err(Inflate::Broken(ArchiveError::Corrupt(format!("{what}{e}")), out));
+    }
     if out.len() as u64 > cap {
-        return Err(if cap == budget.bytes_left {
+        return Err(Inflate::Limit(if cap == budget.bytes_left {
             ArchiveError::Limit(format!(
                 "{what}more than {} inflated bytes in total (zip bomb?)",
                 budget.limits.max_total_bytes
@@ -192,7 +214,7 @@ fn inflate(
                 "{what}compression ratio above {}:1 (zip bomb?)",
                 budget.limits.max_ratio
             ))
-        });
+        }));
     }
     budget.bytes_left -= out.len() as u64;
     Ok(out)
@@ -240,8 +262,14 @@ fn expand_zip(
         let compressed = file.compressed_size();
         match inflate(&mut file, compressed, budget, Some(&name)) {
             Ok(content) => member(budget, Some(&name), &content),
-            Err(e @ ArchiveError::Limit(_)) => return Err(e),
-            Err(e) => problem(Some(&name), e),
+            Err(Inflate::Limit(e)) => return Err(e),
+            Err(Inflate::Broken(e, partial)) => {
+                // Scan what was readable of the member, and say it is damaged.
+                if !partial.is_empty() {
+                    member(budget, Some(&name), &partial);
+                }
+                problem(Some(&name), e);
+            }
         }
     }
     Ok(())
