@@ -10,28 +10,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
-use common::{GITHUB_TOKEN, OTHER_TOKEN, assert_valid_sarif, json_of, leakscan};
+use common::{GITHUB_TOKEN, OTHER_TOKEN, assert_valid_sarif, git, json_of, leakscan};
 use serde_json::Value;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = StdCommand::new("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=Ada Lovelace", "-c", "user.email=ada@example.org"])
-        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
-        .args(args)
-        .env("GIT_AUTHOR_DATE", "2024-03-01T12:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2024-03-01T12:00:00Z")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 fn commit(repo: &Path, path: &str, content: &str, message: &str) {
     fs::write(repo.join(path), content).unwrap();

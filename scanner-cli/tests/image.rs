@@ -92,16 +92,6 @@ fn scan(cmd: &str, path: &Path, code: i32) -> Value {
     serde_json::from_slice(&out.get_output().stdout).unwrap()
 }
 
-fn active(doc: &Value) -> Vec<Value> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["suppression"].is_null())
-        .cloned()
-        .collect()
-}
-
 #[test]
 fn docker_save_tarball() {
     let dir = tempfile::tempdir().unwrap();

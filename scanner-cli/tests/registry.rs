@@ -251,16 +251,6 @@ fn image_scan(args: &[&str], envs: &[(&str, &str)], code: i32) -> (Value, String
     (doc, stderr)
 }
 
-fn active(doc: &Value) -> Vec<Value> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["suppression"].is_null())
-        .cloned()
-        .collect()
-}
-
 #[test]
 fn images_are_pulled_from_a_loopback_registry() {
     let Some(binary) = registry_binary() else { return };

@@ -145,3 +145,43 @@ pub fn image_parts() -> (Vec<Vec<u8>>, Vec<u8>) {
     .unwrap();
     (vec![layer0, layer1], config)
 }
+
+/// Runs `git` in `dir` with a fixed identity and dates, no system or user configuration;
+/// panics when it fails; returns its trimmed standard output.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=Ada Lovelace",
+            "-c",
+            "user.email=ada@example.org",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(["-c", "init.defaultBranch=main"])
+        .args(args)
+        .env("GIT_AUTHOR_DATE", "2024-03-01T12:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2024-03-01T12:00:00Z")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// The unsuppressed findings of a JSON report.
+pub fn active(doc: &Value) -> Vec<Value> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["suppression"].is_null())
+        .cloned()
+        .collect()
+}

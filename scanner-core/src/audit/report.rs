@@ -143,19 +143,7 @@ fn write_text(repositories: &[RepositoryRecord], findings: &[FindingRecord], out
     Ok(())
 }
 
-/// One CSV cell: quoted when needed, formula-neutralised.
-fn cell(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
+use crate::report::csv::cell;
 
 const CSV_HEADER: &str = "repository,rule,severity,confidence,path,line,column,secret,fingerprint,state,commit,introduced,first_seen,last_seen,fixed_at,triaged_by,triage_reason";
 
@@ -301,15 +289,7 @@ fn artifact_uri(repository: &str, path: &str) -> String {
     } else {
         format!("{}/{}", repository.trim_end_matches('/'), path)
     };
-    let mut out = String::with_capacity(joined.len());
-    for b in joined.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::report::percent_encode(&joined, b"-._~/!$&'()*+,;=:@")
 }
 
 #[cfg(test)]

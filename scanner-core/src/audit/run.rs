@@ -535,17 +535,9 @@ fn collect_files(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) -> 
 
 /// [`refs_digest`] through gix (linked work trees, `.git` files).
 fn refs_digest_gix(path: &Path) -> Result<String, String> {
-    let options = gix::open::Options::isolated().open_path_as_is(false);
-    let repo = gix::ThreadSafeRepository::discover_opts(
-        path,
-        Default::default(),
-        gix::sec::trust::Mapping {
-            full: options.clone(),
-            reduced: options,
-        },
-    )
-    .map_err(|e| format!("not a git repository: {e}"))?
-    .to_thread_local();
+    let repo = crate::source::git::discover_isolated(path)
+        .map_err(|e| format!("not a git repository: {e}"))?
+        .to_thread_local();
     let mut lines = Vec::new();
     let platform = repo
         .references()

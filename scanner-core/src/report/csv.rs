@@ -15,7 +15,7 @@ pub struct CsvReporter {
 }
 
 /// One CSV cell: quoted when needed, formula-neutralised.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")
     } else {

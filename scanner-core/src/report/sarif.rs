@@ -129,15 +129,7 @@ fn descriptor(rule: &Rule) -> sarif::ReportingDescriptor {
 
 /// Percent-encodes a path for a URI (RFC 3986 unreserved characters and `/` stay).
 fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    super::percent_encode(path, b"-._~/")
 }
 
 /// `file://` URI of a directory, with a trailing slash.

@@ -245,6 +245,20 @@ struct TreeWalk {
     submodules: Vec<String>,
 }
 
+/// Finds the repository at or above `path`, isolated from all configuration that could run
+/// anything (hooks, filters, fsmonitor) and without requiring `safe.directory` trust.
+pub(crate) fn discover_isolated(path: &Path) -> gix::Result<gix::ThreadSafeRepository> {
+    let options = gix::open::Options::isolated().open_path_as_is(false);
+    gix::ThreadSafeRepository::discover_opts(
+        path,
+        Default::default(),
+        gix::sec::trust::Mapping {
+            full: options.clone(),
+            reduced: options,
+        },
+    )
+}
+
 /// Blobs attributed but not yet scanned, at most (back-pressure on the walk).
 const WALK_QUEUE: usize = 4096;
 
@@ -257,16 +271,7 @@ impl GitRepo {
                 path: path.to_path_buf(),
             });
         }
-        let options = gix::open::Options::isolated().open_path_as_is(false);
-        let repo = gix::ThreadSafeRepository::discover_opts(
-            path,
-            Default::default(),
-            gix::sec::trust::Mapping {
-                full: options.clone(),
-                reduced: options,
-            },
-        )
-        .map_err(|e| Error::NotARepository {
+        let repo = discover_isolated(path).map_err(|e| Error::NotARepository {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;

@@ -2,7 +2,7 @@
 
 pub mod archive;
 mod fs;
-mod git;
+pub(crate) mod git;
 pub mod image;
 pub mod registry;
 pub mod stream;

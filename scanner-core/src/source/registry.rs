@@ -768,15 +768,7 @@ fn parse_challenge(challenge: &str) -> (String, Vec<(String, String)>) {
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters pass through).
 fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::report::percent_encode(value, b"-._~")
 }
 
 fn hex(bytes: &[u8]) -> String {
