@@ -1107,3 +1107,50 @@ fn one_million_empty_files() {
     run.expect_code(1).expect_memory_below(MEMORY_BOUND_MIB);
     assert_eq!(run.json()["stats"]["blobs"], 1_000_001);
 }
+
+/// A big file truncated by another process while it is being scanned: once with memory
+/// mapping this killed leakscan with SIGBUS. Racy by nature, so it loops over several delays
+/// and accepts any exit code but a crash (the finding at the start may or may not be seen).
+#[cfg(unix)]
+#[test]
+fn a_file_truncated_during_the_scan_does_not_crash() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("growing.log");
+    let mut content = format!("T={GITHUB_TOKEN}\n").into_bytes();
+    content.extend(std::iter::repeat_n(b"log line of no interest at all\n".as_slice(), (64 << 20) / 31).flatten());
+    for delay_ms in [0u64, 5, 20, 50, 150, 400] {
+        fs::write(&path, &content).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_leakscan"))
+            .args(["scan", "--isolated", "--no-progress", "-f", "json"])
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(4096)
+            .unwrap();
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if start.elapsed() > TIMEOUT {
+                child.kill().ok();
+                panic!("no exit after truncation (delay {delay_ms} ms)");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        assert_eq!(status.signal(), None, "killed by a signal (delay {delay_ms} ms)");
+        assert!(
+            matches!(status.code(), Some(0 | 1 | 3)),
+            "exit {:?} (delay {delay_ms} ms)",
+            status.code()
+        );
+    }
+}
