@@ -74,7 +74,10 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Replaces control characters (terminal escapes, newlines) with visible escapes.
+/// Replaces control characters (terminal escapes, C0 and C1 controls, newlines) and the
+/// bidirectional-override characters of "Trojan Source" attacks with visible escapes, so that
+/// text from scanned input (file names, snippets, messages) cannot drive a terminal or
+/// reorder what a reader sees.
 pub(crate) fn sanitize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -82,11 +85,16 @@ pub(crate) fn sanitize(text: &str) -> String {
             '\t' => out.push(' '),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }
     out
+}
+
+/// Control characters and bidirectional controls (U+200E/F, U+202A–E, U+2066–9).
+pub(crate) fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// One detected secret at one location.
@@ -315,5 +323,6 @@ mod tests {
     #[test]
     fn sanitize_escapes_terminal_control() {
         assert_eq!(sanitize("a\u{1b}[31mb\nc"), "a\\u{1b}[31mb\\nc");
+        assert_eq!(sanitize("x\u{9b}y\u{202e}z\u{7f}"), "x\\u{9b}y\\u{202e}z\\u{7f}");
     }
 }

@@ -38,8 +38,6 @@ pub struct ScanSettings {
     pub threads: usize,
     /// Files larger than this are skipped and reported (bytes).
     pub max_file_size: u64,
-    /// Files of at least this size are memory-mapped (bytes).
-    pub mmap_threshold: u64,
     /// Do not honour `.gitignore`, `.ignore` and `.leakscanignore`.
     pub no_ignore: bool,
     /// Follow symbolic links while walking.
@@ -63,7 +61,6 @@ impl Default for ScanSettings {
         ScanSettings {
             threads: 0,
             max_file_size: 256 * 1024 * 1024,
-            mmap_threshold: 8 * 1024 * 1024,
             no_ignore: false,
             follow_symlinks: false,
             report_unused_allows: false,
@@ -329,7 +326,6 @@ impl Scanner {
         let opts = WalkOptions {
             threads: self.settings.effective_threads(),
             max_file_size: self.settings.max_file_size,
-            mmap_threshold: self.settings.mmap_threshold,
             no_ignore: self.settings.no_ignore,
             follow_symlinks: self.settings.follow_symlinks,
             shard: self.settings.shard,
@@ -833,7 +829,7 @@ impl Engine<'_> {
                 );
             },
             &mut |name, problem| {
-                damaged |= !matches!(problem, ArchiveError::Limit(_));
+                damaged |= !matches!(problem, ArchiveError::Limit(_) | ArchiveError::MemberLimit(_));
                 self.error(archive_error(&nested_origin(&blob.origin, name), problem))
             },
         );

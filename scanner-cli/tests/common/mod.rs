@@ -185,3 +185,69 @@ pub fn active(doc: &Value) -> Vec<Value> {
         .cloned()
         .collect()
 }
+
+/// A small deterministic PRNG (xorshift64*), so generated inputs are reproducible.
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator seeded with `seed` (any value).
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// `n` characters drawn from `alphabet`.
+    pub fn string(&mut self, alphabet: &[u8], n: usize) -> String {
+        (0..n)
+            .map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize] as char)
+            .collect()
+    }
+}
+
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// A fake GitHub classic token with a valid CRC32 checksum (high confidence), generated at
+/// run time so that no token appears in a source file.
+pub fn fake_github_token(rng: &mut Rng) -> String {
+    let random = rng.string(BASE62, 30);
+    let mut crc = flate2::Crc::new();
+    crc.update(random.as_bytes());
+    let mut n = crc.sum();
+    let mut check = [b'0'; 6];
+    for slot in check.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    format!("{}{random}{}", ["gh", "p_"].concat(), String::from_utf8_lossy(&check))
+}
+
+/// A fake AWS access key id that decodes to a plausible 12-digit account id (what the
+/// `aws-key-id` validator checks), generated at run time.
+pub fn fake_aws_key_id(rng: &mut Rng) -> String {
+    loop {
+        let rest = rng.string(BASE32, 16);
+        if matches!(rest.as_bytes()[0], b'I' | b'J') {
+            continue;
+        }
+        let bits = rest.as_bytes()[..10].iter().fold(0u64, |acc, &c| {
+            let v = if c.is_ascii_uppercase() {
+                c - b'A'
+            } else {
+                c - b'2' + 26
+            };
+            (acc << 5) | u64::from(v)
+        });
+        let account = ((bits >> 2) & 0x7fff_ffff_ff80) >> 7;
+        if account <= 999_999_999_999 {
+            return format!("{}{rest}", ["AK", "IA"].concat());
+        }
+    }
+}

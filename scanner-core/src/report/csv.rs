@@ -1,5 +1,6 @@
 //! CSV (RFC 4180), one row per shown finding, for spreadsheets and ad-hoc tooling. Cells that
-//! a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) are prefixed with `'`.
+//! a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or CR first) are prefixed
+//! with `'`.
 
 use std::io::{self, Write};
 
@@ -16,7 +17,8 @@ pub struct CsvReporter {
 
 /// One CSV cell: quoted when needed, formula-neutralised.
 pub(crate) fn cell(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
+    // OWASP's list: a leading tab or carriage return also starts a formula in some programs.
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
         text.to_string()

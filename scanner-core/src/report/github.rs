@@ -14,9 +14,20 @@ pub struct GithubReporter {
     pub options: ReportOptions,
 }
 
-/// Escapes a workflow-command message (`%`, CR, LF).
+/// Escapes a workflow-command message: `%` and every C0 control (CR, LF, ESC, …) and DEL
+/// percent-encoded (the runner decodes them; the raw log shows no terminal escape), C1 and
+/// bidirectional controls shown escaped.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("%{:02X}", c as u32)),
+            c if crate::finding::needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Escapes a workflow-command property (also `:` and `,`).
@@ -79,6 +90,7 @@ mod tests {
     #[test]
     fn escapes() {
         assert_eq!(escape_data("50% a\nb"), "50%25 a%0Ab");
+        assert_eq!(escape_data("a\u{1b}[31m\u{9b}\u{202e}"), "a%1B[31m\\u{9b}\\u{202e}");
         assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
     }
 }

@@ -14,9 +14,11 @@ pub struct MarkdownReporter {
     pub options: ReportOptions,
 }
 
-/// Escapes table-cell text: pipes, backticks, newlines, HTML.
+/// Escapes table-cell text: control characters (shown escaped), pipes, backticks, newlines,
+/// HTML.
 fn md(text: &str) -> String {
-    text.replace('\\', "\\\\")
+    crate::finding::sanitize(text)
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('`', "\\`")
         .replace('<', "&lt;")

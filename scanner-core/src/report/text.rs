@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::{ReportOptions, Reporter, shown};
+use crate::finding::sanitize;
 use crate::rules::{RuleSet, Severity};
 use crate::scan::ScanReport;
 
@@ -51,7 +52,7 @@ impl Reporter for TextReporter {
                     writeln!(out)?;
                 }
                 files += 1;
-                writeln!(out, "{}", self.paint("1", &f.origin.display))?;
+                writeln!(out, "{}", self.paint("1", &sanitize(&f.origin.display)))?;
                 current = Some(&f.origin.display);
             }
             let pos = format!("{}:{}", f.start.line, f.start.column);
@@ -80,10 +81,10 @@ impl Reporter for TextReporter {
                 out,
                 "  {:<9} {}",
                 "",
-                self.paint("2", &f.snippet(self.options.show_secrets))
+                self.paint("2", &sanitize(&f.snippet(self.options.show_secrets)))
             )?;
             if let Some(detail) = &f.detail {
-                writeln!(out, "  {:<9} {}", "", crate::finding::sanitize(detail))?;
+                writeln!(out, "  {:<9} {}", "", sanitize(detail))?;
             }
             if let Some(c) = &f.origin.commit {
                 let short = &c.id[..c.id.len().min(10)];
@@ -95,7 +96,10 @@ impl Reporter for TextReporter {
                 writeln!(
                     out,
                     "  {:<9} introduced in {short} by {} on {}: {}{state}",
-                    "", c.author, c.date, c.summary
+                    "",
+                    sanitize(&c.author),
+                    c.date,
+                    sanitize(&c.summary)
                 )?;
             }
             if let Some(layer) = &f.origin.layer {
@@ -114,13 +118,13 @@ impl Reporter for TextReporter {
                 } else {
                     ""
                 };
-                writeln!(out, "  {:<9} in {what}{by}{deleted}", "")?;
+                writeln!(out, "  {:<9} in {}{}{deleted}", "", sanitize(&what), sanitize(&by))?;
             }
             if let Some(list) = &f.origin.occurrences {
                 let shown: Vec<String> = list
                     .iter()
                     .take(5)
-                    .map(|o| format!("{}:{}", &o.commit[..o.commit.len().min(10)], o.path))
+                    .map(|o| format!("{}:{}", &o.commit[..o.commit.len().min(10)], sanitize(&o.path)))
                     .collect();
                 let more = if list.len() > 5 {
                     format!(", … {} more", list.len() - 5)
@@ -150,14 +154,20 @@ impl Reporter for TextReporter {
             )?;
             for e in &report.errors {
                 let path = if e.path.is_empty() { "<walk>" } else { &e.path };
-                writeln!(out, "  {path}: {}", e.message)?;
+                writeln!(out, "  {}: {}", sanitize(path), sanitize(&e.message))?;
             }
             writeln!(out)?;
         }
         if !report.skipped.is_empty() {
             writeln!(out, "Skipped ({}):", report.skipped.len())?;
             for s in report.skipped.iter().take(SKIPPED_LISTED) {
-                writeln!(out, "  {}: {} ({})", s.path, s.reason.as_str(), s.detail)?;
+                writeln!(
+                    out,
+                    "  {}: {} ({})",
+                    sanitize(&s.path),
+                    s.reason.as_str(),
+                    sanitize(&s.detail)
+                )?;
             }
             if report.skipped.len() > SKIPPED_LISTED {
                 writeln!(
@@ -175,7 +185,7 @@ impl Reporter for TextReporter {
                 self.paint("33", &format!("Warnings ({}):", report.warnings.len()))
             )?;
             for w in &report.warnings {
-                writeln!(out, "  {w}")?;
+                writeln!(out, "  {}", sanitize(w))?;
             }
             writeln!(out)?;
         }
@@ -191,7 +201,7 @@ impl Reporter for TextReporter {
                 h.commits, h.unique_blobs
             )?;
             if !h.submodules.is_empty() {
-                writeln!(out, "Submodules (not followed): {}", h.submodules.join(", "))?;
+                writeln!(out, "Submodules (not followed): {}", sanitize(&h.submodules.join(", ")))?;
             }
         }
         if let Some(s) = &report.staged {

@@ -110,6 +110,9 @@ pub enum ArchiveError {
     Corrupt(String),
     /// A limit stopped the expansion (the rest was not scanned).
     Limit(String),
+    /// A per-member limit (the compression-ratio guard) stopped one member; the other
+    /// members of its container are still expanded.
+    MemberLimit(String),
     /// A member cannot be read (encrypted, unsupported method).
     Unreadable(String),
 }
@@ -118,7 +121,7 @@ impl std::fmt::Display for ArchiveError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ArchiveError::Corrupt(m) => write!(f, "corrupt archive: {m}"),
-            ArchiveError::Limit(m) => write!(f, "archive limit reached: {m}"),
+            ArchiveError::Limit(m) | ArchiveError::MemberLimit(m) => write!(f, "archive limit reached: {m}"),
             ArchiveError::Unreadable(m) => write!(f, "archive member not readable: {m}"),
         }
     }
@@ -210,7 +213,7 @@ fn inflate(reader: impl Read, compressed: u64, budget: &mut Budget, name: Option
                 budget.limits.max_total_bytes
             ))
         } else {
-            ArchiveError::Limit(format!(
+            ArchiveError::MemberLimit(format!(
                 "{what}compression ratio above {}:1 (zip bomb?)",
                 budget.limits.max_ratio
             ))
@@ -262,6 +265,8 @@ fn expand_zip(
         let compressed = file.compressed_size();
         match inflate(&mut file, compressed, budget, Some(&name)) {
             Ok(content) => member(budget, Some(&name), &content),
+            // One bomb member is reported and skipped; the members after it are still read.
+            Err(Inflate::Limit(e @ ArchiveError::MemberLimit(_))) => problem(Some(&name), e),
             Err(Inflate::Limit(e)) => return Err(e),
             Err(Inflate::Broken(e, partial)) => {
                 // Scan what was readable of the member, and say it is damaged.
@@ -336,9 +341,40 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            matches!(err, ArchiveError::Limit(ref m) if m.contains("ratio")),
+            matches!(err, ArchiveError::MemberLimit(ref m) if m.contains("ratio")),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_bomb_member_is_reported_and_the_next_members_still_expanded() {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(9));
+        w.start_file("bomb.bin", options).unwrap();
+        w.write_all(&vec![0u8; 8 << 20]).unwrap();
+        w.start_file("after.txt", options).unwrap();
+        w.write_all(b"still scanned").unwrap();
+        let data = w.finish().unwrap().into_inner();
+        let mut budget = Budget::new(ArchiveLimits::default());
+        let mut members = Vec::new();
+        let mut problems = Vec::new();
+        expand(
+            ArchiveKind::Zip,
+            &data,
+            &mut budget,
+            &mut |_, name, content| members.push((name.map(str::to_string), content.to_vec())),
+            &mut |name, e| problems.push((name.map(str::to_string), e)),
+        )
+        .unwrap();
+        assert_eq!(members, [(Some("after.txt".to_string()), b"still scanned".to_vec())]);
+        assert!(
+            matches!(&problems[..], [(Some(n), ArchiveError::MemberLimit(m))] if n == "bomb.bin" && m.contains("ratio")),
+            "{problems:?}"
+        );
+        assert_eq!(budget.bytes_left, ArchiveLimits::default().max_total_bytes - 13);
     }
 
     #[test]

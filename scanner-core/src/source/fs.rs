@@ -17,8 +17,6 @@ pub struct WalkOptions {
     pub threads: usize,
     /// Files larger than this many bytes are skipped and reported.
     pub max_file_size: u64,
-    /// Files of at least this many bytes are memory-mapped instead of read.
-    pub mmap_threshold: u64,
     /// Ignore `.gitignore`, `.ignore` and `.leakscanignore` files.
     pub no_ignore: bool,
     /// Follow symbolic links (loops are detected and reported).
@@ -176,30 +174,32 @@ fn visit_entry(
         kind: ScanErrorKind::Unreadable,
         message: e.to_string(),
     };
-    let size = match entry.metadata() {
-        Ok(m) => m.len(),
-        Err(e) => {
-            visitor.error(ScanError {
-                path: display,
-                kind: ScanErrorKind::Unreadable,
-                message: e.to_string(),
-            });
-            return;
-        }
-    };
     let too_big = |size: u64| Skipped {
         path: display_path(path),
         reason: SkipReason::SizeLimit,
         detail: format!("{size} bytes exceeds the limit of {} bytes", opts.max_file_size),
     };
+    // The entry may have changed since the walk saw it (a file swapped for a FIFO or a
+    // link): open without blocking, then trust only what the open descriptor says.
+    let file = match open_regular(path, opts.follow_symlinks) {
+        Ok(f) => f,
+        Err(e) => return visitor.error(unreadable(e)),
+    };
+    let size = match file.metadata() {
+        Ok(m) if !m.is_file() => {
+            return visitor.skipped(Skipped {
+                path: display,
+                reason: SkipReason::NotRegularFile,
+                detail: special_file_kind(&m.file_type()).into(),
+            });
+        }
+        Ok(m) => m.len(),
+        Err(e) => return visitor.error(unreadable(e)),
+    };
     if size > opts.max_file_size {
         visitor.skipped(too_big(size));
         return;
     }
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) => return visitor.error(unreadable(e)),
-    };
     let origin = Origin {
         display,
         logical: logical_path(root, path),
@@ -210,18 +210,11 @@ fn visit_entry(
         occurrences: None,
         layer: None,
     };
-    if size >= opts.mmap_threshold {
-        match map_file(&file) {
-            Ok(map) => visitor.blob(Blob {
-                origin,
-                data: &map,
-                previous: None,
-            }),
-            Err(e) => visitor.error(unreadable(e)),
-        }
-        return;
-    }
+    // Files are read, never memory-mapped: a file truncated by another process while mapped
+    // raises SIGBUS and kills the scan (see SECURITY.md). The buffer is reserved from the
+    // size, so a large file is read with one allocation.
     buf.clear();
+    buf.reserve(usize::try_from(size).unwrap_or(0).saturating_add(1));
     match file.take(opts.max_file_size + 1).read_to_end(buf) {
         Ok(n) if n as u64 > opts.max_file_size => visitor.skipped(too_big(n as u64)),
         Ok(_) => visitor.blob(Blob {
@@ -236,12 +229,22 @@ fn visit_entry(
     }
 }
 
-#[allow(unsafe_code)]
-fn map_file(file: &File) -> std::io::Result<memmap2::Mmap> {
-    // SAFETY: the map is read-only and private to this scan. If another process truncates
-    // the file while it is mapped, reading past the new end raises SIGBUS; leakscan accepts
-    // that risk for files at or above the mmap threshold, as ripgrep does.
-    unsafe { memmap2::Mmap::map(file) }
+/// Opens `path` for reading without ever blocking (a FIFO opened for reading waits for a
+/// writer), without becoming its controlling terminal, and, unless links are followed,
+/// without following a symbolic link swapped in after the walk.
+#[cfg(unix)]
+fn open_regular(path: &Path, follow_symlinks: bool) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY;
+    if !follow_symlinks {
+        flags |= libc::O_NOFOLLOW;
+    }
+    std::fs::OpenOptions::new().read(true).custom_flags(flags).open(path)
+}
+
+#[cfg(not(unix))]
+fn open_regular(path: &Path, _follow_symlinks: bool) -> std::io::Result<File> {
+    File::open(path)
 }
 
 #[cfg(unix)]
@@ -290,5 +293,30 @@ fn error_message(err: &ignore::Error) -> String {
             format!("symbolic link loop (points back to {})", display_path(ancestor))
         }
         other => other.to_string(),
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_a_fifo_does_not_block_and_is_seen_as_special() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        // A blocking open would wait here forever for a writer.
+        let file = open_regular(&fifo, false).unwrap();
+        assert!(!file.metadata().unwrap().is_file());
+    }
+
+    #[test]
+    fn a_symlink_is_not_followed_unless_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("target"), "x").unwrap();
+        std::os::unix::fs::symlink("target", dir.path().join("link")).unwrap();
+        assert!(open_regular(&dir.path().join("link"), false).is_err());
+        assert!(open_regular(&dir.path().join("link"), true).is_ok());
     }
 }

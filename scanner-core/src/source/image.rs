@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::archive::{ArchiveKind, sniff};
+use super::blob_name::{blob_path, contained_path};
 use super::registry::{ImageReference, RegistryClient, RegistryOptions};
 use super::{Blob, BlobVisitor, Origin, SkipReason, Skipped};
 use crate::error::{Error, ScanError, ScanErrorKind};
@@ -70,12 +71,15 @@ impl Store {
                 }
             }),
             Store::Dir(root) => {
-                let path = root.join(name);
-                let meta = std::fs::metadata(&path).map_err(|e| format!("`{name}`: {e}"))?;
-                if meta.len() > SMALL {
+                let path = contained_path(root, name)?;
+                let mut data = Vec::new();
+                File::open(path)
+                    .and_then(|f| f.take(SMALL + 1).read_to_end(&mut data))
+                    .map_err(|e| format!("`{name}`: {e}"))?;
+                if data.len() as u64 > SMALL {
                     return Err(format!("`{name}` is larger than {SMALL} bytes"));
                 }
-                std::fs::read(path).map_err(|e| format!("`{name}`: {e}"))
+                Ok(data)
             }
             Store::Registry { client, cached } => match cached.get(name) {
                 Some(bytes) => Ok(bytes.clone()),
@@ -105,7 +109,10 @@ impl Store {
                 file.seek(SeekFrom::Start(offset))?;
                 Ok(Box::new(BufReader::new(file.take(size))))
             }
-            Store::Dir(root) => Ok(Box::new(BufReader::new(File::open(root.join(name))?))),
+            Store::Dir(root) => {
+                let path = contained_path(root, name).map_err(std::io::Error::other)?;
+                Ok(Box::new(BufReader::new(File::open(path)?)))
+            }
             Store::Registry { client, .. } => client.blob(&layer_digest(name)).map_err(std::io::Error::other),
         }
     }
@@ -113,7 +120,7 @@ impl Store {
     fn contains(&self, name: &str) -> bool {
         match self {
             Store::Tar { entries, .. } => entries.contains_key(name),
-            Store::Dir(root) => root.join(name).is_file(),
+            Store::Dir(root) => contained_path(root, name).is_ok(),
             Store::Registry { cached, .. } => cached.contains_key(name),
         }
     }
@@ -219,13 +226,6 @@ struct History {
     created_by: Option<String>,
     #[serde(default)]
     empty_layer: Option<bool>,
-}
-
-fn blob_path(digest: &str) -> String {
-    match digest.split_once(':') {
-        Some((algo, hex)) => format!("blobs/{algo}/{hex}"),
-        None => digest.to_string(),
-    }
 }
 
 /// A container image source.
@@ -334,7 +334,7 @@ impl ImageSource {
         });
         let mut cached = HashMap::new();
         cached.insert("index.json".to_string(), index.to_string().into_bytes());
-        cached.insert(blob_path(&top.digest), top.bytes);
+        cached.insert(blob_path(&top.digest).map_err(failed)?, top.bytes);
         Ok(ImageSource {
             store: Store::Registry { client, cached },
             display: reference.to_string(),
@@ -412,17 +412,20 @@ impl ImageSource {
             if !seen.insert(desc.digest.clone()) {
                 continue; // a cycle or a repeat
             }
-            let bytes = match self.store.read_manifest(&blob_path(&desc.digest)) {
+            let bytes = match blob_path(&desc.digest).and_then(|path| self.store.read_manifest(&path)) {
                 Ok(bytes) => bytes,
                 Err(e) => {
-                    problem(format!("manifest {} is missing or unreadable: {e}", desc.digest));
+                    problem(format!(
+                        "manifest {} is missing or unreadable: {e}",
+                        desc.digest.escape_debug()
+                    ));
                     continue;
                 }
             };
             let manifest: OciManifest = match serde_json::from_slice(&bytes) {
                 Ok(m) => m,
                 Err(e) => {
-                    problem(format!("manifest {}: {e}", desc.digest));
+                    problem(format!("manifest {}: {e}", desc.digest.escape_debug()));
                     continue;
                 }
             };
@@ -453,11 +456,18 @@ impl ImageSource {
                 problem(format!("manifest {} has no config", desc.digest));
                 continue;
             };
-            images.push(ImageEntry {
-                name,
-                config: blob_path(&config.digest),
-                layers: manifest.layers.iter().map(|l| blob_path(&l.digest)).collect(),
+            let paths = blob_path(&config.digest).and_then(|config| {
+                let layers = manifest
+                    .layers
+                    .iter()
+                    .map(|l| blob_path(&l.digest))
+                    .collect::<Result<_, _>>()?;
+                Ok((config, layers))
             });
+            match paths {
+                Ok((config, layers)) => images.push(ImageEntry { name, config, layers }),
+                Err(e) => problem(format!("manifest {}: {e}", desc.digest.escape_debug())),
+            }
         }
         images
     }

@@ -1,6 +1,7 @@
 //! Sources enumerate inputs and push their bytes to a [`BlobVisitor`].
 
 pub mod archive;
+pub mod blob_name;
 mod fs;
 pub(crate) mod git;
 pub mod image;
