@@ -449,6 +449,10 @@ pub struct CommonArgs {
     /// Skip (and report) files and blobs larger than SIZE (bytes, or with K, M, G suffix) [default: 256M].
     #[arg(long, value_name = "SIZE", help_heading = "Limits")]
     pub max_file_size: Option<String>,
+    /// Budget for large files, blobs and archives (over 8 MiB) in memory at once; one bigger
+    /// than the budget is scanned alone [default: 512M].
+    #[arg(long, value_name = "SIZE", help_heading = "Limits")]
+    pub max_memory: Option<String>,
     /// Open archives and compressed files up to N levels deep (0: scan them as raw bytes) [default: 5].
     #[arg(long, value_name = "N", help_heading = "Limits")]
     pub archive_depth: Option<usize>,

@@ -1154,3 +1154,41 @@ fn a_file_truncated_during_the_scan_does_not_crash() {
         );
     }
 }
+
+#[test]
+fn large_files_in_memory_stay_within_the_budget() {
+    // Six 24 MB files, each ending in a secret, scanned by 6 threads. Without a budget all six
+    // would be in memory at once (~150 MB); with --max-memory 30M only one is.
+    let dir = tempfile::tempdir().unwrap();
+    let filler = "2026-11-26 request served in 12 ms by worker seven\n".repeat(24_000_000 / 52);
+    for i in 0..6 {
+        fs::write(
+            dir.path().join(format!("big{i}.log")),
+            format!("{filler}key = {}\n", common::AWS_KEY_ID),
+        )
+        .unwrap();
+    }
+    let bounded = run(
+        ["scan", "-f", "json", "--no-progress", "-j", "6", "--max-memory", "30M"]
+            .iter()
+            .map(OsStr::new)
+            .chain([dir.path().as_os_str()]),
+    );
+    bounded.expect_code(1);
+    assert_eq!(bounded.json()["findings"].as_array().unwrap().len(), 6, "nothing lost");
+    let unbounded = run(["scan", "-f", "json", "--no-progress", "-j", "6", "--max-memory", "1G"]
+        .iter()
+        .map(OsStr::new)
+        .chain([dir.path().as_os_str()]));
+    unbounded.expect_code(1);
+    if let (Some(low), Some(high)) = (bounded.peak_kib, unbounded.peak_kib) {
+        assert!(
+            high > low + 60 * 1024,
+            "the budget holds large files back: {} MiB with 30M vs {} MiB with 1G",
+            low / 1024,
+            high / 1024
+        );
+    }
+    // An invalid budget is a usage error.
+    run(["scan", "--max-memory", "lots", "."]).expect_code(2);
+}

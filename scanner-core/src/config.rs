@@ -26,6 +26,7 @@
 //! [limits]
 //! max_file_size = "64M"
 //! threads = 2
+//! max_memory = "256M"                # large files/blobs/archives in memory at once
 //!
 //! [redact]                           # `leakscan redact`
 //! mask = "[REDACTED {rule}]"
@@ -180,6 +181,8 @@ pub struct LimitsConfig {
     pub max_file_size: Option<String>,
     /// Worker threads.
     pub threads: Option<usize>,
+    /// Budget for large files, blobs and archives in memory at once (`512M`, bytes).
+    pub max_memory: Option<String>,
 }
 
 impl Config {

@@ -36,6 +36,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod audit;
+pub mod budget;
 pub mod checks;
 pub mod config;
 pub mod date;

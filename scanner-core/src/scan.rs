@@ -54,6 +54,9 @@ pub struct ScanSettings {
     /// Scan only the files of this share (`--shard K/N`): files are assigned by their path
     /// relative to the root they were found under (see [`crate::audit::shard`]).
     pub shard: Option<crate::audit::Shard>,
+    /// Process-wide budget for large items (files, blobs, archives over 8 MiB) in memory at
+    /// once, in bytes (see [`crate::budget`]); applied when a [`Scanner`] is built.
+    pub max_in_flight: u64,
 }
 
 impl Default for ScanSettings {
@@ -68,6 +71,7 @@ impl Default for ScanSettings {
             secrets: true,
             config_checks: true,
             shard: None,
+            max_in_flight: crate::budget::DEFAULT_IN_FLIGHT,
         }
     }
 }
@@ -241,6 +245,7 @@ impl ScannerBuilder {
 
     /// Compiles the built-in rules when none were given.
     pub fn build(self) -> Result<Scanner, Error> {
+        crate::budget::set_in_flight_limit(self.settings.max_in_flight);
         let rules = match self.rules {
             Some(r) => r,
             None => RuleSet::builtin()?,
@@ -807,6 +812,12 @@ impl Engine<'_> {
             ));
             return self.scan_content(blob);
         }
+        // An archive may inflate far beyond its own size: expanding one that could pass the
+        // large-item size takes the lane (see `budget`).
+        let could_inflate_to = (blob.data.len() as u64)
+            .saturating_mul(budget.limits.max_ratio)
+            .min(budget.limits.max_total_bytes);
+        let _lane = crate::budget::large_item(could_inflate_to);
         let mut members = 0usize;
         // A damaged member (not a limit) may hide bytes that are readable in the raw container
         // (a stored zip member behind a lying central directory): the raw bytes are scanned too.

@@ -65,6 +65,10 @@ pub fn prepare(
         })?,
         ..ScanSettings::default()
     };
+    if let Some(text) = args.max_memory.clone().or(limits.max_memory) {
+        settings.max_in_flight = parse_size(&text)
+            .with_context(|| format!("invalid memory budget `{text}` (--max-memory or [limits] max_memory)"))?;
+    }
     settings.report_unused_allows = args.report_unused_allows;
     settings.secrets = args.checks.contains(&crate::args::CheckKind::Secrets);
     settings.config_checks = args.checks.contains(&crate::args::CheckKind::Config);

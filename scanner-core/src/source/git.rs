@@ -464,11 +464,13 @@ impl GitRepo {
             }
         }
         walk.submodules.clear();
+        let phase = std::time::Instant::now();
         let mut head_files = Vec::new();
         if let Ok(tree) = repo.head_tree_id() {
             list_blobs(&repo, tree.detach(), self.prefix.clone(), &mut head_files);
         }
         let head: HashMap<String, ObjectId> = head_files.into_iter().collect();
+        log::info!("listed HEAD's {} files in {:?}", head.len(), phase.elapsed());
         let started = std::time::Instant::now();
         let commits = self.commits(&repo, tips, hidden, options.max_commits, visitor);
         summary.commits = commits.len() as u64;
@@ -601,7 +603,7 @@ impl GitRepo {
             Some(c) => format!("{}:{}", &c.id[..c.id.len().min(10)], first.path),
             None => first.path.clone(),
         };
-        match repo.find_header(*id) {
+        let size = match repo.find_header(*id) {
             Ok(header) if header.size() > options.max_blob_size => {
                 visitor.skipped(Skipped {
                     path: display,
@@ -614,9 +616,18 @@ impl GitRepo {
                 });
                 return;
             }
-            Ok(_) => {}
+            Ok(header) => header.size(),
             Err(e) => return visitor.error(object_error(&display, id, &e.to_string())),
-        }
+        };
+        // Large blobs count against the in-flight budget and use pooled buffers (see `budget`).
+        let _lane = crate::budget::large_item(size);
+        let large = size > crate::budget::LARGE_ITEM;
+        let mut pooled = if large {
+            crate::budget::large_buffer(usize::try_from(size).unwrap_or(0))
+        } else {
+            Vec::new()
+        };
+        let buf = if large { &mut pooled } else { buf };
         match repo.objects.find_blob(id, buf) {
             Ok(blob) => visitor.blob(Blob {
                 origin: Origin {
@@ -638,8 +649,8 @@ impl GitRepo {
             }),
             Err(e) => visitor.error(object_error(&display, id, &e.to_string())),
         }
-        if buf.capacity() > 16 << 20 {
-            *buf = Vec::new();
+        if large {
+            crate::budget::return_large_buffer(pooled);
         }
     }
 

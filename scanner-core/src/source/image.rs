@@ -662,6 +662,7 @@ impl ImageSource {
                 });
                 continue;
             }
+            let _lane = crate::budget::large_item(size);
             let mut data = Vec::with_capacity(size as usize);
             if let Err(e) = entry.read_to_end(&mut data) {
                 return Err(format!("corrupt layer at `{path}`: {e}"));
