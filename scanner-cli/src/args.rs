@@ -453,6 +453,10 @@ pub struct CommonArgs {
     /// than the budget is scanned alone [default: 512M].
     #[arg(long, value_name = "SIZE", help_heading = "Limits")]
     pub max_memory: Option<String>,
+    /// Stop searching one file or blob after SECONDS (fractions allowed; 0: no limit) and report
+    /// it as timed out: partly scanned, the scan is incomplete [default: 120].
+    #[arg(long, value_name = "SECONDS", help_heading = "Limits")]
+    pub file_timeout: Option<f64>,
     /// Open archives and compressed files up to N levels deep (0: scan them as raw bytes) [default: 5].
     #[arg(long, value_name = "N", help_heading = "Limits")]
     pub archive_depth: Option<usize>,

@@ -1192,3 +1192,44 @@ fn large_files_in_memory_stay_within_the_budget() {
     // An invalid budget is a usage error.
     run(["scan", "--max-memory", "lots", "."]).expect_code(2);
 }
+
+#[test]
+fn a_file_that_takes_too_long_is_reported_as_timed_out() {
+    // Keyword-dense text makes every generic rule search the whole file: slow enough (in a
+    // debug build, tens of milliseconds at least) to pass a 1 ms limit.
+    let dir = tempfile::tempdir().unwrap();
+    let dense = "password = hunter2 token = abc secret = xyz api_key = q\n".repeat(60_000);
+    fs::write(dir.path().join("dense.env"), &dense).unwrap();
+    let limited = run([
+        OsStr::new("scan"),
+        OsStr::new("-f"),
+        OsStr::new("json"),
+        OsStr::new("--no-progress"),
+        OsStr::new("--file-timeout"),
+        OsStr::new("0.001"),
+        dir.path().as_os_str(),
+    ]);
+    let doc = limited.json();
+    assert!(
+        has_error(&doc, "timeout", "--file-timeout"),
+        "the file is reported as timed out: {:?}",
+        errors(&doc)
+    );
+    assert!(
+        limited.code == Some(3) || limited.code == Some(1),
+        "incomplete (or findings from before the limit): {:?}",
+        limited.code
+    );
+    // Without the limit the same file is scanned to the end, with no error.
+    let whole = run([
+        OsStr::new("scan"),
+        OsStr::new("-f"),
+        OsStr::new("json"),
+        OsStr::new("--no-progress"),
+        OsStr::new("--file-timeout"),
+        OsStr::new("0"),
+        dir.path().as_os_str(),
+    ]);
+    assert!(errors(&whole.json()).is_empty());
+    run(["scan", "--file-timeout", "-1", "."]).expect_code(2);
+}

@@ -27,6 +27,7 @@
 //! max_file_size = "64M"
 //! threads = 2
 //! max_memory = "256M"                # large files/blobs/archives in memory at once
+//! file_timeout = 120                 # seconds per file or blob (0: no limit)
 //!
 //! [redact]                           # `leakscan redact`
 //! mask = "[REDACTED {rule}]"
@@ -183,6 +184,8 @@ pub struct LimitsConfig {
     pub threads: Option<usize>,
     /// Budget for large files, blobs and archives in memory at once (`512M`, bytes).
     pub max_memory: Option<String>,
+    /// Per-file time limit in seconds (0: none).
+    pub file_timeout: Option<f64>,
 }
 
 impl Config {

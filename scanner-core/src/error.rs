@@ -105,6 +105,9 @@ pub enum ScanErrorKind {
     Archive,
     /// An image manifest, config or layer is missing, corrupt or does not match.
     Image,
+    /// Scanning one file or blob took longer than the per-file time limit; it was scanned
+    /// only in part (what was found before the limit is reported).
+    Timeout,
 }
 
 /// A per-item problem: the item was not (fully) scanned, the rest of the scan went on.

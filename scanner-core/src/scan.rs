@@ -57,7 +57,16 @@ pub struct ScanSettings {
     /// Process-wide budget for large items (files, blobs, archives over 8 MiB) in memory at
     /// once, in bytes (see [`crate::budget`]); applied when a [`Scanner`] is built.
     pub max_in_flight: u64,
+    /// Stop searching one file or blob after this long and report it as timed out (findings
+    /// before the limit are kept; the scan is incomplete). `None`: no limit. Streams (stdin)
+    /// have no limit.
+    pub file_timeout: Option<Duration>,
 }
+
+/// The default per-file time limit: far above what any file within the default size limit
+/// needs (256 MiB of keyword-dense text scans in well under a minute), so it only stops
+/// pathological cases.
+pub const DEFAULT_FILE_TIMEOUT: Duration = Duration::from_secs(120);
 
 impl Default for ScanSettings {
     fn default() -> ScanSettings {
@@ -72,6 +81,7 @@ impl Default for ScanSettings {
             config_checks: true,
             shard: None,
             max_in_flight: crate::budget::DEFAULT_IN_FLIGHT,
+            file_timeout: Some(DEFAULT_FILE_TIMEOUT),
         }
     }
 }
@@ -252,6 +262,7 @@ impl ScannerBuilder {
         };
         let report_unused_allows = self.settings.report_unused_allows;
         let (secrets, config_checks) = (self.settings.secrets, self.settings.config_checks);
+        let file_timeout = self.settings.file_timeout;
         let archives = (self.settings.archives.max_depth > 0).then_some(self.settings.archives);
         Ok(Scanner {
             rules,
@@ -263,6 +274,7 @@ impl ScannerBuilder {
                 archives,
                 secrets,
                 config_checks,
+                file_timeout,
             },
         })
     }
@@ -299,6 +311,8 @@ struct Filters {
     secrets: bool,
     /// Run the configuration checks.
     config_checks: bool,
+    /// The per-file time limit.
+    file_timeout: Option<Duration>,
 }
 
 impl Scanner {
@@ -868,11 +882,28 @@ impl Engine<'_> {
 
     /// Secret-rule and configuration-check candidates of one piece of content.
     fn candidates(&self, origin: &Origin, data: &[u8]) -> Vec<Candidate> {
+        let timed_out = std::sync::atomic::AtomicBool::new(false);
+        let mut detector = Detector::new(self.rules);
+        if let Some(limit) = self.filters.file_timeout {
+            detector = detector.with_deadline(Instant::now() + limit, &timed_out);
+        }
         let mut found = if self.filters.secrets {
-            Detector::new(self.rules).detect(data)
+            detector.detect(data)
         } else {
             Vec::new()
         };
+        if timed_out.load(Ordering::Relaxed) {
+            let limit = self.filters.file_timeout.unwrap_or_default();
+            self.error(ScanError {
+                path: origin.display.clone(),
+                kind: ScanErrorKind::Timeout,
+                message: format!(
+                    "scanning stopped after {:.1} s (--file-timeout): only partly scanned; findings \
+                     before the limit are reported",
+                    limit.as_secs_f64()
+                ),
+            });
+        }
         if self.filters.config_checks {
             let outcome = checks::check_file(&origin.logical, data, self.rules);
             if let Some(problem) = outcome.parse_error {

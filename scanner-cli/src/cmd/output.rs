@@ -69,6 +69,12 @@ pub fn prepare(
         settings.max_in_flight = parse_size(&text)
             .with_context(|| format!("invalid memory budget `{text}` (--max-memory or [limits] max_memory)"))?;
     }
+    if let Some(seconds) = args.file_timeout.or(limits.file_timeout) {
+        if !seconds.is_finite() || seconds < 0.0 {
+            bail!("invalid file timeout `{seconds}` (--file-timeout or [limits] file_timeout): seconds, 0 for none");
+        }
+        settings.file_timeout = (seconds > 0.0).then(|| std::time::Duration::from_secs_f64(seconds));
+    }
     settings.report_unused_allows = args.report_unused_allows;
     settings.secrets = args.checks.contains(&crate::args::CheckKind::Secrets);
     settings.config_checks = args.checks.contains(&crate::args::CheckKind::Config);

@@ -115,6 +115,8 @@ pub struct Detector<'r> {
     keep_low_entropy: bool,
     /// How many more levels of encoded text to decode.
     decode_depth: u8,
+    /// Stop searching after this instant (the per-file time limit), raising `timed_out`.
+    deadline: Option<(std::time::Instant, &'r std::sync::atomic::AtomicBool)>,
 }
 
 impl<'r> Detector<'r> {
@@ -124,7 +126,35 @@ impl<'r> Detector<'r> {
             rules,
             keep_low_entropy: false,
             decode_depth: DECODE_DEPTH,
+            deadline: None,
         }
+    }
+
+    /// Stops searching once `deadline` has passed and sets `timed_out`; what was found before
+    /// is still returned. Checked between rule windows, so a stop comes within one window.
+    pub fn with_deadline(
+        mut self,
+        deadline: std::time::Instant,
+        timed_out: &'r std::sync::atomic::AtomicBool,
+    ) -> Detector<'r> {
+        self.deadline = Some((deadline, timed_out));
+        self
+    }
+
+    /// Whether the deadline has passed (and records it).
+    fn out_of_time(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        let Some((deadline, flag)) = self.deadline else {
+            return false;
+        };
+        if flag.load(Ordering::Relaxed) {
+            return true;
+        }
+        let late = std::time::Instant::now() >= deadline;
+        if late {
+            flag.store(true, Ordering::Relaxed);
+        }
+        late
     }
 
     /// A detector that also returns matches below their rule's entropy minimum, suppressed
@@ -134,6 +164,7 @@ impl<'r> Detector<'r> {
             rules,
             keep_low_entropy: true,
             decode_depth: DECODE_DEPTH,
+            deadline: None,
         }
     }
 
@@ -205,6 +236,9 @@ impl<'r> Detector<'r> {
         let mut out = Vec::new();
         let (windows, encoded_hits) = self.windows(data, &owned);
         for (rule, window, keep_from) in windows {
+            if self.out_of_time() {
+                return out;
+            }
             self.run_rule(rule, data, window, keep_from, &mut out);
         }
         if self.decode_depth > 0 && !encoded_hits.is_empty() {
