@@ -907,7 +907,19 @@ impl Engine<'_> {
         if self.filters.config_checks {
             let outcome = checks::check_file(&origin.logical, data, self.rules);
             if let Some(problem) = outcome.parse_error {
-                log::info!("{}: configuration checks skipped: {problem}", origin.display);
+                if problem.contains("alias bomb") {
+                    // Hostile input, not a template with a typo: say so in the report.
+                    BlobVisitor::skipped(
+                        self,
+                        Skipped {
+                            path: origin.display.clone(),
+                            reason: SkipReason::ConfigChecksLimit,
+                            detail: format!("{problem}; secret rules still ran"),
+                        },
+                    );
+                } else {
+                    log::info!("{}: configuration checks skipped: {problem}", origin.display);
+                }
             }
             for hit in outcome.hits {
                 let Some(rule) = self.rules.index_of(hit.rule) else {

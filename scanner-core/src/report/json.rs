@@ -39,6 +39,8 @@
 //!   "stats": { "blobs": 120, "bytes": 3400000, "findings": 1, "suppressed": 0,
 //!              "skipped": { "size-limit": 1 }, "errors": 0, "elapsed": 0.052 },
 //!   "skipped": [ { "path": "big.bin", "reason": "size-limit", "detail": "…" } ],
+//!   // reasons: size-limit, symlink, not-regular-file, conflicted, submodule,
+//!   // config-checks-limit (a YAML alias bomb: configuration checks stopped, secret rules ran)
 //!   "errors":  [ { "path": "secret.txt", "kind": "unreadable", "message": "…" } ],
 //!   "warnings": [ "…" ]                 // e.g. an expired baseline entry
 //! }

@@ -80,6 +80,9 @@ pub enum SkipReason {
     Conflicted,
     /// A submodule that `--recurse-submodules` could not follow (not checked out).
     Submodule,
+    /// The configuration checks of a file stopped at a limit (a YAML alias bomb); its secret
+    /// rules still ran.
+    ConfigChecksLimit,
 }
 
 impl SkipReason {
@@ -91,6 +94,7 @@ impl SkipReason {
             SkipReason::NotRegularFile => "not a regular file",
             SkipReason::Conflicted => "merge conflict",
             SkipReason::Submodule => "submodule",
+            SkipReason::ConfigChecksLimit => "configuration checks stopped at a limit",
         }
     }
 }
