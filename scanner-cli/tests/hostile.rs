@@ -871,6 +871,7 @@ fn oci_manifest_cycles_and_missing_blobs() {
     run.expect_code(3).expect_memory_below(MEMORY_BOUND_MIB);
     let doc = run.json();
     assert!(has_error(&doc, "image", &missing), "{doc:#}");
+    assert!(has_error(&doc, "image", "a cycle"), "the cycle is reported: {doc:#}");
 }
 
 #[test]

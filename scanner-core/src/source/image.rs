@@ -395,7 +395,9 @@ impl ImageSource {
                 return images;
             }
         };
-        let mut queue: Vec<(OciDescriptor, String)> = index
+        // Each entry carries the digests of the indexes above it, to tell a cycle (reported)
+        // from a manifest that two indexes share (scanned once).
+        let mut queue: Vec<(OciDescriptor, String, Rc<Vec<String>>)> = index
             .manifests
             .into_iter()
             .map(|d| {
@@ -404,13 +406,20 @@ impl ImageSource {
                     .get("org.opencontainers.image.ref.name")
                     .cloned()
                     .unwrap_or_else(|| d.digest.clone());
-                (d, name)
+                (d, name, Rc::new(Vec::new()))
             })
             .collect();
         let mut seen = HashSet::new();
-        while let Some((desc, name)) = queue.pop() {
+        while let Some((desc, name, above)) = queue.pop() {
+            if above.contains(&desc.digest) {
+                problem(format!(
+                    "index {} refers back to itself through its manifests (a cycle); not followed again",
+                    desc.digest
+                ));
+                continue;
+            }
             if !seen.insert(desc.digest.clone()) {
-                continue; // a cycle or a repeat
+                continue; // shared by several indexes: scanned once
             }
             let bytes = match blob_path(&desc.digest).and_then(|path| self.store.read_manifest(&path)) {
                 Ok(bytes) => bytes,
@@ -448,7 +457,9 @@ impl ImageSource {
                     };
                     let child =
                         label.map_or_else(|| format!("{name}@{}", short(&d.digest)), |p| format!("{name} ({p})"));
-                    queue.push((d, child));
+                    let mut chain = (*above).clone();
+                    chain.push(desc.digest.clone());
+                    queue.push((d, child, Rc::new(chain)));
                 }
                 continue;
             }
