@@ -12,6 +12,7 @@
 #   CORPUS_DIR    where corpora are generated (default /tmp/leakscan-corpus); reused when present
 #   RAW_DIR       raw outputs and logs of this run (default /tmp/leakscan-compare; emptied first)
 #   KINGFISHER_VENV  an existing venv with kingfisher-bin to reuse (default /tmp/kfenv)
+#   COMPARE_TOOLS space-separated subset of tools to run (default: all; leakscan first)
 #   LEAKSCAN_CHECKS  leakscan's --checks (default `secrets`: like for like with the peers,
 #                 which have no configuration checks; `secrets,config` for leakscan's default)
 #   TIMEOUT       seconds per run (default 600, 180 with --quick)
@@ -426,12 +427,13 @@ measure() {
 }
 
 CORPORA=(crates log history small-files)
-TOOLS=(leakscan kingfisher detect-secrets ripsecrets secretlint ripgrep)
+read -ra TOOLS <<< "${COMPARE_TOOLS:-leakscan kingfisher detect-secrets ripsecrets secretlint ripgrep}"
 PREDICT_TOOLS=(detect-secrets)
 declare -A SUBSET_SECS=()
 # detect-secrets and secretlint are far too slow for the whole trees: measure them on a fixed
 # subset first, so that they get a throughput figure (and detect-secrets a prediction)
 for tool in "${SUBSET_TOOLS[@]}"; do
+  [[ " ${TOOLS[*]} " == *" $tool "* ]] || continue
   measure small-files-subset "$tool" "${BYTES[small-files-subset]}"
 done
 for corpus in "${CORPORA[@]}"; do
