@@ -76,13 +76,19 @@ const TEXT_FILLER: &str = "[a-z0-9 .,=_/+é€\t]{1,60}";
 const PLAIN_FILLER: &str = "[0-9 .,;=_/+*#()'\"é€日\t-]{1,60}";
 const PLAIN_CHARS: &str = "0123456789 .,;=_/+*#()'\"é€日\t-\r\n`";
 
+/// A planted token: (about) where, the token, the separators before and after it.
+type Plant = (usize, String, &'static str, &'static str);
+
+/// A reported key id: start, end, byte span, secret, suppressed.
+type Seen = (Position, Position, Range<usize>, Vec<u8>, bool);
+
 /// A document: a filler line repeated to `len` bytes, with tokens planted at (about) the
 /// given offsets, each between separators.
 #[derive(Debug, Clone)]
 struct Plan {
     filler: String,
     len: usize,
-    plants: Vec<(usize, String, &'static str, &'static str)>,
+    plants: Vec<Plant>,
 }
 
 struct Doc {
@@ -120,10 +126,7 @@ impl Plan {
     }
 }
 
-fn plant(
-    max_at: usize,
-    separators: &'static [&'static str],
-) -> impl Strategy<Value = (usize, String, &'static str, &'static str)> {
+fn plant(max_at: usize, separators: &'static [&'static str]) -> impl Strategy<Value = Plant> {
     (
         0..max_at.max(1),
         aws_token(),
@@ -196,7 +199,7 @@ fn read_sizes() -> impl Strategy<Value = Vec<usize>> {
 }
 
 /// (start, end, byte span, secret) of every AWS key id finding, suppressed ones included.
-fn aws_findings(findings: &[Finding]) -> Vec<(Position, Position, Range<usize>, Vec<u8>, bool)> {
+fn aws_findings(findings: &[Finding]) -> Vec<Seen> {
     let mut found: Vec<_> = findings
         .iter()
         .filter(|f| f.rule_id == AWS_RULE)
@@ -215,7 +218,7 @@ fn aws_findings(findings: &[Finding]) -> Vec<(Position, Position, Range<usize>, 
 }
 
 /// What the planted tokens should be reported as: their positions, computed from the text.
-fn expected(doc: &Doc) -> Vec<(Position, Position, Range<usize>, Vec<u8>, bool)> {
+fn expected(doc: &Doc) -> Vec<Seen> {
     let position = |offset: usize| {
         let before = &doc.text[..offset];
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
