@@ -988,7 +988,7 @@ impl Engine<'_> {
     /// starts like gzip, zstd, bzip2 or xz. Positions are stream-wide.
     fn scan_stream(&self, origin: &Origin, reader: impl Read, threads: usize) -> std::io::Result<()> {
         let mut reader = std::io::BufReader::with_capacity(64 << 10, reader);
-        let kind = archive::sniff(std::io::BufRead::fill_buf(&mut reader)?);
+        let kind = archive::sniff(crate::source::stream::fill_buf(&mut reader)?);
         let reader: Box<dyn Read> = match kind {
             Some(ArchiveKind::Gzip) => Box::new(flate2::read::MultiGzDecoder::new(reader)),
             Some(ArchiveKind::Zstd) => Box::new(zstd::stream::read::Decoder::with_buffer(reader)?),

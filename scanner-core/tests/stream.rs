@@ -98,3 +98,32 @@ fn a_failing_reader_is_reported_and_earlier_findings_kept() {
     assert!(report.errors[0].message.contains("pipe broke"));
     assert!(report.findings.iter().any(|f| f.rule_id == "github-pat-classic"));
 }
+
+#[test]
+fn interrupted_reads_are_retried() {
+    // Found by the property tests: a read interrupted by a signal (EINTR) before the first
+    // bytes ended the scan of the stream with "operation interrupted".
+    struct Interrupting<'a>(&'a [u8], bool);
+    impl std::io::Read for Interrupting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.1 = !self.1;
+            if self.1 {
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            let n = self.0.len().min(buf.len()).min(7);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let scanner = Scanner::builder().build().unwrap();
+    let data = format!("a\nx={TOKEN}\n").into_bytes();
+    let report = scanner.scan_reader("stdin", Interrupting(&data, false));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "github-pat-classic")
+        .unwrap();
+    assert_eq!((f.start.line, f.start.column), (2, 3));
+}

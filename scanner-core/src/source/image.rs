@@ -620,7 +620,7 @@ impl ImageSource {
             hasher: hasher.clone(),
         };
         let mut reader = BufReader::new(raw);
-        let head = std::io::BufRead::fill_buf(&mut reader)
+        let head = crate::source::stream::fill_buf(&mut reader)
             .map_err(|e| e.to_string())?
             .to_vec();
         let decoded: Box<dyn Read> = match sniff(&head) {

@@ -69,25 +69,30 @@ impl<R: Read> Windowed<R> {
 
     /// Reads more and returns the next owned range, or `None` at the end of the input.
     pub fn next_window(&mut self) -> io::Result<Option<Range<usize>>> {
-        while !self.eof && self.buf.len() < self.next + self.chunk + self.tail {
-            let want = self.next + self.chunk + self.tail - self.buf.len();
-            let start = self.buf.len();
-            self.buf.resize(start + want, 0);
-            let n = loop {
-                match self.reader.read(&mut self.buf[start..]) {
-                    Ok(n) => break n,
+        let target = self.next + self.chunk + self.tail;
+        if !self.eof && self.buf.len() < target {
+            // Grown (zero-filled) once per window, not once per read: a reader that returns
+            // short reads (a pipe fed line by line) must not cost a window's worth of zeroing
+            // per read.
+            let mut filled = self.buf.len();
+            self.buf.resize(target, 0);
+            while filled < target {
+                match self.reader.read(&mut self.buf[filled..]) {
+                    Ok(0) => {
+                        self.eof = true;
+                        break;
+                    }
+                    Ok(n) => filled += n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => {
                         // Scan what arrived before the error, then report it.
                         self.error = Some(e);
-                        break 0;
+                        self.eof = true;
+                        break;
                     }
                 }
-            };
-            self.buf.truncate(start + n);
-            if n == 0 {
-                self.eof = true;
             }
+            self.buf.truncate(filled);
         }
         let end = if self.eof {
             self.buf.len()
@@ -124,6 +129,21 @@ impl<R: Read> Windowed<R> {
         self.base += cut as u64;
         self.next -= cut;
     }
+}
+
+/// [`BufRead::fill_buf`] that retries reads interrupted by a signal (`ErrorKind::Interrupted`),
+/// as `read_to_end` and the window reader do: a pipe read cut short by a signal is not an error.
+pub(crate) fn fill_buf<R: io::BufRead + ?Sized>(reader: &mut R) -> io::Result<&[u8]> {
+    loop {
+        match reader.fill_buf() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+            Ok(_) => break,
+        }
+    }
+    // The bytes are buffered now: this returns them (at the end of the input it asks the
+    // reader once more and gets nothing again).
+    reader.fill_buf()
 }
 
 #[cfg(test)]

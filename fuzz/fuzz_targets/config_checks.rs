@@ -1,0 +1,60 @@
+//! Configuration checks: the YAML (GitHub Actions, GitLab CI, Kubernetes, Compose, Helm
+//! values), Dockerfile, HCL and dotenv parsers via `Scanner::scan_named`. The first byte picks
+//! the file name; with a second file (after a `\0\0` split) the cross-file reuse check runs.
+
+#![no_main]
+
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use scanner_core::{ScanSettings, Scanner};
+
+const NAMES: &[&str] = &[
+    ".github/workflows/ci.yml",
+    ".gitlab-ci.yml",
+    "k8s/deployment.yaml",
+    "docker-compose.yml",
+    "chart/values.yaml",
+    "Dockerfile",
+    "build/app.dockerfile",
+    "infra/main.tf",
+    "infra/prod.tfvars",
+    ".env",
+    "config/.env.production",
+    ".npmrc",
+    "id_rsa",
+];
+
+fn scanner() -> &'static Scanner {
+    static SCANNER: OnceLock<Scanner> = OnceLock::new();
+    SCANNER.get_or_init(|| {
+        let settings = ScanSettings {
+            threads: 1,
+            config_checks: true,
+            secrets: true,
+            ..ScanSettings::default()
+        };
+        Scanner::builder()
+            .settings(settings)
+            .build()
+            .expect("built-in rules compile")
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let name = NAMES[pick as usize % NAMES.len()];
+    let findings = match rest.windows(2).position(|w| w == b"\0\0") {
+        Some(at) => scanner().scan_named(&[("config/.env.staging", &rest[..at]), (name, &rest[at + 2..])]),
+        None => scanner().scan_named(&[(name, rest)]),
+    };
+    for f in findings {
+        assert!(
+            f.bytes.start <= f.bytes.end && f.bytes.end <= rest.len(),
+            "{:?}",
+            f.bytes
+        );
+    }
+});
