@@ -724,30 +724,6 @@ fn ten_thousand_nested_directories_do_not_overflow_the_stack() {
 // Git, images, configuration checks, rules, config
 // ---------------------------------------------------------------------------------------
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.org",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(["-c", "init.defaultBranch=main"])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn commit(dir: &Path, path: &str, content: &str) {
     fs::write(dir.join(path), content).unwrap();
     git(dir, &["add", path]);

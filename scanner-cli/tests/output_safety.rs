@@ -201,24 +201,7 @@ fn git_and_image_scans_do_not_print_secrets() {
     // A repository whose history holds the secrets (one deleted again).
     let repo = tempfile::tempdir().unwrap();
     let git = |args: &[&str]| {
-        let ok = std::process::Command::new("git")
-            .current_dir(repo.path())
-            .args([
-                "-c",
-                "user.name=T",
-                "-c",
-                "user.email=t@example.org",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", repo.path())
-            .output()
-            .unwrap()
-            .status
-            .success();
-        assert!(ok, "git {args:?}");
+        common::git(repo.path(), args);
     };
     git(&["init", "-q"]);
     for (i, s) in secrets.iter().enumerate() {
