@@ -164,36 +164,25 @@ fn scan(path: &Path, extra: &[&str]) -> Run {
     run(args)
 }
 
-/// (kind, path, message) of every reported error.
-fn errors(doc: &Value) -> Vec<(String, String, String)> {
-    doc["errors"]
+/// The three named fields of every entry of the report's array `list`.
+fn entries(doc: &Value, list: &str, [a, b, c]: [&str; 3]) -> Vec<(String, String, String)> {
+    let text = |e: &Value, key: &str| e[key].as_str().unwrap().to_string();
+    doc[list]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| {
-            (
-                e["kind"].as_str().unwrap().to_string(),
-                e["path"].as_str().unwrap().to_string(),
-                e["message"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|e| (text(e, a), text(e, b), text(e, c)))
         .collect()
+}
+
+/// (kind, path, message) of every reported error.
+fn errors(doc: &Value) -> Vec<(String, String, String)> {
+    entries(doc, "errors", ["kind", "path", "message"])
 }
 
 /// (reason, path, detail) of every reported skip.
 fn skipped(doc: &Value) -> Vec<(String, String, String)> {
-    doc["skipped"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["reason"].as_str().unwrap().to_string(),
-                e["path"].as_str().unwrap().to_string(),
-                e["detail"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    entries(doc, "skipped", ["reason", "path", "detail"])
 }
 
 /// Logical paths (relative to the scanned root) of the unsuppressed findings, sorted.

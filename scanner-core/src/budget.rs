@@ -76,6 +76,45 @@ pub fn large_item(bytes: u64) -> LaneGuard {
     LaneGuard { bytes }
 }
 
+/// A file or blob about to be read: its share of the budget and, when it is large, a pooled
+/// buffer (returned to the pool when dropped).
+#[derive(Debug)]
+pub struct ItemBuffer {
+    pooled: Option<Vec<u8>>,
+    _lane: LaneGuard,
+}
+
+impl ItemBuffer {
+    /// Where to read the item: the pooled buffer for a large item, `small` (the caller's
+    /// reusable buffer, cleared and sized) otherwise.
+    pub fn buffer<'a>(&'a mut self, small: &'a mut Vec<u8>, capacity: usize) -> &'a mut Vec<u8> {
+        match &mut self.pooled {
+            Some(pooled) => pooled,
+            None => {
+                small.clear();
+                small.reserve(capacity);
+                small
+            }
+        }
+    }
+}
+
+impl Drop for ItemBuffer {
+    fn drop(&mut self) {
+        if let Some(buf) = self.pooled.take() {
+            return_large_buffer(buf);
+        }
+    }
+}
+
+/// Reserves room for an item of `bytes` (waiting for the budget when it is large; see
+/// [`large_item`]) and a buffer of `capacity` for it.
+pub fn item_buffer(bytes: u64, capacity: usize) -> ItemBuffer {
+    let lane = large_item(bytes);
+    let pooled = (bytes > LARGE_ITEM).then(|| large_buffer(capacity));
+    ItemBuffer { pooled, _lane: lane }
+}
+
 static POOL: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 
 /// A buffer for a large item, reused from earlier large items when possible.

@@ -214,21 +214,9 @@ fn visit_entry(
     // raises SIGBUS and kills the scan (see SECURITY.md). The buffer is reserved from the
     // size, so a large file is read with one allocation.
     // Large files count against the in-flight budget and use pooled buffers (see `budget`).
-    let _lane = crate::budget::large_item(size);
-    let large = size > crate::budget::LARGE_ITEM;
     let wanted = usize::try_from(size).unwrap_or(0).saturating_add(1);
-    let mut pooled = if large {
-        crate::budget::large_buffer(wanted)
-    } else {
-        Vec::new()
-    };
-    let data: &mut Vec<u8> = if large {
-        &mut pooled
-    } else {
-        buf.clear();
-        buf.reserve(wanted);
-        buf
-    };
+    let mut item = crate::budget::item_buffer(size, wanted);
+    let data = item.buffer(buf, wanted);
     match file.take(opts.max_file_size + 1).read_to_end(data) {
         Ok(n) if n as u64 > opts.max_file_size => visitor.skipped(too_big(n as u64)),
         Ok(_) => visitor.blob(Blob {
@@ -237,9 +225,6 @@ fn visit_entry(
             previous: None,
         }),
         Err(e) => visitor.error(unreadable(e)),
-    }
-    if large {
-        crate::budget::return_large_buffer(pooled);
     }
 }
 

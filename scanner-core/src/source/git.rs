@@ -620,14 +620,9 @@ impl GitRepo {
             Err(e) => return visitor.error(object_error(&display, id, &e.to_string())),
         };
         // Large blobs count against the in-flight budget and use pooled buffers (see `budget`).
-        let _lane = crate::budget::large_item(size);
-        let large = size > crate::budget::LARGE_ITEM;
-        let mut pooled = if large {
-            crate::budget::large_buffer(usize::try_from(size).unwrap_or(0))
-        } else {
-            Vec::new()
-        };
-        let buf = if large { &mut pooled } else { buf };
+        let wanted = usize::try_from(size).unwrap_or(0);
+        let mut item = crate::budget::item_buffer(size, wanted);
+        let buf = item.buffer(buf, wanted);
         match repo.objects.find_blob(id, buf) {
             Ok(blob) => visitor.blob(Blob {
                 origin: Origin {
@@ -648,9 +643,6 @@ impl GitRepo {
                 previous: None,
             }),
             Err(e) => visitor.error(object_error(&display, id, &e.to_string())),
-        }
-        if large {
-            crate::budget::return_large_buffer(pooled);
         }
     }
 
