@@ -101,6 +101,41 @@ put("git_object", "tag", b"\x00" + tag)
 put("git_object", "loose-tree", b"\x01" + tree)
 put("git_object", "loose-commit", b"\x02" + commit)
 
+
+
+def git_pack_seeds():
+    """The packed repository of the git_object target (same commands, names and dates), so its
+    pack and index are seeds for modes 3 and 4."""
+    import glob
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as root:
+        env = dict(os.environ, GIT_AUTHOR_DATE="1700000000 +0000", GIT_COMMITTER_DATE="1700000000 +0000")
+
+        def git(*args):
+            subprocess.run(["git", "-C", root, "-c", "user.name=fuzz", "-c", "user.email=fuzz@example.invalid",
+                            "-c", "commit.gpgsign=false", *args], check=True, env=env, capture_output=True)
+
+        git("init", "-q")
+        lines = "".join(f"setting_{i} = value {i}\n" for i in range(64))
+        with open(os.path.join(root, "app.cfg"), "w") as f:
+            f.write(lines)
+        git("add", ".")
+        git("commit", "-q", "-m", "first")
+        with open(os.path.join(root, "app.cfg"), "w") as f:
+            f.write(lines + "TOKEN=abc\n")
+        git("commit", "-q", "-am", "second")
+        git("repack", "-a", "-d", "-q")
+        pack = glob.glob(os.path.join(root, ".git/objects/pack/*.pack"))[0]
+        with open(pack, "rb") as f:
+            put("git_object", "pack", b"\x03" + f.read())
+        with open(pack[:-5] + ".idx", "rb") as f:
+            put("git_object", "pack-index", b"\x04" + f.read())
+
+
+git_pack_seeds()
+
 # image_layout: the fixed OCI layout (template) and seeds: its index.json (odd first byte),
 # the whole layout as a tarball, and a docker-save tarball (even first byte).
 # The template is committed: no secret-shaped values in it (the project scans itself).
@@ -132,6 +167,7 @@ for blob in (layer, config, manifest):
 with open(os.path.join(template, "oci-layout"), "wb") as f:
     f.write(layout_files[0][1])
 put("image_layout", "index", b"\x01" + index)
+put("image_layout", "manifest", b"\x03" + manifest)
 put("image_layout", "oci-tar", b"\x00" + tar_of(layout_files + [("index.json", index)]))
 docker_manifest = json.dumps([{"Config": "blobs/sha256/" + sha(config), "RepoTags": ["acme/app:1.0"],
                                "Layers": ["blobs/sha256/" + sha(layer)]}]).encode()

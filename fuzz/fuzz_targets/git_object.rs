@@ -3,13 +3,19 @@
 //!    tags);
 //! 1. write the rest as the loose *tree* object of a small repository's only commit, then
 //!    `Scanner::scan_git_history` (with `all_occurrences`, which walks trees again);
-//! 2. the same with the *commit* object.
+//! 2. the same with the *commit* object;
+//! 3. write the rest as the *pack* file of a packed repository (its index kept), then scan;
+//! 4. write the rest as that pack's *index* (the pack kept), then scan.
+//!
+//! The packed repository is built with fixed names and dates, so `make-seeds.py` builds the
+//! same pack and index as seeds.
 //!
 //! Corrupt objects must be reported as per-item errors, never panic.
 
 #![no_main]
 
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -24,10 +30,19 @@ struct Repo {
     commit: PathBuf,
 }
 
+struct PackedRepo {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    pack: PathBuf,
+    index: PathBuf,
+}
+
 fn git(root: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("-C")
         .arg(root)
+        .env("GIT_AUTHOR_DATE", "1700000000 +0000")
+        .env("GIT_COMMITTER_DATE", "1700000000 +0000")
         .args([
             "-c",
             "user.name=fuzz",
@@ -72,6 +87,45 @@ fn repo() -> &'static Repo {
     })
 }
 
+/// Two commits of a file big enough to be stored as a delta, repacked into one pack. Keep in
+/// step with `git_pack_seeds` in `make-seeds.py`.
+fn packed_repo() -> &'static PackedRepo {
+    static REPO: OnceLock<PackedRepo> = OnceLock::new();
+    REPO.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().to_path_buf();
+        git(&root, &["init", "-q"]);
+        let lines: String = (0..64).map(|i| format!("setting_{i} = value {i}\n")).collect();
+        std::fs::write(root.join("app.cfg"), &lines).expect("write");
+        git(&root, &["add", "."]);
+        git(&root, &["commit", "-q", "-m", "first"]);
+        std::fs::write(root.join("app.cfg"), format!("{lines}TOKEN=abc\n")).expect("write");
+        git(&root, &["commit", "-q", "-am", "second"]);
+        git(&root, &["repack", "-a", "-d", "-q"]);
+        let packs = root.join(".git/objects/pack");
+        let mut pack = None;
+        for entry in std::fs::read_dir(&packs).expect("pack dir") {
+            let path = entry.expect("pack entry").path();
+            if path.extension().is_some_and(|e| e == "pack") {
+                pack = Some(path);
+            }
+        }
+        let pack = pack.expect("git repack wrote a pack");
+        let index = pack.with_extension("idx");
+        for path in [&pack, &index] {
+            // git writes packs read-only; the target overwrites them.
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
+                .expect("chmod");
+        }
+        PackedRepo {
+            _dir: dir,
+            root,
+            pack,
+            index,
+        }
+    })
+}
+
 fn scanner() -> &'static Scanner {
     static SCANNER: OnceLock<Scanner> = OnceLock::new();
     SCANNER.get_or_init(|| {
@@ -99,7 +153,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    match mode % 3 {
+    match mode % 5 {
         0 => {
             for entry in gix::objs::TreeRefIter::from_bytes(rest, gix::hash::Kind::Sha1) {
                 if entry.is_err() {
@@ -112,6 +166,12 @@ fuzz_target!(|data: &[u8]| {
                 let _ = commit.message_summary();
             }
             let _ = gix::objs::TagRef::from_bytes(rest, gix::hash::Kind::Sha1);
+        }
+        mode @ (3 | 4) => {
+            let repo = packed_repo();
+            let path = if mode == 3 { &repo.pack } else { &repo.index };
+            std::fs::write(path, rest).expect("write pack file");
+            let _ = scanner().scan_git_history(&repo.root, &GitOptions::default());
         }
         mode => {
             let repo = repo();

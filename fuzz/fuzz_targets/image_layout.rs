@@ -1,18 +1,22 @@
 //! Container images. The first byte picks the mode:
 //! even: the rest is an image tarball (docker save or OCI) → `ImageSource::open` and a scan;
-//! odd: the rest is the `index.json` of an OCI layout directory whose blobs (a manifest, a
-//!      config and a gzip layer, in `fuzz/image-template/`) are fixed, → open and scan.
+//! 1 (mod 4): the rest is the `index.json` of an OCI layout directory whose blobs (a manifest,
+//!      a config and a gzip layer, in `fuzz/image-template/`) are fixed, → open and scan;
+//! 3 (mod 4): the rest is an image *manifest*, stored in that layout under its own digest and
+//!      named by a generated `index.json` (so digest checks pass and the manifest parser, the
+//!      config and layer lookups are what gets fuzzed).
 //!
 //! Broken images must be errors, never panics.
 
 #![no_main]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use scanner_core::source::image::ImageSource;
 use scanner_core::{ScanSettings, Scanner};
+use sha2::{Digest, Sha256};
 
 struct Dirs {
     _dir: tempfile::TempDir,
@@ -67,17 +71,48 @@ fn scanner() -> &'static Scanner {
     })
 }
 
+/// Stores `manifest` as a blob under its sha256 digest and points `index.json` at it (the
+/// previous input's manifest blob is removed, so the layout does not grow).
+fn write_manifest(layout: &Path, manifest: &[u8]) {
+    static PREVIOUS: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+    let digest: String = Sha256::digest(manifest)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let blob = layout.join("blobs/sha256").join(&digest);
+    let mut previous = PREVIOUS.lock().expect("lock");
+    if let Some(old) = previous.take()
+        && old != blob
+    {
+        let _ = std::fs::remove_file(old);
+    }
+    std::fs::write(&blob, manifest).expect("write manifest blob");
+    *previous = Some(blob);
+    let index = format!(
+        r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:{digest}","size":{}}}]}}"#,
+        manifest.len()
+    );
+    std::fs::write(layout.join("index.json"), index).expect("write index.json");
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
     let dirs = dirs();
-    let path = if mode % 2 == 0 {
-        std::fs::write(&dirs.tarball, rest).expect("write tarball");
-        &dirs.tarball
-    } else {
-        std::fs::write(dirs.layout.join("index.json"), rest).expect("write index.json");
-        &dirs.layout
+    let path = match mode % 4 {
+        1 => {
+            std::fs::write(dirs.layout.join("index.json"), rest).expect("write index.json");
+            &dirs.layout
+        }
+        3 => {
+            write_manifest(&dirs.layout, rest);
+            &dirs.layout
+        }
+        _ => {
+            std::fs::write(&dirs.tarball, rest).expect("write tarball");
+            &dirs.tarball
+        }
     };
     if let Ok(image) = ImageSource::open(path) {
         let _ = scanner().scan_image_source(&image);

@@ -2,6 +2,7 @@
 
 mod args;
 mod cmd;
+mod crash_guard;
 mod progress;
 
 use std::process::ExitCode;
@@ -32,6 +33,7 @@ pub fn verbosity() -> u8 {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    crash_guard::install();
     VERBOSITY.store(args.verbose, std::sync::atomic::Ordering::Relaxed);
     let level = match args.verbose {
         0 => log::LevelFilter::Warn,

@@ -90,6 +90,15 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    run_reading(base, args, Stdio::null())
+}
+
+/// [`run_with`] with `stdin` as the child's standard input.
+fn run_reading<I, S>(base: Command, args: I, stdin: Stdio) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
     let scratch = tempfile::tempdir().unwrap();
     let mem_file = scratch.path().join("mem");
     let time = Path::new("/usr/bin/time");
@@ -104,7 +113,7 @@ where
     cmd.args(args)
         .env_remove("NO_COLOR")
         .env_remove("LEAKSCAN_LOG")
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(File::create(scratch.path().join("out")).unwrap())
         .stderr(File::create(scratch.path().join("err")).unwrap());
     let start = Instant::now();
@@ -782,6 +791,78 @@ fn malformed_git_objects_and_a_truncated_pack() {
     );
 }
 
+#[test]
+#[cfg(target_os = "linux")]
+fn a_pack_truncated_while_mapped_is_a_clear_error_not_a_crash() {
+    // gix memory-maps packs; truncating one under it raises SIGBUS on the next read of a lost
+    // page. The process must report it and exit 2 (no report was written), not die silently.
+    let repo = tempfile::tempdir().unwrap();
+    git(repo.path(), &["init", "-q"]);
+    let mut rng = Rng::new(41);
+    for i in 0..300 {
+        let text = rng.string(b"abcdefghijklmnopqrstuvwxyz0123456789 =\n", 64 << 10);
+        fs::write(repo.path().join(format!("f{i}.txt")), text).unwrap();
+    }
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-q", "-m", "bulk"]);
+    git(repo.path(), &["repack", "-a", "-d", "-q"]);
+    let pack = fs::read_dir(repo.path().join(".git/objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension() == Some(OsStr::new("pack")))
+        .unwrap();
+    let mut perms = fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    fs::set_permissions(&pack, perms).unwrap();
+
+    let scratch = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leakscan"))
+        .args(["git", "--no-progress", "-f", "json", "-j", "1"])
+        .arg(repo.path())
+        .stdin(Stdio::null())
+        .stdout(File::create(scratch.path().join("out")).unwrap())
+        .stderr(File::create(scratch.path().join("err")).unwrap())
+        .spawn()
+        .unwrap();
+    // Truncate the pack as soon as leakscan has mapped it.
+    let maps = format!("/proc/{}/maps", child.id());
+    let start = Instant::now();
+    let mut truncated_while_running = false;
+    while start.elapsed() < TIMEOUT {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if fs::read_to_string(&maps).unwrap_or_default().contains(".pack") {
+            let file = fs::OpenOptions::new().write(true).open(&pack).unwrap();
+            file.set_len(0).unwrap();
+            truncated_while_running = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < TIMEOUT, "leakscan hangs after the truncation");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stderr = fs::read_to_string(scratch.path().join("err")).unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert!(
+        status.signal().is_none(),
+        "killed by signal {:?}: {stderr}",
+        status.signal()
+    );
+    assert!(
+        truncated_while_running,
+        "the pack was mapped and truncated during the scan"
+    );
+    assert_eq!(status.code(), Some(2), "stderr: {stderr}");
+    assert!(stderr.contains("shrank while it was being read"), "{stderr}");
+}
+
 /// An OCI layout whose index points at `manifests` (digest, content) written as blobs.
 fn oci_with(dir: &Path, index_digests: &[String], blobs: &[(String, Vec<u8>)]) -> PathBuf {
     let root = dir.join("oci");
@@ -1168,6 +1249,61 @@ fn large_files_in_memory_stay_within_the_budget() {
 }
 
 #[test]
+fn members_inflated_from_archives_count_against_the_memory_budget() {
+    // Four small gzip files that each inflate to 48 MB of text ending in a token. The files
+    // are small (nothing is counted while reading them); what they inflate to is. With room
+    // for one inflated member at a time, peak memory stays far below four at once.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::with_capacity(48 << 20);
+    let mut i = 0u64;
+    while text.len() < (48 << 20) {
+        text.push_str(&format!("a line of a build log: step {} ok\n", i % 64));
+        i += 1;
+    }
+    text.push_str(&format!("export GITHUB_TOKEN={GITHUB_TOKEN}\n"));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    assert!(
+        gz.len() < (8 << 20),
+        "the compressed files are small items: {}",
+        gz.len()
+    );
+    for n in 0..4 {
+        fs::write(dir.path().join(format!("build-{n}.log.gz")), &gz).unwrap();
+    }
+    let scan_with = |budget: &str| {
+        run([
+            "scan",
+            "-f",
+            "json",
+            "--no-progress",
+            "--isolated",
+            "-j",
+            "4",
+            "--max-memory",
+            budget,
+        ]
+        .iter()
+        .map(OsStr::new)
+        .chain([dir.path().as_os_str()]))
+    };
+    let bounded = scan_with("60M");
+    bounded.expect_code(1);
+    assert_eq!(finding_paths(&bounded.json()).len(), 4, "nothing lost");
+    let unbounded = scan_with("1G");
+    unbounded.expect_code(1);
+    if let (Some(low), Some(high)) = (bounded.peak_kib, unbounded.peak_kib) {
+        assert!(
+            high > low + 60 * 1024,
+            "the budget holds inflated members back: {} MiB with 60M vs {} MiB with 1G",
+            low / 1024,
+            high / 1024
+        );
+    }
+}
+
+#[test]
 fn a_file_that_takes_too_long_is_reported_as_timed_out() {
     // Keyword-dense text makes every generic rule search the whole file: slow enough (in a
     // debug build, tens of milliseconds at least) to pass a 1 ms limit.
@@ -1206,4 +1342,44 @@ fn a_file_that_takes_too_long_is_reported_as_timed_out() {
     ]);
     assert!(errors(&whole.json()).is_empty());
     run(["scan", "--file-timeout", "-1", "."]).expect_code(2);
+}
+
+#[test]
+fn a_stream_window_that_takes_too_long_is_reported_as_timed_out() {
+    // Streams have no end to measure against: the limit applies to each 1 MiB window, and the
+    // error names the window's byte range. 3.4 MB of keyword-dense text: four windows.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("dense.log");
+    let dense = "password = hunter2 token = abc secret = xyz api_key = q\n".repeat(60_000);
+    fs::write(&input, &dense).unwrap();
+    let args = ["scan", "-f", "json", "--no-progress", "--isolated", "--file-timeout"];
+    let limited = run_reading(
+        Command::new(env!("CARGO_BIN_EXE_leakscan")),
+        args.iter().chain(&["0.001", "-"]),
+        Stdio::from(File::open(&input).unwrap()),
+    );
+    let doc = limited.json();
+    let timeouts: Vec<_> = errors(&doc)
+        .into_iter()
+        .filter(|(kind, path, message)| kind == "timeout" && path == "<stdin>" && message.contains("bytes 0..1048576 "))
+        .collect();
+    assert!(
+        !timeouts.is_empty(),
+        "a window is reported as timed out: {:?}",
+        errors(&doc)
+    );
+    assert!(
+        limited.code == Some(3) || limited.code == Some(1),
+        "incomplete (or findings from before the limit): {:?}",
+        limited.code
+    );
+    let whole = run_reading(
+        Command::new(env!("CARGO_BIN_EXE_leakscan")),
+        args.iter().chain(&["0", "-"]),
+        Stdio::from(File::open(&input).unwrap()),
+    );
+    assert!(
+        errors(&whole.json()).is_empty(),
+        "without the limit the stream is scanned whole"
+    );
 }

@@ -1,13 +1,16 @@
 //! The memory bound of a scan: a process-wide budget on the bytes of *large* items in flight.
 //! Small items (up to [`LARGE_ITEM`]) are read and scanned in parallel freely; a large one (a
-//! file or blob over that size, or an archive that may inflate past it) waits until it fits in
-//! the budget (default [`DEFAULT_IN_FLIGHT`], `--max-memory`), or until nothing else large is
-//! in flight when it is bigger than the whole budget. Peak memory is therefore about
-//! `threads × LARGE_ITEM + max(budget, largest item)`, whatever the number of threads or the
-//! size of the input.
+//! file, blob or layer entry over that size, or the content inflated from an archive once it
+//! passes that size) waits until it fits in the budget (default [`DEFAULT_IN_FLIGHT`],
+//! `--max-memory`), or until nothing else large is in flight when it is bigger than the whole
+//! budget. Peak memory is therefore about `threads × LARGE_ITEM + max(budget, largest item)`,
+//! whatever the number of threads, the size of the input or what its archives inflate to.
 //!
-//! Shares are re-entrant per thread: a large item that contains another (an archive inside a
-//! big file, a layer entry inside an image) does not wait for itself.
+//! A share grows as an item's content grows ([`LaneGuard::grow_to`]: an archive member being
+//! inflated). A thread that already holds a share and needs more (a member inflated from a
+//! large file) waits too, but never for itself: when every other holder is also waiting to
+//! grow, or after waiting [`NESTED_PATIENCE`], it goes ahead over the budget, so holders can
+//! never wait for each other forever.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,12 +23,31 @@ pub const LARGE_ITEM: u64 = 8 << 20;
 /// `--max-file-size` of 256 MiB fit, so reading one overlaps scanning the other).
 pub const DEFAULT_IN_FLIGHT: u64 = 512 << 20;
 
+/// How long a thread that already holds a share waits for room to grow it before going ahead
+/// over the budget (see [`LaneGuard::grow_to`]).
+const NESTED_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
 static LIMIT: AtomicU64 = AtomicU64::new(DEFAULT_IN_FLIGHT);
-static USED: Mutex<u64> = Mutex::new(0);
+static STATE: Mutex<State> = Mutex::new(State {
+    used: 0,
+    holders: 0,
+    growing: 0,
+});
 static FREED: Condvar = Condvar::new();
 
+/// The shared count behind the budget.
+struct State {
+    /// Bytes of large items in flight.
+    used: u64,
+    /// Threads holding a share.
+    holders: usize,
+    /// Holders waiting to grow their share.
+    growing: usize,
+}
+
 thread_local! {
-    static HELD: Cell<bool> = const { Cell::new(false) };
+    /// Bytes this thread holds (all its shares).
+    static HELD: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Sets the process-wide budget for large items in flight (bytes). A single item larger than
@@ -39,41 +61,100 @@ pub fn in_flight_limit() -> u64 {
     LIMIT.load(Ordering::Relaxed)
 }
 
-/// Holds a share of the large-item budget (or nothing, for a small item or a re-entrant use)
-/// until dropped.
+/// Bytes of large items in flight now (for tests and diagnostics).
+pub fn in_flight() -> u64 {
+    lock_state().used
+}
+
+fn lock_state() -> std::sync::MutexGuard<'static, State> {
+    // A panic while holding the lock poisons it; the count is still right, so go on.
+    STATE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Holds a share of the large-item budget (nothing, for a small item) until dropped.
 #[must_use = "the budget is released when the guard is dropped"]
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct LaneGuard {
     bytes: u64,
 }
 
-impl Drop for LaneGuard {
-    fn drop(&mut self) {
-        if self.bytes > 0 {
-            let mut used = USED.lock().unwrap_or_else(|e| e.into_inner());
-            *used -= self.bytes;
-            HELD.with(|h| h.set(false));
-            FREED.notify_all();
+impl LaneGuard {
+    /// No share yet (see [`LaneGuard::grow_to`]).
+    pub fn none() -> LaneGuard {
+        LaneGuard { bytes: 0 }
+    }
+
+    /// Bytes this guard holds.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Grows the share to `total` bytes once `total` is large (a small item holds nothing),
+    /// waiting until that fits in the budget. A thread holding no share waits while anything
+    /// else is in flight and the total would pass the budget; a thread that already holds
+    /// one waits only while some other holder is not itself waiting to grow, and for at most
+    /// two seconds (see the module documentation).
+    pub fn grow_to(&mut self, total: u64) {
+        if total <= LARGE_ITEM || total <= self.bytes {
+            return;
         }
+        let extra = total - self.bytes;
+        let limit = in_flight_limit();
+        let mut state = lock_state();
+        if HELD.with(Cell::get) == 0 {
+            while state.used > 0 && state.used + extra > limit {
+                state = FREED.wait(state).unwrap_or_else(|e| e.into_inner());
+            }
+            state.holders += 1;
+        } else {
+            // Wait while some other holder can still finish (is not waiting itself), for at
+            // most NESTED_PATIENCE: a holder may be blocked on something else than the budget
+            // (a rayon join that stole this task), and must not be waited for forever.
+            let give_up = std::time::Instant::now() + NESTED_PATIENCE;
+            while state.used + extra > limit && state.holders - 1 - state.growing > 0 {
+                let Some(left) = give_up.checked_duration_since(std::time::Instant::now()) else {
+                    break;
+                };
+                state.growing += 1;
+                state = FREED
+                    .wait_timeout(state, left)
+                    .map(|(s, _)| s)
+                    .unwrap_or_else(|e| e.into_inner().0);
+                state.growing -= 1;
+            }
+        }
+        state.used += extra;
+        drop(state);
+        HELD.with(|h| h.set(h.get() + extra));
+        self.bytes = total;
     }
 }
 
-/// Waits until an item of `bytes` fits in the large-item budget (or nothing else is in
-/// flight), when it is large and this thread does not hold a share already; returns at once
-/// otherwise.
+impl Drop for LaneGuard {
+    fn drop(&mut self) {
+        if self.bytes == 0 {
+            return;
+        }
+        let mut state = lock_state();
+        state.used -= self.bytes;
+        let held = HELD.with(|h| {
+            h.set(h.get() - self.bytes);
+            h.get()
+        });
+        if held == 0 {
+            state.holders -= 1;
+        }
+        drop(state);
+        FREED.notify_all();
+    }
+}
+
+/// Waits until an item of `bytes` fits in the large-item budget (see [`LaneGuard::grow_to`])
+/// when it is large; returns at once with no share for a small item.
 pub fn large_item(bytes: u64) -> LaneGuard {
-    if bytes <= LARGE_ITEM || HELD.with(Cell::get) {
-        return LaneGuard { bytes: 0 };
-    }
-    let limit = in_flight_limit();
-    // A panic while holding the lock poisons it; the count is still right, so go on.
-    let mut used = USED.lock().unwrap_or_else(|e| e.into_inner());
-    while *used > 0 && *used + bytes > limit {
-        used = FREED.wait(used).unwrap_or_else(|e| e.into_inner());
-    }
-    *used += bytes;
-    HELD.with(|h| h.set(true));
-    LaneGuard { bytes }
+    let mut guard = LaneGuard::none();
+    guard.grow_to(bytes);
+    guard
 }
 
 /// A file or blob about to be read: its share of the budget and, when it is large, a pooled
@@ -158,20 +239,76 @@ pub fn return_large_buffer(mut buf: Vec<u8>) {
 mod tests {
     use super::*;
 
+    /// The budget is process-wide: tests that hold shares run one at a time.
+    static SERIAL: Mutex<()> = Mutex::new(());
+
+    fn serial() -> std::sync::MutexGuard<'static, ()> {
+        SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     #[test]
-    fn small_items_do_not_wait_and_the_lane_is_reentrant() {
-        let outer = large_item(LARGE_ITEM + 1);
-        assert_eq!(outer.bytes, LARGE_ITEM + 1);
-        let inner = large_item(LARGE_ITEM * 4);
-        assert_eq!(inner.bytes, 0, "the same thread does not wait for itself");
-        drop(inner);
+    fn small_items_hold_nothing_and_shares_grow() {
+        let _serial = serial();
         assert_eq!(large_item(10).bytes, 0);
-        drop(outer);
-        assert!(!HELD.with(Cell::get));
+        let mut share = LaneGuard::none();
+        share.grow_to(LARGE_ITEM);
+        assert_eq!(share.bytes, 0, "up to the large-item size nothing is counted");
+        share.grow_to(LARGE_ITEM * 2);
+        assert_eq!(share.bytes, LARGE_ITEM * 2);
+        assert_eq!(HELD.with(Cell::get), LARGE_ITEM * 2);
+        // The same thread asks for more while holding a share: it does not wait for itself.
+        let inner = large_item(LARGE_ITEM * 3);
+        assert_eq!(HELD.with(Cell::get), LARGE_ITEM * 5);
+        drop(inner);
+        drop(share);
+        assert_eq!(HELD.with(Cell::get), 0);
+    }
+
+    #[test]
+    fn two_holders_growing_past_the_budget_do_not_wait_for_each_other() {
+        let _serial = serial();
+        use std::sync::Barrier;
+        let limit = in_flight_limit();
+        let both_hold = Barrier::new(2);
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    // Each holds a third of the budget, then grows to the whole budget: they
+                    // cannot both fit, and neither can finish without growing.
+                    let mut share = large_item(limit / 3);
+                    both_hold.wait();
+                    share.grow_to(limit);
+                    assert_eq!(share.bytes(), limit);
+                });
+            }
+        });
+    }
+
+    #[test]
+    fn a_holder_blocked_elsewhere_is_not_waited_for_forever() {
+        let _serial = serial();
+        let limit = in_flight_limit();
+        // This thread holds half the budget and blocks on the other thread (as a rayon join
+        // would): the other, growing past the budget, must go ahead after its patience.
+        let held = large_item(limit / 2);
+        let started = std::time::Instant::now();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut share = large_item(LARGE_ITEM * 2);
+                share.grow_to(limit);
+            })
+            .join()
+            .expect("the grower finishes");
+        });
+        let waited = started.elapsed();
+        assert!(waited >= NESTED_PATIENCE, "it waited for room first: {waited:?}");
+        assert!(waited < NESTED_PATIENCE * 5, "then went ahead: {waited:?}");
+        drop(held);
     }
 
     #[test]
     fn large_buffers_are_reused() {
+        let _serial = serial();
         let a = large_buffer(LARGE_ITEM as usize * 2);
         let capacity = a.capacity();
         let pointer = a.as_ptr();
@@ -187,6 +324,7 @@ mod tests {
 
     #[test]
     fn large_items_in_flight_stay_within_the_budget() {
+        let _serial = serial();
         use std::sync::mpsc::channel;
         use std::time::Duration;
         // Items of 3/8 of the budget: two fit at once, a third waits for one to finish.

@@ -826,12 +826,8 @@ impl Engine<'_> {
             ));
             return self.scan_content(blob);
         }
-        // An archive may inflate far beyond its own size: expanding one that could pass the
-        // large-item size takes the lane (see `budget`).
-        let could_inflate_to = (blob.data.len() as u64)
-            .saturating_mul(budget.limits.max_ratio)
-            .min(budget.limits.max_total_bytes);
-        let _lane = crate::budget::large_item(could_inflate_to);
+        // Members inflated past the large-item size wait for room in the memory budget as
+        // they grow (see `budget`); the container itself is already counted by its reader.
         let mut members = 0usize;
         // A damaged member (not a limit) may hide bytes that are readable in the raw container
         // (a stored zip member behind a lying central directory): the raw bytes are scanned too.
@@ -898,9 +894,8 @@ impl Engine<'_> {
                 path: origin.display.clone(),
                 kind: ScanErrorKind::Timeout,
                 message: format!(
-                    "scanning stopped after {:.1} s (--file-timeout): only partly scanned; findings \
-                     before the limit are reported",
-                    limit.as_secs_f64()
+                    "scanning stopped after {limit:?} (--file-timeout): only partly scanned; findings \
+                     before the limit are reported"
                 ),
             });
         }
@@ -1016,7 +1011,7 @@ impl Engine<'_> {
                     loop {
                         let job = lock(job_rx).recv();
                         let Ok(job) = job else { break };
-                        let candidates = detector.detect_range(&job.data, job.owned.clone());
+                        let candidates = self.detect_stream_window(origin, detector, &job);
                         if done_tx.send((job, candidates)).is_err() {
                             break;
                         }
@@ -1057,6 +1052,34 @@ impl Engine<'_> {
         })?;
         self.progress.blobs.fetch_add(1, Ordering::Relaxed);
         windows.take_error().map_or(Ok(()), Err)
+    }
+
+    /// Detects one window of a stream. The per-file time limit applies to each window (a
+    /// stream has no end to measure against): a window that runs out of time is reported as
+    /// a `timeout` error with its byte range, and what was found before the limit is kept.
+    fn detect_stream_window(&self, origin: &Origin, detector: Detector<'_>, job: &StreamWindow) -> Vec<Candidate> {
+        let Some(limit) = self.filters.file_timeout else {
+            return detector.detect_range(&job.data, job.owned.clone());
+        };
+        let timed_out = std::sync::atomic::AtomicBool::new(false);
+        let candidates = detector
+            .with_deadline(Instant::now() + limit, &timed_out)
+            .detect_range(&job.data, job.owned.clone());
+        if timed_out.load(Ordering::Relaxed) {
+            let start = job.base + job.owned.start as u64;
+            let end = job.base + job.owned.end as u64;
+            self.error(ScanError {
+                path: origin.display.clone(),
+                kind: ScanErrorKind::Timeout,
+                message: format!(
+                    "scanning bytes {start}..{end} of the stream stopped after {limit:?} \
+                     (--file-timeout, which applies to each {} MiB window of a stream): only \
+                     partly scanned; findings before the limit are reported",
+                    STREAM_CHUNK >> 20
+                ),
+            });
+        }
+        candidates
     }
 
     /// Turns candidates into findings (inline allows, configuration, baseline, "already

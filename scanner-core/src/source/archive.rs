@@ -7,6 +7,8 @@
 
 use std::io::{Cursor, Read};
 
+use crate::budget::LaneGuard;
+
 /// What kind of container some bytes are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArchiveKind {
@@ -164,7 +166,8 @@ fn stream(
     budget: &mut Budget,
     member: &mut MemberSink<'_>,
 ) -> Result<(), ArchiveError> {
-    match inflate(reader, compressed as u64, budget, None) {
+    let mut share = LaneGuard::none();
+    match inflate(reader, compressed as u64, budget, None, &mut share) {
         Ok(out) => {
             member(budget, None, &out);
             Ok(())
@@ -195,13 +198,20 @@ impl From<Inflate> for ArchiveError {
     }
 }
 
-/// Reads a decoder to its end within the budget and the ratio guard.
-fn inflate(reader: impl Read, compressed: u64, budget: &mut Budget, name: Option<&str>) -> Result<Vec<u8>, Inflate> {
+/// Reads a decoder to its end within the budget and the ratio guard. The content counts
+/// against the memory budget through `share` (which the caller keeps while it scans it).
+fn inflate(
+    reader: impl Read,
+    compressed: u64,
+    budget: &mut Budget,
+    name: Option<&str>,
+    share: &mut LaneGuard,
+) -> Result<Vec<u8>, Inflate> {
     let ratio_cap = compressed.saturating_mul(budget.limits.max_ratio).max(1 << 20);
     let cap = budget.bytes_left.min(ratio_cap);
     let mut out = Vec::new();
     let what = name.map(|n| format!("`{n}`: ")).unwrap_or_default();
-    if let Err(e) = reader.take(cap + 1).read_to_end(&mut out) {
+    if let Err(e) = read_counted(reader.take(cap + 1), &mut out, share) {
         out.truncate(cap.min(out.len() as u64) as usize);
         budget.bytes_left -= out.len() as u64;
         return Err(Inflate::Broken(ArchiveError::Corrupt(format!("{what}{e}")), out));
@@ -221,6 +231,19 @@ fn inflate(reader: impl Read, compressed: u64, budget: &mut Budget, name: Option
     }
     budget.bytes_left -= out.len() as u64;
     Ok(out)
+}
+
+/// Reads `reader` to its end into `out`, growing `share` ahead of the content once it passes
+/// the large-item size, so inflated members wait for room in the memory budget like files.
+fn read_counted(mut reader: impl Read, out: &mut Vec<u8>, share: &mut LaneGuard) -> std::io::Result<()> {
+    const STEP: u64 = crate::budget::LARGE_ITEM;
+    loop {
+        share.grow_to(out.len() as u64 + STEP);
+        let read = reader.by_ref().take(STEP).read_to_end(out)?;
+        if (read as u64) < STEP {
+            return Ok(());
+        }
+    }
 }
 
 fn take_entry(budget: &mut Budget) -> Result<(), ArchiveError> {
@@ -263,7 +286,8 @@ fn expand_zip(
             continue;
         }
         let compressed = file.compressed_size();
-        match inflate(&mut file, compressed, budget, Some(&name)) {
+        let mut share = LaneGuard::none();
+        match inflate(&mut file, compressed, budget, Some(&name), &mut share) {
             Ok(content) => member(budget, Some(&name), &content),
             // One bomb member is reported and skipped; the members after it are still read.
             Err(Inflate::Limit(e @ ArchiveError::MemberLimit(_))) => problem(Some(&name), e),
@@ -299,9 +323,9 @@ fn expand_tar(data: &[u8], budget: &mut Budget, member: &mut MemberSink<'_>) -> 
                 budget.limits.max_total_bytes
             )));
         }
+        let mut share = crate::budget::large_item(size);
         let mut content = Vec::with_capacity(size.min(64 << 20) as usize);
-        entry
-            .read_to_end(&mut content)
+        read_counted(&mut entry, &mut content, &mut share)
             .map_err(|e| ArchiveError::Corrupt(format!("`{name}`: {e}")))?;
         budget.bytes_left -= content.len() as u64;
         member(budget, Some(&name), &content);
