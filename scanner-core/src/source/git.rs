@@ -262,6 +262,9 @@ pub(crate) fn discover_isolated(path: &Path) -> gix::Result<gix::ThreadSafeRepos
 /// Blobs attributed but not yet scanned, at most (back-pressure on the walk).
 const WALK_QUEUE: usize = 4096;
 
+/// Blobs handed from the walk to the scanning workers at a time.
+const WALK_BATCH: usize = 32;
+
 impl GitRepo {
     /// Opens the repository at (or containing) `path`, isolated from all configuration that
     /// could run code. Fails with [`Error::NotARepository`] when there is none.
@@ -476,7 +479,9 @@ impl GitRepo {
         summary.commits = commits.len() as u64;
         log::info!("walked {} commits in {:?}", commits.len(), started.elapsed());
 
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(ObjectId, FirstSeen)>(WALK_QUEUE);
+        // Blobs travel in batches: one channel operation (and at most one wake-up) per batch
+        // rather than per blob.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(ObjectId, FirstSeen)>>(WALK_QUEUE / WALK_BATCH);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(options.threads.max(1))
             .build();
@@ -487,7 +492,11 @@ impl GitRepo {
                     repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
                     (repo, Vec::new())
                 },
-                |(repo, buf), item| self.scan_blob(repo, buf, &item, &head, options, visitor),
+                |(repo, buf), batch| {
+                    for item in &batch {
+                        self.scan_blob(repo, buf, item, &head, options, visitor);
+                    }
+                },
             )
         };
         let unique = std::thread::scope(|scope| {
@@ -496,6 +505,7 @@ impl GitRepo {
                 Err(_) => scan_all(),
             });
             let (mut unique, mut already, mut seen) = (0u64, 0u64, Vec::new());
+            let mut batch = Vec::with_capacity(WALK_BATCH);
             let skip = options.skip_blobs.as_deref();
             for id in &commits {
                 let commit = match repo.find_commit(*id) {
@@ -517,19 +527,25 @@ impl GitRepo {
                                 already += 1;
                                 return;
                             }
-                            // The receiver lives until this scope ends; a send error cannot happen.
-                            let _ = tx.send((
+                            batch.push((
                                 blob,
                                 FirstSeen {
                                     commit: Some(info.clone()),
                                     path,
                                 },
                             ));
+                            if batch.len() == WALK_BATCH {
+                                // The receiver lives until this scope ends: no send error.
+                                let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(WALK_BATCH)));
+                            }
                         };
                         self.walk_tree(&repo, tree.detach(), &self.prefix, &mut walk, &mut send, visitor)
                     }
                     Err(e) => visitor.error(object_error(&self.label, id, &e.to_string())),
                 }
+            }
+            if !batch.is_empty() {
+                let _ = tx.send(batch);
             }
             drop(tx);
             (unique, already, seen)
