@@ -130,9 +130,6 @@ struct Removed {
     content: Vec<u8>,
 }
 
-/// Per-thread object cache (decoded delta bases) for the blob scan.
-const OBJECT_CACHE_BYTES: usize = 8 << 20;
-
 /// At most this much removed content is kept to recognise renamed secrets.
 const REMOVED_CONTENT_LIMIT: usize = 64 << 20;
 
@@ -489,7 +486,9 @@ impl GitRepo {
             rx.into_iter().par_bridge().for_each_init(
                 || {
                     let mut repo = self.repo.to_thread_local();
-                    repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
+                    // Each blob is read once: caching whole objects only copies them (delta
+                    // bases are cached by gix's pack cache either way).
+                    repo.object_cache_size(0);
                     (repo, Vec::new())
                 },
                 |(repo, buf), batch| {
