@@ -345,23 +345,59 @@ impl<'r> Detector<'r> {
     fn run_rule(&self, ri: usize, data: &[u8], window: Range<usize>, keep_from: usize, out: &mut Vec<Candidate>) {
         let rule = &self.rules.rules()[ri];
         let Some(regex) = rule.regex.get() else { return };
+        if rule.line_anchored {
+            // Every match starts at a line start and stays on its line: an anchored attempt at
+            // each line start of the window finds exactly the matches an unanchored search
+            // would, and a line that cannot match stops the attempt at its first misfit byte
+            // (keyword-dense text otherwise costs a full search per rule).
+            let mut caps = regex.create_captures();
+            let at_line_start = window.start == 0 || data[window.start - 1] == b'\n';
+            let starts = at_line_start.then_some(window.start).into_iter().chain(
+                memchr::memchr_iter(b'\n', &data[window.clone()])
+                    .map(|i| window.start + i + 1)
+                    .filter(|&start| start < window.end),
+            );
+            for start in starts {
+                let input = Input::new(data)
+                    .span(start..window.end)
+                    .anchored(regex_automata::Anchored::Yes);
+                regex.search_captures(&input, &mut caps);
+                self.consider(ri, data, &caps, keep_from, out);
+            }
+            return;
+        }
         let input = Input::new(data).span(window);
         for caps in regex.captures_iter(input) {
-            let Some(matched) = caps.get_match() else { continue };
+            self.consider(ri, data, &caps, keep_from, out);
+        }
+    }
+
+    /// Turns one match of rule `ri` (if `caps` holds one) into a candidate.
+    fn consider(
+        &self,
+        ri: usize,
+        data: &[u8],
+        caps: &regex_automata::util::captures::Captures,
+        keep_from: usize,
+        out: &mut Vec<Candidate>,
+    ) {
+        let rule = &self.rules.rules()[ri];
+        {
+            let Some(matched) = caps.get_match() else { return };
             if matched.start() < keep_from {
-                continue;
+                return;
             }
             let Some(secret) = caps.get_group(rule.secret_group) else {
-                continue;
+                return;
             };
             if secret.is_empty() {
-                continue;
+                return;
             }
             let value = &data[secret.range()];
             let entropy = shannon_entropy(value);
             let low_entropy = rule.entropy.filter(|&min| entropy < min);
             if low_entropy.is_some() && !self.keep_low_entropy {
-                continue;
+                return;
             }
             let whole = &data[matched.range()];
             let matches = |re: &&crate::rules::LazyRegex, text: &[u8]| re.get().is_some_and(|r| r.is_match(text));
@@ -433,6 +469,37 @@ remediation = "r"
     }
 
     const TOKEN: &str = "tok_q8mzt2rk9vlw4xbn7cpd";
+
+    #[test]
+    fn line_anchored_rules_find_what_an_unanchored_search_finds() {
+        const LINE_RULE: &str = r#"
+[[rule]]
+id = "line-key"
+name = "line key"
+description = "d"
+regex = '''(?im)^[ \t]{0,8}(?:export[ \t]+)?[\w.-]{0,20}?key[\w.-]{0,10}[ \t]*[=:][ \t]*(?P<secret>[^\s"']{6,40})[ \t]*\r?$'''
+keywords = ["key"]
+severity = "low"
+confidence = "low"
+remediation = "r"
+"#;
+        let rules = RuleSet::from_files([("t.toml".to_string(), LINE_RULE.to_string())]).unwrap();
+        assert!(rules.rules()[0].line_anchored);
+        let regex = rules.rules()[0].regex.get().unwrap();
+        let text = "key = first1\nnot a match key = x\n  export API_KEY=second2\r\nkey:third3 trailing\n\
+                    x key=no\nkeykey=fourth4\nmy.key.id : fifth5\n\nkey=last66";
+        // Every window position: whole-buffer scans and chunked ones alike.
+        let detector = Detector::new(&rules);
+        for start in 0..text.len() {
+            let data = &text.as_bytes()[start..];
+            let expected: Vec<Range<usize>> = regex
+                .captures_iter(Input::new(data))
+                .filter_map(|c| c.get_group(rules.rules()[0].secret_group).map(|s| s.range()))
+                .collect();
+            let found: Vec<Range<usize>> = detector.detect(data).into_iter().map(|c| c.secret).collect();
+            assert_eq!(found, expected, "from offset {start}");
+        }
+    }
 
     #[test]
     fn finds_secret_spans() {

@@ -68,6 +68,11 @@ pub struct Rule {
     pub(crate) reach: usize,
     /// Whether the regex can match the empty string.
     pub(crate) matches_empty: bool,
+    /// Whether every match starts at a line start (the pattern begins with `^` in multi-line
+    /// mode) and lies on one line (nothing in it can match `\n`): such a rule is searched by
+    /// anchored attempts at each line start of its windows, which give the same matches as an
+    /// unanchored search and stop at the first byte a line cannot match.
+    pub(crate) line_anchored: bool,
     /// Whether the regex has no upper bound on its match length.
     pub(crate) unbounded: bool,
 }
@@ -136,6 +141,20 @@ fn capture_names(hir: &regex_syntax::hir::Hir, out: &mut Vec<(u32, Option<String
         HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().for_each(|h| capture_names(h, out)),
         HirKind::Repetition(r) => capture_names(&r.sub, out),
         _ => {}
+    }
+}
+
+/// Whether any byte a match of `hir` consumes can be a newline.
+fn can_match_newline(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(literal) => literal.0.contains(&b'\n'),
+        HirKind::Class(Class::Bytes(class)) => class.ranges().iter().any(|r| r.start() <= b'\n' && b'\n' <= r.end()),
+        HirKind::Class(Class::Unicode(class)) => class.ranges().iter().any(|r| r.start() <= '\n' && '\n' <= r.end()),
+        HirKind::Repetition(repetition) => repetition.max != Some(0) && can_match_newline(&repetition.sub),
+        HirKind::Capture(capture) => can_match_newline(&capture.sub),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().any(can_match_newline),
     }
 }
 
@@ -251,6 +270,8 @@ impl Rule {
             generic: syn.tags.iter().any(|t| t == "generic"),
             reach: max_len.unwrap_or(UNBOUNDED_REACH).max(1),
             matches_empty: props.minimum_len() == Some(0),
+            line_anchored: props.look_set_prefix().contains(regex_syntax::hir::Look::StartLF)
+                && !can_match_newline(&hir),
             unbounded: max_len.is_none(),
             ..Rule::metadata(syn, file)
         })
@@ -308,6 +329,7 @@ impl Rule {
             generic: false,
             reach: 1,
             matches_empty: false,
+            line_anchored: false,
             unbounded: false,
         }
     }
@@ -567,6 +589,20 @@ mod tests {
         let r = Rule::compile(&rule("a", r"k=\w+", &["k"]), "t").unwrap();
         assert_eq!(r.reach, UNBOUNDED_REACH);
         assert!(r.unbounded);
+    }
+
+    #[test]
+    fn line_anchored_rules_start_at_a_line_start_and_stay_on_one_line() {
+        let anchored = |pattern: &str| Rule::compile(&rule("a", pattern, &["k"]), "t").unwrap().line_anchored;
+        assert!(anchored(r"(?m)^[ \t]{0,4}k[ \t]*=[ \t]*([^\s]{4,20})[ \t]*$"));
+        assert!(anchored(r"(?im)^k=([a-z0-9]{8})\r?$"));
+        assert!(!anchored(r"k=([a-z0-9]{8})"), "no line anchor");
+        assert!(!anchored(r"(?m)^k\s*=\s*(\S+)$"), "\\s can cross lines");
+        assert!(!anchored(r"(?m)^k=\n(\S+)$"), "a literal newline");
+        assert!(
+            !anchored(r"(?m)(?:^k|x)=(\S+)"),
+            "not every match starts at a line start"
+        );
     }
 
     #[test]
