@@ -792,6 +792,61 @@ fn malformed_git_objects_and_a_truncated_pack() {
 }
 
 #[test]
+fn a_pack_entry_claiming_gigabytes_is_an_error_not_an_allocation() {
+    // Found by fuzzing (`git_object`, pack mode): a pack entry header whose size varint claims
+    // 4 GiB made gitoxide allocate and zero that much before inflating. Decoding is now capped
+    // (twice --max-file-size): the tree is reported as unreadable and the rest is scanned.
+    let repo = tempfile::tempdir().unwrap();
+    git(repo.path(), &["init", "-q"]);
+    fs::create_dir(repo.path().join("docs")).unwrap();
+    fs::write(repo.path().join("docs/readme.txt"), "plain documentation\n").unwrap();
+    fs::write(repo.path().join("app.env"), format!("T={GITHUB_TOKEN}\n")).unwrap();
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-q", "-m", "first"]);
+    git(repo.path(), &["repack", "-a", "-d", "-q"]);
+    let docs_tree = git(repo.path(), &["rev-parse", "HEAD:docs"]);
+    let pack_dir = repo.path().join(".git/objects/pack");
+    let idx = fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension() == Some(OsStr::new("idx")))
+        .unwrap();
+    let listing = git(repo.path(), &["verify-pack", "-v", idx.to_str().unwrap()]);
+    let offset: usize = listing
+        .lines()
+        .find(|l| l.starts_with(&docs_tree))
+        .and_then(|l| l.split_whitespace().nth(4))
+        .and_then(|o| o.parse().ok())
+        .expect("the docs tree is in the pack");
+    let pack = idx.with_extension("pack");
+    let mut bytes = fs::read(&pack).unwrap();
+    // Type 2 (tree), size 2^32: a six-byte header written over the entry's own.
+    bytes[offset..offset + 6].copy_from_slice(&[0x80 | (2 << 4), 0x80, 0x80, 0x80, 0x80, 0x01]);
+    let mut perms = fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    fs::set_permissions(&pack, perms).unwrap();
+    fs::write(&pack, bytes).unwrap();
+
+    let run = run([
+        OsStr::new("git"),
+        OsStr::new("--no-progress"),
+        OsStr::new("-f"),
+        OsStr::new("json"),
+        repo.path().as_os_str(),
+    ]);
+    run.expect_code(1).expect_memory_below(MEMORY_BOUND_MIB);
+    let doc = run.json();
+    assert_eq!(finding_paths(&doc), ["app.env"]);
+    let errs = errors(&doc);
+    assert!(
+        errs.iter()
+            .any(|(k, p, m)| k == "git" && (p.contains(&docs_tree) || m.contains(&docs_tree))),
+        "the damaged tree is reported: {errs:#?}"
+    );
+}
+
+#[test]
 #[cfg(target_os = "linux")]
 fn a_pack_truncated_while_mapped_is_a_clear_error_not_a_crash() {
     // gix memory-maps packs; truncating one under it raises SIGBUS on the next read of a lost

@@ -371,7 +371,6 @@ impl Scanner {
         progress: &Progress,
     ) -> Result<ScanReport, Error> {
         let started = Instant::now();
-        let git = GitRepo::open(repo)?;
         let mut options = options.clone();
         if options.threads == 0 {
             options.threads = self.settings.effective_threads();
@@ -379,6 +378,7 @@ impl Scanner {
         if options.max_blob_size == 0 {
             options.max_blob_size = self.settings.max_file_size;
         }
+        let git = GitRepo::open_limited(repo, crate::source::git::object_alloc_limit(options.max_blob_size))?;
         let engine = Engine::new(&self.rules, &self.filters, progress);
         let summary = git.visit_history(&options, &engine)?;
         if options.all_occurrences {
@@ -453,7 +453,10 @@ impl Scanner {
     /// suppressed as already committed.
     pub fn scan_git_staged(&self, repo: &Path) -> Result<ScanReport, Error> {
         let started = Instant::now();
-        let git = GitRepo::open(repo)?;
+        let git = GitRepo::open_limited(
+            repo,
+            crate::source::git::object_alloc_limit(self.settings.max_file_size),
+        )?;
         let progress = Progress::default();
         let engine = Engine::new(&self.rules, &self.filters, &progress);
         let summary = git.visit_staged(&engine)?;

@@ -535,7 +535,7 @@ fn collect_files(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) -> 
 
 /// [`refs_digest`] through gix (linked work trees, `.git` files).
 fn refs_digest_gix(path: &Path) -> Result<String, String> {
-    let repo = crate::source::git::discover_isolated(path)
+    let repo = crate::source::git::discover_isolated(path, crate::source::git::DEFAULT_OBJECT_ALLOC_LIMIT)
         .map_err(|e| format!("not a git repository: {e}"))?
         .to_thread_local();
     let mut lines = Vec::new();

@@ -220,6 +220,8 @@ pub struct GitRepo {
     label: String,
     /// For a submodule: its path in the superproject, prefixed to every path it reports.
     prefix: String,
+    /// Cap on one allocation while decoding an object.
+    alloc_limit: u64,
 }
 
 /// How deep `--recurse-submodules` follows submodules of submodules.
@@ -242,10 +244,26 @@ struct TreeWalk {
     submodules: Vec<String>,
 }
 
+/// The default cap on one allocation made while decoding an object (see [`discover_isolated`]).
+pub const DEFAULT_OBJECT_ALLOC_LIMIT: u64 = 512 << 20;
+
+/// The allocation cap for a scan that reads blobs up to `max_blob_size`: twice that (a small
+/// blob may be a delta on a bigger base), at least 64 MiB (trees and commits).
+pub fn object_alloc_limit(max_blob_size: u64) -> u64 {
+    max_blob_size.saturating_mul(2).max(64 << 20)
+}
+
 /// Finds the repository at or above `path`, isolated from all configuration that could run
 /// anything (hooks, filters, fsmonitor) and without requiring `safe.directory` trust.
-pub(crate) fn discover_isolated(path: &Path) -> gix::Result<gix::ThreadSafeRepository> {
-    let options = gix::open::Options::isolated().open_path_as_is(false);
+///
+/// Decoding one object never allocates more than `alloc_limit` bytes: a pack entry that claims
+/// a size of hundreds of gigabytes is an error for that object, not an allocation of that
+/// size (found by fuzzing). The explicit limit also replaces gitoxide's 16 MiB default for
+/// repositories owned by another user, which would fail every blob over 16 MiB.
+pub(crate) fn discover_isolated(path: &Path, alloc_limit: u64) -> gix::Result<gix::ThreadSafeRepository> {
+    let options = gix::open::Options::isolated()
+        .open_path_as_is(false)
+        .config_overrides([format!("gitoxide.objects.allocLimit={alloc_limit}")]);
     gix::ThreadSafeRepository::discover_opts(
         path,
         Default::default(),
@@ -264,14 +282,21 @@ const WALK_BATCH: usize = 32;
 
 impl GitRepo {
     /// Opens the repository at (or containing) `path`, isolated from all configuration that
-    /// could run code. Fails with [`Error::NotARepository`] when there is none.
+    /// could run code, with [`DEFAULT_OBJECT_ALLOC_LIMIT`]. Fails with
+    /// [`Error::NotARepository`] when there is none.
     pub fn open(path: &Path) -> Result<GitRepo, Error> {
+        GitRepo::open_limited(path, DEFAULT_OBJECT_ALLOC_LIMIT)
+    }
+
+    /// [`GitRepo::open`] with a cap of `alloc_limit` bytes on any one allocation made while
+    /// decoding an object (see [`object_alloc_limit`]); submodules inherit it.
+    pub fn open_limited(path: &Path, alloc_limit: u64) -> Result<GitRepo, Error> {
         if !path.exists() {
             return Err(Error::RootNotFound {
                 path: path.to_path_buf(),
             });
         }
-        let repo = discover_isolated(path).map_err(|e| Error::NotARepository {
+        let repo = discover_isolated(path, alloc_limit).map_err(|e| Error::NotARepository {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
@@ -289,6 +314,7 @@ impl GitRepo {
             base: Arc::from(base.as_path()),
             label,
             prefix: String::new(),
+            alloc_limit,
         })
     }
 
@@ -302,7 +328,7 @@ impl GitRepo {
                 message: "submodule is not checked out (run `git submodule update --init`)".into(),
             });
         }
-        let mut sub = GitRepo::open(&dir)?;
+        let mut sub = GitRepo::open_limited(&dir, self.alloc_limit)?;
         sub.prefix = join_path(&self.prefix, path);
         sub.label = format!("{}/{}", self.label, path);
         sub.base = self.base.clone();

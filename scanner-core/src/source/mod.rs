@@ -9,7 +9,10 @@ pub mod registry;
 pub mod stream;
 
 pub use fs::{FsSource, LEAKSCAN_IGNORE_FILE, WalkOptions};
-pub use git::{CommitInfo, GitOptions, GitRepo, HeadState, HistorySummary, Occurrence, StagedSummary};
+pub use git::{
+    CommitInfo, DEFAULT_OBJECT_ALLOC_LIMIT, GitOptions, GitRepo, HeadState, HistorySummary, Occurrence, StagedSummary,
+    object_alloc_limit,
+};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
