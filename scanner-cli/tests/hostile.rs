@@ -792,6 +792,48 @@ fn malformed_git_objects_and_a_truncated_pack() {
 }
 
 #[test]
+#[cfg(unix)]
+fn a_repository_owned_by_another_user_has_its_big_blobs_read() {
+    // gitoxide caps allocations at 16 MiB in repositories it trusts less (owned by another
+    // user) unless a cap is configured: every blob over 16 MiB there failed to decode, and the
+    // secret in it was lost. leakscan sets its own cap. Needs root to hand the repository over.
+    let repo = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let probe = repo.path().join("probe");
+    fs::write(&probe, "x").unwrap();
+    fs::set_permissions(&probe, fs::Permissions::from_mode(0o000)).unwrap();
+    let root = fs::read(&probe).is_ok();
+    fs::remove_file(&probe).unwrap();
+    if !root {
+        eprintln!("not root: cannot give the repository to another user; nothing to check");
+        return;
+    }
+    git(repo.path(), &["init", "-q"]);
+    let mut rng = Rng::new(5);
+    let mut big = rng.string(b"abcdefghij \n", 20 << 20);
+    big.push_str(&format!("T={GITHUB_TOKEN}\n"));
+    fs::write(repo.path().join("big.txt"), big).unwrap();
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-q", "-m", "big"]);
+    let status = Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(repo.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = run([
+        OsStr::new("git"),
+        OsStr::new("--no-progress"),
+        OsStr::new("-f"),
+        OsStr::new("json"),
+        repo.path().as_os_str(),
+    ]);
+    let doc = run.json();
+    assert_eq!(run.code, Some(1), "errors: {:#?}", errors(&doc));
+    assert_eq!(finding_paths(&doc), ["big.txt"]);
+}
+
+#[test]
 fn a_pack_entry_claiming_gigabytes_is_an_error_not_an_allocation() {
     // Found by fuzzing (`git_object`, pack mode): a pack entry header whose size varint claims
     // 4 GiB made gitoxide allocate and zero that much before inflating. Decoding is now capped
