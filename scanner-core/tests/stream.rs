@@ -77,6 +77,34 @@ fn compressed_streams_are_decompressed() {
     assert_eq!((f.start.line, f.start.column), (3, 11));
 }
 
+/// Found by fuzzing `config_checks`: a gzip-compressed file is scanned as its inflated
+/// content, so offsets (and the evidence of a file-name check) point into that content, which
+/// may run past the compressed file's length.
+#[test]
+fn a_compressed_file_is_located_in_its_inflated_content() {
+    let settings = ScanSettings {
+        config_checks: true,
+        ..ScanSettings::default()
+    };
+    let scanner = Scanner::builder().settings(settings).build().unwrap();
+    let header = "-----BEGIN OPENSSH PRIVATE KEY-----";
+    let text = format!("{header}\n{}\nGH={TOKEN}\n", "#".repeat(4000));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(text.as_bytes()).unwrap();
+    let compressed = gz.finish().unwrap();
+    let findings = scanner.scan_named(&[("keys/id_rsa", &compressed)]);
+    let key_file = findings
+        .iter()
+        .find(|f| f.rule_id == "private-key-file-committed")
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    assert_eq!(key_file.origin.display, "keys/id_rsa");
+    assert_eq!(key_file.bytes, 0..header.len());
+    let token = findings.iter().find(|f| f.rule_id == "github-pat-classic").unwrap();
+    assert!(token.bytes.start > compressed.len());
+    assert_eq!(&text.as_bytes()[token.bytes.clone()], TOKEN.as_bytes());
+    assert_eq!(token.start.line, 3);
+}
+
 #[test]
 fn a_failing_reader_is_reported_and_earlier_findings_kept() {
     struct Failing<'a>(&'a [u8]);
