@@ -102,6 +102,16 @@ impl Candidate {
     }
 }
 
+/// What the keyword prefilter found in one range.
+struct Hits {
+    /// Merged search windows: (rule, window, lowest match start kept).
+    windows: Vec<(usize, Range<usize>, usize)>,
+    /// Hits of encoded keyword forms.
+    encoded: Vec<(decode::Encoding, Range<usize>)>,
+    /// (rule, hit start) for keyword-anchored rules.
+    anchored: Vec<(usize, usize)>,
+}
+
 /// Encoded runs are decoded one level deep: text inside base64 is scanned with every rule (so
 /// a Docker config's `"auth": "…"` inside a base64 Kubernetes secret is still found by its
 /// own rule), but base64 inside base64 is not decoded again.
@@ -234,15 +244,28 @@ impl<'r> Detector<'r> {
     /// (into the rest of `data`), so a secret that straddles the boundary is still found whole.
     pub fn detect_range(&self, data: &[u8], owned: Range<usize>) -> Vec<Candidate> {
         let mut out = Vec::new();
-        let (windows, encoded_hits) = self.windows(data, &owned);
+        let Hits {
+            windows,
+            encoded,
+            mut anchored,
+        } = self.windows(data, &owned);
         for (rule, window, keep_from) in windows {
             if self.out_of_time() {
                 return out;
             }
             self.run_rule(rule, data, window, keep_from, &mut out);
         }
-        if self.decode_depth > 0 && !encoded_hits.is_empty() {
-            self.detect_encoded(data, encoded_hits, &mut out);
+        // Hits arrive in order of their end; one rule's keywords may end out of start order.
+        anchored.sort_unstable();
+        anchored.dedup();
+        for group in anchored.chunk_by(|a, b| a.0 == b.0) {
+            if self.out_of_time() {
+                return out;
+            }
+            self.run_anchored(group[0].0, data, group.iter().map(|&(_, start)| start), &mut out);
+        }
+        if self.decode_depth > 0 && !encoded.is_empty() {
+            self.detect_encoded(data, encoded, &mut out);
         }
         out
     }
@@ -281,12 +304,9 @@ impl<'r> Detector<'r> {
     /// Merged search windows per rule: around every keyword hit, `reach` bytes either side.
     /// The third value is the lowest match start kept (for rules without keywords, whose
     /// window begins at the range start and must not report matches owned by the range before).
-    #[allow(clippy::type_complexity)]
-    fn windows(
-        &self,
-        data: &[u8],
-        owned: &Range<usize>,
-    ) -> (Vec<(usize, Range<usize>, usize)>, Vec<(decode::Encoding, Range<usize>)>) {
+    /// Keyword-anchored rules get no windows: their hits come back as (rule, hit start) in
+    /// [`Hits::anchored`] instead.
+    fn windows(&self, data: &[u8], owned: &Range<usize>) -> Hits {
         let rules = self.rules.rules();
         // Windows are merged per rule as hits arrive (in order of their end, so a rule's
         // windows end in non-decreasing order): no sort of all hits. A window that starts
@@ -296,6 +316,7 @@ impl<'r> Detector<'r> {
         let mut open: Vec<(usize, usize)> = Vec::new();
         let mut merged: Vec<(usize, Range<usize>, usize)> = Vec::new();
         let mut encoded = Vec::new();
+        let mut anchored = Vec::new();
         if let Some(ac) = &self.rules.prefilter {
             let scan_end = (owned.end + self.rules.max_keyword_len.saturating_sub(1)).min(data.len());
             for hit in ac.find_overlapping_iter(&data[owned.start..scan_end]) {
@@ -315,6 +336,10 @@ impl<'r> Detector<'r> {
                     open.resize(rules.len(), NONE);
                 }
                 for &ri in &self.rules.keyword_rules[pattern] {
+                    if rules[ri].keyword_anchored {
+                        anchored.push((ri, start));
+                        continue;
+                    }
                     let reach = rules[ri].reach;
                     let (from, to) = (start.saturating_sub(reach), (end + reach).min(data.len()));
                     let window = &mut open[ri];
@@ -339,7 +364,36 @@ impl<'r> Detector<'r> {
             let end = (owned.end + rules[ri].reach).min(data.len());
             merged.push((ri, owned.start..end, owned.start));
         }
-        (merged, encoded)
+        Hits {
+            windows: merged,
+            encoded,
+            anchored,
+        }
+    }
+
+    /// Searches a keyword-anchored rule by one anchored attempt at each of its keyword hits
+    /// (`starts`, ascending): every match begins at a hit, so this finds what an unanchored
+    /// search finds, and a hit that is not the start of a match costs a few bytes instead of
+    /// a search of the window around it. Hits inside the last match are skipped, as an
+    /// unanchored search resumes after each match.
+    fn run_anchored(&self, ri: usize, data: &[u8], starts: impl Iterator<Item = usize>, out: &mut Vec<Candidate>) {
+        let rule = &self.rules.rules()[ri];
+        let Some(regex) = rule.regex.get() else { return };
+        let mut caps = regex.create_captures();
+        let mut resume = 0;
+        for start in starts {
+            if start < resume {
+                continue;
+            }
+            let input = Input::new(data)
+                .span(start..(start + rule.reach).min(data.len()))
+                .anchored(regex_automata::Anchored::Yes);
+            regex.search_captures(&input, &mut caps);
+            if let Some(matched) = caps.get_match() {
+                resume = matched.end();
+            }
+            self.consider(ri, data, &caps, 0, out);
+        }
     }
 
     fn run_rule(&self, ri: usize, data: &[u8], window: Range<usize>, keep_from: usize, out: &mut Vec<Candidate>) {
@@ -498,6 +552,44 @@ remediation = "r"
                 .collect();
             let found: Vec<Range<usize>> = detector.detect(data).into_iter().map(|c| c.secret).collect();
             assert_eq!(found, expected, "from offset {start}");
+        }
+    }
+
+    #[test]
+    fn keyword_anchored_rules_find_what_an_unanchored_search_finds() {
+        const KEYWORD_RULE: &str = r#"
+[[rule]]
+id = "assigned"
+name = "assigned"
+description = "d"
+regex = '''(?i)(?:secret|api[_-]?key|token)[\w-]{0,20}\s{0,4}[=:]\s{0,4}["'](?P<secret>[^"'\s]{6,40})["']'''
+keywords = ["secret", "api_key", "api-key", "apikey", "token"]
+severity = "low"
+confidence = "low"
+remediation = "r"
+"#;
+        let rules = RuleSet::from_files([("t.toml".to_string(), KEYWORD_RULE.to_string())]).unwrap();
+        let rule = &rules.rules()[0];
+        assert!(rule.keyword_anchored && !rule.line_anchored);
+        let regex = rule.regex.get().unwrap();
+        // Matches that cover later keyword hits (`token_secret`, `secret = "…token…"`,
+        // `apikeytoken`), repeated keywords, near misses.
+        let text = "token_secret = \"abcdef123\"\nSECRET: 'zzzzzz9'\napikey=\"k1k2k3k4\" secret=\"s1s2s3s4\"\n\
+                    x_token = \"nope\"\ntokentoken=\"aaaaaaaa\"\nAPI-KEY = 'qwertyui'\n\
+                    secret = \"has-token='inner111'\"\napikeytoken: 'last6789'";
+        let detector = Detector::new(&rules);
+        for start in 0..text.len() {
+            let data = &text.as_bytes()[start..];
+            let expected: Vec<Range<usize>> = regex
+                .captures_iter(Input::new(data))
+                .filter_map(|c| c.get_group(rule.secret_group).map(|s| s.range()))
+                .collect();
+            let found: Vec<Range<usize>> = detector.detect(data).into_iter().map(|c| c.secret).collect();
+            assert_eq!(found, expected, "from offset {start}");
+        }
+        let built_in = RuleSet::builtin().unwrap();
+        for id in ["generic-secret-assignment", "generic-password-assignment"] {
+            assert!(built_in.get(id).unwrap().keyword_anchored, "{id}");
         }
     }
 

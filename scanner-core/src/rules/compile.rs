@@ -73,6 +73,10 @@ pub struct Rule {
     /// anchored attempts at each line start of its windows, which give the same matches as an
     /// unanchored search and stop at the first byte a line cannot match.
     pub(crate) line_anchored: bool,
+    /// Whether every match begins with one of the rule's keywords (its regex starts with
+    /// them): such a rule is searched by anchored attempts at its keyword hits, in order,
+    /// skipping hits inside the last match, which gives the matches of an unanchored search.
+    pub(crate) keyword_anchored: bool,
     /// Whether the regex has no upper bound on its match length.
     pub(crate) unbounded: bool,
 }
@@ -158,6 +162,87 @@ fn can_match_newline(hir: &regex_syntax::hir::Hir) -> bool {
     }
 }
 
+/// Whether every match of `hir` begins with one of `keywords` (ASCII case-insensitively, as
+/// the prefilter finds them): the prefix literals of the regex, extracted exactly (a finite
+/// set: every match starts with one of them), each start with a keyword. Limits keep the
+/// extraction cheap; past them the literals are cut short or the set is infinite, and the
+/// answer is a safe "no".
+fn starts_with_keyword(hir: &regex_syntax::hir::Hir, keywords: &[String]) -> bool {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    if keywords.is_empty() {
+        return false;
+    }
+    let longest = keywords.iter().map(String::len).max().unwrap_or(0);
+    let mut extractor = Extractor::new();
+    extractor
+        .kind(ExtractKind::Prefix)
+        .limit_class(4)
+        .limit_repeat(4)
+        .limit_literal_len(longest)
+        .limit_total(4096);
+    let seq = extractor.extract(&fold_ascii_case(hir));
+    let Some(literals) = seq.literals() else {
+        return false;
+    };
+    !literals.is_empty()
+        && literals.iter().all(|literal| {
+            let bytes = literal.as_bytes();
+            keywords
+                .iter()
+                .any(|k| bytes.len() >= k.len() && bytes[..k.len()].eq_ignore_ascii_case(k.as_bytes()))
+        })
+}
+
+/// `hir` with every class that is one ASCII letter in both cases (how `(?i)` spells a letter)
+/// replaced by the lowercase letter: same matches up to ASCII case, and the prefix literals
+/// of `(?i)encryption_key` are one string instead of 8,192 spellings.
+fn fold_ascii_case(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Capture, Class, Hir, HirKind, Repetition};
+    // The letter if the class (as inclusive code point ranges) is exactly {lowercase, uppercase}.
+    let letter_pair = |ranges: &mut dyn Iterator<Item = (u32, u32)>| -> Option<u8> {
+        let mut members = Vec::with_capacity(2);
+        for (start, end) in ranges {
+            if end - start > 1 || members.len() > 1 {
+                return None;
+            }
+            members.extend((start..=end).map(u8::try_from));
+        }
+        match members[..] {
+            [Ok(a), Ok(b)] if a.is_ascii_alphabetic() && a != b && a.eq_ignore_ascii_case(&b) => {
+                Some(a.to_ascii_lowercase())
+            }
+            _ => None,
+        }
+    };
+    match hir.kind() {
+        HirKind::Class(Class::Bytes(class)) => letter_pair(
+            &mut class
+                .ranges()
+                .iter()
+                .map(|r| (u32::from(r.start()), u32::from(r.end()))),
+        )
+        .map_or_else(|| hir.clone(), |b| Hir::literal([b])),
+        HirKind::Class(Class::Unicode(class)) => letter_pair(
+            &mut class
+                .ranges()
+                .iter()
+                .map(|r| (u32::from(r.start()), u32::from(r.end()))),
+        )
+        .map_or_else(|| hir.clone(), |b| Hir::literal([b])),
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            sub: Box::new(fold_ascii_case(&r.sub)),
+            ..r.clone()
+        }),
+        HirKind::Capture(c) => Hir::capture(Capture {
+            sub: Box::new(fold_ascii_case(&c.sub)),
+            ..c.clone()
+        }),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(fold_ascii_case).collect()),
+        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(fold_ascii_case).collect()),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Look(_) => hir.clone(),
+    }
+}
+
 /// Builds a meta regex with leakscan's dialect: bytes, ASCII classes, no UTF-8 requirement.
 pub fn compile_regex(pattern: &str) -> Result<meta::Regex, String> {
     meta::Regex::builder()
@@ -217,6 +302,8 @@ impl Rule {
         }
         let props = hir.properties();
         let max_len = props.maximum_len();
+        let line_anchored =
+            props.look_set_prefix().contains(regex_syntax::hir::Look::StartLF) && !can_match_newline(&hir);
         if let Some(e) = syn.entropy
             && !(0.0..=8.0).contains(&e)
         {
@@ -270,8 +357,11 @@ impl Rule {
             generic: syn.tags.iter().any(|t| t == "generic"),
             reach: max_len.unwrap_or(UNBOUNDED_REACH).max(1),
             matches_empty: props.minimum_len() == Some(0),
-            line_anchored: props.look_set_prefix().contains(regex_syntax::hir::Look::StartLF)
-                && !can_match_newline(&hir),
+            line_anchored,
+            keyword_anchored: !line_anchored
+                && max_len.is_some()
+                && props.minimum_len() != Some(0)
+                && starts_with_keyword(&hir, &syn.keywords),
             unbounded: max_len.is_none(),
             ..Rule::metadata(syn, file)
         })
@@ -330,6 +420,7 @@ impl Rule {
             reach: 1,
             matches_empty: false,
             line_anchored: false,
+            keyword_anchored: false,
             unbounded: false,
         }
     }
@@ -603,6 +694,33 @@ mod tests {
             !anchored(r"(?m)(?:^k|x)=(\S+)"),
             "not every match starts at a line start"
         );
+    }
+
+    #[test]
+    fn keyword_anchored_rules_begin_every_match_with_a_keyword() {
+        let anchored = |pattern: &str, keywords: &[&str]| {
+            Rule::compile(&rule("a", pattern, keywords), "t")
+                .unwrap()
+                .keyword_anchored
+        };
+        assert!(anchored(
+            r"(?i)(?:secret|api[_-]?key)[\w-]{0,20}\s{0,4}=\s{0,4}'([^']{8,64})'",
+            &["secret", "api_key", "api-key", "apikey"]
+        ));
+        assert!(anchored(r"\bghp_[A-Za-z0-9]{36}\b", &["ghp_"]));
+        assert!(
+            anchored(r"(?i)password=(\S{8,20})", &["pass"]),
+            "a keyword may be a prefix"
+        );
+        assert!(
+            !anchored(r"(?i)(?:secret|api[_-]?key)=(\S{8,20})", &["secret", "apikey"]),
+            "api_key is no keyword"
+        );
+        assert!(!anchored(r"x?ghp_[a-z]{36}", &["ghp_"]), "a match may start with x");
+        assert!(!anchored(r"(?i)token=(\S{8,20})", &["oken"]), "the keyword is inside");
+        assert!(!anchored(r"ghp_[a-z]+", &["ghp_"]), "unbounded");
+        assert!(!anchored(r"(?m)^ghp_[a-z]{36}$", &["ghp_"]), "line anchored instead");
+        assert!(!anchored(r"[a-z]{2}ghp_[a-z]{36}", &["ghp_"]));
     }
 
     #[test]
