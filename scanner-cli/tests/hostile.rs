@@ -85,6 +85,17 @@ where
     run_with(Command::new(env!("CARGO_BIN_EXE_leakscan")), args)
 }
 
+/// `leakscan COMMAND --no-progress -f json TARGET`.
+fn run_json(command: &str, target: &Path) -> Run {
+    run([
+        OsStr::new(command),
+        OsStr::new("--no-progress"),
+        OsStr::new("-f"),
+        OsStr::new("json"),
+        target.as_os_str(),
+    ])
+}
+
 fn run_with<I, S>(base: Command, args: I) -> Run
 where
     I: IntoIterator<Item = S>,
@@ -773,13 +784,7 @@ fn malformed_git_objects_and_a_truncated_pack() {
     fs::set_permissions(&loose, perms).unwrap();
     fs::write(&loose, b"\x78\x9cnot zlib at all, and far too short").unwrap();
 
-    let run = run([
-        OsStr::new("git"),
-        OsStr::new("--no-progress"),
-        OsStr::new("-f"),
-        OsStr::new("json"),
-        repo.path().as_os_str(),
-    ]);
+    let run = run_json("git", repo.path());
     run.expect_code(1).expect_memory_below(MEMORY_BOUND_MIB);
     let doc = run.json();
     assert_eq!(finding_paths(&doc), ["secret.env"]);
@@ -821,13 +826,7 @@ fn a_repository_owned_by_another_user_has_its_big_blobs_read() {
         .status()
         .unwrap();
     assert!(status.success());
-    let run = run([
-        OsStr::new("git"),
-        OsStr::new("--no-progress"),
-        OsStr::new("-f"),
-        OsStr::new("json"),
-        repo.path().as_os_str(),
-    ]);
+    let run = run_json("git", repo.path());
     let doc = run.json();
     assert_eq!(run.code, Some(1), "errors: {:#?}", errors(&doc));
     assert_eq!(finding_paths(&doc), ["big.txt"]);
@@ -870,13 +869,7 @@ fn a_pack_entry_claiming_gigabytes_is_an_error_not_an_allocation() {
     fs::set_permissions(&pack, perms).unwrap();
     fs::write(&pack, bytes).unwrap();
 
-    let run = run([
-        OsStr::new("git"),
-        OsStr::new("--no-progress"),
-        OsStr::new("-f"),
-        OsStr::new("json"),
-        repo.path().as_os_str(),
-    ]);
+    let run = run_json("git", repo.path());
     run.expect_code(1).expect_memory_below(MEMORY_BOUND_MIB);
     let doc = run.json();
     assert_eq!(finding_paths(&doc), ["app.env"]);
@@ -1004,13 +997,7 @@ fn oci_manifest_cycles_and_missing_blobs() {
         std::slice::from_ref(&a),
         &[(a.clone(), index(&[&b, &missing])), (b.clone(), index(&[&a]))],
     );
-    let run = run([
-        OsStr::new("image"),
-        OsStr::new("--no-progress"),
-        OsStr::new("-f"),
-        OsStr::new("json"),
-        root.as_os_str(),
-    ]);
+    let run = run_json("image", &root);
     run.expect_code(3).expect_memory_below(MEMORY_BOUND_MIB);
     let doc = run.json();
     assert!(has_error(&doc, "image", &missing), "{doc:#}");
@@ -1030,13 +1017,7 @@ fn oci_digests_cannot_name_files_outside_the_layout() {
         &[up.clone(), host.display().to_string(), "sha256:/dev/zero".into()],
         &[],
     );
-    let run = run([
-        OsStr::new("image"),
-        OsStr::new("--no-progress"),
-        OsStr::new("-f"),
-        OsStr::new("json"),
-        root.as_os_str(),
-    ]);
+    let run = run_json("image", &root);
     run.expect_code(3).expect_memory_below(MEMORY_BOUND_MIB);
     let doc = run.json();
     assert_eq!(finding_paths(&doc), Vec::<String>::new(), "nothing outside was read");
@@ -1120,13 +1101,7 @@ fn a_100_000_line_config_file() {
     }
     config.push_str("]\n");
     fs::write(dir.path().join("leakscan.toml"), config).unwrap();
-    let run = run([
-        OsStr::new("scan"),
-        OsStr::new("--no-progress"),
-        OsStr::new("-f"),
-        OsStr::new("json"),
-        dir.path().as_os_str(),
-    ]);
+    let run = run_json("scan", dir.path());
     run.expect_code(1).expect_memory_below(MEMORY_BOUND_MIB);
     assert_eq!(finding_paths(&run.json()), ["planted.env"]);
 }

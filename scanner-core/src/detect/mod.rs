@@ -539,16 +539,22 @@ remediation = "r"
 "#;
         let rules = RuleSet::from_files([("t.toml".to_string(), LINE_RULE.to_string())]).unwrap();
         assert!(rules.rules()[0].line_anchored);
-        let regex = rules.rules()[0].regex.get().unwrap();
         let text = "key = first1\nnot a match key = x\n  export API_KEY=second2\r\nkey:third3 trailing\n\
                     x key=no\nkeykey=fourth4\nmy.key.id : fifth5\n\nkey=last66";
-        // Every window position: whole-buffer scans and chunked ones alike.
-        let detector = Detector::new(&rules);
+        assert_finds_what_an_unanchored_search_finds(&rules, text);
+    }
+
+    /// The detector's secrets for the one rule of `rules` equal those of a plain unanchored
+    /// search over `text`, from every start offset.
+    fn assert_finds_what_an_unanchored_search_finds(rules: &RuleSet, text: &str) {
+        let rule = &rules.rules()[0];
+        let regex = rule.regex.get().unwrap();
+        let detector = Detector::new(rules);
         for start in 0..text.len() {
             let data = &text.as_bytes()[start..];
             let expected: Vec<Range<usize>> = regex
                 .captures_iter(Input::new(data))
-                .filter_map(|c| c.get_group(rules.rules()[0].secret_group).map(|s| s.range()))
+                .filter_map(|c| c.get_group(rule.secret_group).map(|s| s.range()))
                 .collect();
             let found: Vec<Range<usize>> = detector.detect(data).into_iter().map(|c| c.secret).collect();
             assert_eq!(found, expected, "from offset {start}");
@@ -571,22 +577,12 @@ remediation = "r"
         let rules = RuleSet::from_files([("t.toml".to_string(), KEYWORD_RULE.to_string())]).unwrap();
         let rule = &rules.rules()[0];
         assert!(rule.keyword_anchored && !rule.line_anchored);
-        let regex = rule.regex.get().unwrap();
         // Matches that cover later keyword hits (`token_secret`, `secret = "…token…"`,
         // `apikeytoken`), repeated keywords, near misses.
         let text = "token_secret = \"abcdef123\"\nSECRET: 'zzzzzz9'\napikey=\"k1k2k3k4\" secret=\"s1s2s3s4\"\n\
                     x_token = \"nope\"\ntokentoken=\"aaaaaaaa\"\nAPI-KEY = 'qwertyui'\n\
                     secret = \"has-token='inner111'\"\napikeytoken: 'last6789'";
-        let detector = Detector::new(&rules);
-        for start in 0..text.len() {
-            let data = &text.as_bytes()[start..];
-            let expected: Vec<Range<usize>> = regex
-                .captures_iter(Input::new(data))
-                .filter_map(|c| c.get_group(rule.secret_group).map(|s| s.range()))
-                .collect();
-            let found: Vec<Range<usize>> = detector.detect(data).into_iter().map(|c| c.secret).collect();
-            assert_eq!(found, expected, "from offset {start}");
-        }
+        assert_finds_what_an_unanchored_search_finds(&rules, text);
         let built_in = RuleSet::builtin().unwrap();
         for id in ["generic-secret-assignment", "generic-password-assignment"] {
             assert!(built_in.get(id).unwrap().keyword_anchored, "{id}");
