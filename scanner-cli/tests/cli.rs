@@ -472,7 +472,22 @@ fn rules_list_and_explain() {
         .args(["rules", "explain", "github-pat-classic"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("Remediation:"));
+        .stdout(predicate::str::contains("Remediation:"))
+        .stdout(predicate::str::contains(
+            "Search:   one anchored attempt at each keyword hit",
+        ));
+    leakscan()
+        .args(["rules", "explain", "generic-password-unquoted"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "Search:   anchored attempts at each line start within",
+        ));
+    leakscan()
+        .args(["rules", "explain", "generic-credential-name-value"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Search:   a search within"));
     leakscan().args(["rules", "explain", "no-such-rule"]).assert().code(2);
 }
 

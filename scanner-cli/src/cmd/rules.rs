@@ -123,6 +123,7 @@ fn explain(rules: &RuleSet, id: &str) -> Result<u8> {
     } else {
         writeln!(out, "Pattern:  {}", r.pattern)?;
         writeln!(out, "Keywords: {}", r.keywords.join(", "))?;
+        writeln!(out, "Search:   {}", r.search_plan())?;
     }
     if let Some(e) = r.entropy {
         writeln!(out, "Entropy:  at least {e} bits per byte")?;

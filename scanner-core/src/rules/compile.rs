@@ -430,6 +430,26 @@ impl Rule {
         self.validators.iter().map(|(name, _)| *name)
     }
 
+    /// How the detector runs this rule's regex, in words (for `leakscan rules explain`).
+    pub fn search_plan(&self) -> String {
+        let reach = if self.unbounded {
+            format!("{} bytes (the regex has no length bound)", self.reach)
+        } else {
+            format!("{} bytes (the longest match)", self.reach)
+        };
+        if self.is_check() {
+            "a structural check, not a regex".into()
+        } else if self.keywords.is_empty() {
+            "every byte (the rule has no keywords)".into()
+        } else if self.keyword_anchored {
+            "one anchored attempt at each keyword hit (every match starts with a keyword)".into()
+        } else if self.line_anchored {
+            format!("anchored attempts at each line start within {reach} of a keyword hit")
+        } else {
+            format!("a search within {reach} either side of each keyword hit")
+        }
+    }
+
     /// Whether this rule is a structural configuration check (not a regex).
     pub fn is_check(&self) -> bool {
         self.check.is_some()
