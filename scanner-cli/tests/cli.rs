@@ -472,22 +472,24 @@ fn rules_list_and_explain() {
         .args(["rules", "explain", "github-pat-classic"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("Remediation:"))
-        .stdout(predicate::str::contains(
+        .stdout(predicate::str::contains("Remediation:"));
+    for (id, search) in [
+        (
+            "github-pat-classic",
             "Search:   one anchored attempt at each keyword hit",
-        ));
-    leakscan()
-        .args(["rules", "explain", "generic-password-unquoted"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains(
+        ),
+        (
+            "generic-password-unquoted",
             "Search:   anchored attempts at each line start within",
-        ));
-    leakscan()
-        .args(["rules", "explain", "generic-credential-name-value"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("Search:   a search within"));
+        ),
+        ("generic-credential-name-value", "Search:   a search within"),
+    ] {
+        leakscan()
+            .args(["rules", "explain", id])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains(search));
+    }
     leakscan().args(["rules", "explain", "no-such-rule"]).assert().code(2);
 }
 

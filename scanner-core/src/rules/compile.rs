@@ -198,37 +198,14 @@ fn starts_with_keyword(hir: &regex_syntax::hir::Hir, keywords: &[String]) -> boo
 /// of `(?i)encryption_key` are one string instead of 8,192 spellings.
 fn fold_ascii_case(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
     use regex_syntax::hir::{Capture, Class, Hir, HirKind, Repetition};
-    // The letter if the class (as inclusive code point ranges) is exactly {lowercase, uppercase}.
-    let letter_pair = |ranges: &mut dyn Iterator<Item = (u32, u32)>| -> Option<u8> {
-        let mut members = Vec::with_capacity(2);
-        for (start, end) in ranges {
-            if end - start > 1 || members.len() > 1 {
-                return None;
-            }
-            members.extend((start..=end).map(u8::try_from));
-        }
-        match members[..] {
-            [Ok(a), Ok(b)] if a.is_ascii_alphabetic() && a != b && a.eq_ignore_ascii_case(&b) => {
-                Some(a.to_ascii_lowercase())
-            }
-            _ => None,
-        }
-    };
     match hir.kind() {
-        HirKind::Class(Class::Bytes(class)) => letter_pair(
-            &mut class
-                .ranges()
-                .iter()
-                .map(|r| (u32::from(r.start()), u32::from(r.end()))),
-        )
-        .map_or_else(|| hir.clone(), |b| Hir::literal([b])),
-        HirKind::Class(Class::Unicode(class)) => letter_pair(
-            &mut class
-                .ranges()
-                .iter()
-                .map(|r| (u32::from(r.start()), u32::from(r.end()))),
-        )
-        .map_or_else(|| hir.clone(), |b| Hir::literal([b])),
+        HirKind::Class(class) => {
+            let letter = match class {
+                Class::Bytes(c) => case_pair(c.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end())))),
+                Class::Unicode(c) => case_pair(c.ranges().iter().map(|r| (u32::from(r.start()), u32::from(r.end())))),
+            };
+            letter.map_or_else(|| hir.clone(), |b| Hir::literal([b]))
+        }
         HirKind::Repetition(r) => Hir::repetition(Repetition {
             sub: Box::new(fold_ascii_case(&r.sub)),
             ..r.clone()
@@ -240,6 +217,24 @@ fn fold_ascii_case(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
         HirKind::Concat(subs) => Hir::concat(subs.iter().map(fold_ascii_case).collect()),
         HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(fold_ascii_case).collect()),
         HirKind::Empty | HirKind::Literal(_) | HirKind::Look(_) => hir.clone(),
+    }
+}
+
+/// The lowercase letter if a class (as inclusive code point ranges) is exactly one ASCII
+/// letter in both cases.
+fn case_pair(ranges: impl Iterator<Item = (u32, u32)>) -> Option<u8> {
+    let mut members = Vec::with_capacity(2);
+    for (start, end) in ranges {
+        if end - start > 1 || members.len() > 1 {
+            return None;
+        }
+        members.extend((start..=end).map(u8::try_from));
+    }
+    match members[..] {
+        [Ok(a), Ok(b)] if a.is_ascii_alphabetic() && a != b && a.eq_ignore_ascii_case(&b) => {
+            Some(a.to_ascii_lowercase())
+        }
+        _ => None,
     }
 }
 
@@ -302,6 +297,7 @@ impl Rule {
         }
         let props = hir.properties();
         let max_len = props.maximum_len();
+        let matches_empty = props.minimum_len() == Some(0);
         let line_anchored =
             props.look_set_prefix().contains(regex_syntax::hir::Look::StartLF) && !can_match_newline(&hir);
         if let Some(e) = syn.entropy
@@ -356,11 +352,11 @@ impl Rule {
             allow_repeats: syn.allow_repeats,
             generic: syn.tags.iter().any(|t| t == "generic"),
             reach: max_len.unwrap_or(UNBOUNDED_REACH).max(1),
-            matches_empty: props.minimum_len() == Some(0),
+            matches_empty,
             line_anchored,
             keyword_anchored: !line_anchored
                 && max_len.is_some()
-                && props.minimum_len() != Some(0)
+                && !matches_empty
                 && starts_with_keyword(&hir, &syn.keywords),
             unbounded: max_len.is_none(),
             ..Rule::metadata(syn, file)
@@ -432,10 +428,13 @@ impl Rule {
 
     /// How the detector runs this rule's regex, in words (for `leakscan rules explain`).
     pub fn search_plan(&self) -> String {
-        let reach = if self.unbounded {
-            format!("{} bytes (the regex has no length bound)", self.reach)
-        } else {
-            format!("{} bytes (the longest match)", self.reach)
+        let reach = || {
+            let why = if self.unbounded {
+                "the regex has no length bound"
+            } else {
+                "the longest match"
+            };
+            format!("{} bytes ({why})", self.reach)
         };
         if self.is_check() {
             "a structural check, not a regex".into()
@@ -444,9 +443,12 @@ impl Rule {
         } else if self.keyword_anchored {
             "one anchored attempt at each keyword hit (every match starts with a keyword)".into()
         } else if self.line_anchored {
-            format!("anchored attempts at each line start within {reach} of a keyword hit")
+            format!(
+                "anchored attempts at each line start within {} of a keyword hit",
+                reach()
+            )
         } else {
-            format!("a search within {reach} either side of each keyword hit")
+            format!("a search within {} either side of each keyword hit", reach())
         }
     }
 
