@@ -308,29 +308,24 @@ impl<'r> Detector<'r> {
     /// [`Hits::anchored`] instead.
     fn windows(&self, data: &[u8], owned: &Range<usize>) -> Hits {
         let rules = self.rules.rules();
-        // Windows are merged per rule as hits arrive (in order of their end, so a rule's
-        // windows end in non-decreasing order): no sort of all hits. A window that starts
-        // before an already closed one of the same rule (a longer keyword) may overlap it;
-        // the duplicate matches that gives are removed by the callers' de-duplication.
+        // Windows are merged per rule as hits arrive (mostly in order of their start; a
+        // keyword fingerprinted past its start arrives later): no sort of all hits. A window
+        // that starts before an already closed one of the same rule may overlap it; the
+        // duplicate matches that gives are removed by the callers' de-duplication.
         const NONE: (usize, usize) = (usize::MAX, 0);
         let mut open: Vec<(usize, usize)> = Vec::new();
         let mut merged: Vec<(usize, Range<usize>, usize)> = Vec::new();
         let mut encoded = Vec::new();
         let mut anchored = Vec::new();
-        if let Some(ac) = &self.rules.prefilter {
-            let scan_end = (owned.end + self.rules.max_keyword_len.saturating_sub(1)).min(data.len());
-            for hit in ac.find_overlapping_iter(&data[owned.start..scan_end]) {
-                let (start, end) = (owned.start + hit.start(), owned.start + hit.end());
-                if start >= owned.end {
-                    continue;
-                }
-                let pattern = hit.pattern().as_usize();
+        if let Some(filter) = &self.rules.prefilter {
+            filter.find(data, owned.clone(), |pattern, start| {
+                let end = start + filter.keyword_len(pattern);
                 if pattern >= self.rules.plain_patterns {
                     encoded.push((
                         self.rules.encoded_patterns[pattern - self.rules.plain_patterns],
                         start..end,
                     ));
-                    continue;
+                    return;
                 }
                 if open.is_empty() {
                     open.resize(rules.len(), NONE);
@@ -353,7 +348,7 @@ impl<'r> Detector<'r> {
                         *window = (from, to);
                     }
                 }
-            }
+            });
         }
         for (ri, &(from, to)) in open.iter().enumerate() {
             if from != usize::MAX {

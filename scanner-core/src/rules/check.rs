@@ -164,6 +164,14 @@ fn check_one(rule: &Rule, issues: &mut Vec<CheckIssue>) {
             "no keywords: the regex runs over every byte of every file".into(),
         );
     }
+    for keyword in rule.keywords.iter().filter(|k| k.len() < 3) {
+        report(
+            CheckLevel::Warning,
+            format!(
+                "keyword `{keyword}` is shorter than 3 bytes: the prefilter compares it at every byte; list longer keywords"
+            ),
+        );
+    }
     if rule.unbounded {
         report(
             CheckLevel::Warning,
@@ -309,6 +317,20 @@ mod tests {
             issues
                 .iter()
                 .any(|i| i.message.contains("example 1 is suppressed: placeholder")),
+            "{issues:?}"
+        );
+    }
+
+    #[test]
+    fn keywords_under_three_bytes_are_warned_about() {
+        let body = BASE.replace("keywords=['tok_']", "keywords=['to', 'tok_']");
+        let body = format!(
+            "{body}examples=['x = tok_q8mzt2rk9vlw', 'tok_a1b2c3d4e5f6']\nnegative_examples=['tok_short', 'x']\n"
+        );
+        let (_, issues) = check_rules(&file(&body));
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        assert!(
+            issues[0].message.contains("keyword `to` is shorter than 3 bytes"),
             "{issues:?}"
         );
     }

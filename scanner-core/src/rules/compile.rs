@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::sync::OnceLock;
 
 use regex_automata::{meta, util::syntax};
@@ -85,8 +84,8 @@ pub struct Rule {
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    /// Keyword automaton (ASCII case-insensitive, overlapping search).
-    pub(crate) prefilter: Option<AhoCorasick>,
+    /// Keyword prefilter (ASCII case-insensitive; every occurrence, overlapping ones too).
+    pub(crate) prefilter: Option<super::keyword_filter::KeywordFilter>,
     /// For each prefilter pattern, the indices of the rules that listed that keyword.
     pub(crate) keyword_rules: Vec<Vec<usize>>,
     /// Rules without keywords: their regex runs over every blob.
@@ -575,18 +574,7 @@ impl RuleSet {
             .map(String::as_str)
             .chain(encoded.keys().map(String::as_str))
             .collect();
-        let prefilter = if keywords.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                    .build(&patterns)
-                    .map_err(|e| Error::Settings(format!("keyword prefilter: {e}")))?,
-            )
-        };
+        let prefilter = (!keywords.is_empty()).then(|| super::keyword_filter::KeywordFilter::new(&patterns));
         Ok(RuleSet {
             max_keyword_len: patterns.iter().map(|p| p.len()).max().unwrap_or(0),
             rules,

@@ -3,6 +3,7 @@
 pub mod builtin;
 mod check;
 mod compile;
+mod keyword_filter;
 mod syntax;
 
 pub use builtin::builtin_rule_files;
