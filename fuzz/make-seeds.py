@@ -77,6 +77,11 @@ put("detector", "percent", f"https://x.invalid/?k=gh%70_{GHP[4:]}\n")
 put("detector", "pem", "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n")
 put("detector", "allow", f"x = {AWS} # leakscan:allow\n")
 
+# keyword_filter: keywords (newline-separated), 0xFF, text.
+put("keyword_filter", "mixed", b"ghp_\nsk0\npassword\ndatabase_url\nq\nIntegration_Key\xffPASSWORD=ghp_x sk01 DATABASE_URL integration_key q")
+put("keyword_filter", "folded", b"a_b\nA\x7fB\n\n*\xffa_b a\x7fb \n\x00 *")
+put("keyword_filter", "overlap", b"aaaa\naa\naaa\xffaaaaaaaaa")
+
 # config_checks: first byte picks the file name (see NAMES in the target).
 put("config_checks", "workflow", b"\x00on: pull_request_target\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n      - run: echo \"${{ github.event.issue.title }}\"\n")
 put("config_checks", "gitlab", b"\x01variables:\n  DB_PASSWORD: hunter2-Zq8x\nbuild:\n  script: [make]\n")

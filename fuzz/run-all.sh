@@ -13,7 +13,7 @@ seconds="${1:-600}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(rules_toml archive_expand image_layout git_object detector config_checks)
+  targets=(rules_toml archive_expand image_layout git_object detector config_checks keyword_filter)
 fi
 export RUSTC_BOOTSTRAP=1
 python3 make-seeds.py >/dev/null

@@ -46,9 +46,20 @@ const TAG_BITS: [u8; 8] = [1, 2, 4, 8, 16, 32, 64, 128];
 /// Folds the four bytes of `gram` as the filter compares them.
 const FOLD: u32 = 0x2020_2020;
 
-/// The keyword prefilter over a fixed list of keywords (see the module documentation).
+/// The keyword prefilter over a fixed list of keywords (see the module documentation): finds
+/// the same occurrences as an ASCII case-insensitive, overlapping Aho-Corasick search.
+///
+/// ```
+/// use scanner_core::rules::KeywordFilter;
+///
+/// let filter = KeywordFilter::new(&["ghp_", "password"]);
+/// let mut hits = Vec::new();
+/// filter.find(b"PASSWORD=ghp_x", 0..14, |keyword, start| hits.push((keyword, start)));
+/// hits.sort();
+/// assert_eq!(hits, [(0, 9), (1, 0)]);
+/// ```
 #[derive(Debug, Clone)]
-pub(crate) struct KeywordFilter {
+pub struct KeywordFilter {
     /// For every hash, the set of tags (bit `t` for tag `t`) of the fingerprints with that
     /// hash (`1 << TABLE_BITS` bytes).
     table: Box<[u8]>,
@@ -79,7 +90,7 @@ struct Slot {
 impl KeywordFilter {
     /// A filter finding `keywords` (compared ASCII case-insensitively). Empty keywords are
     /// ignored.
-    pub(crate) fn new<K: AsRef<[u8]>>(keywords: &[K]) -> KeywordFilter {
+    pub fn new<K: AsRef<[u8]>>(keywords: &[K]) -> KeywordFilter {
         let keywords: Box<[Box<[u8]>]> = keywords
             .iter()
             .map(|k| k.as_ref().to_ascii_lowercase().into_boxed_slice())
@@ -177,14 +188,14 @@ impl KeywordFilter {
     }
 
     /// The length of keyword `index`, in bytes.
-    pub(crate) fn keyword_len(&self, index: usize) -> usize {
+    pub fn keyword_len(&self, index: usize) -> usize {
         self.keywords[index].len()
     }
 
     /// Calls `on_hit(keyword, start)` for every occurrence of a keyword in `data` that starts
     /// in `starts` (it may end past `starts.end`, not past `data`). Occurrences come in no
     /// particular order; each is reported once.
-    pub(crate) fn find(&self, data: &[u8], starts: Range<usize>, mut on_hit: impl FnMut(usize, usize)) {
+    pub fn find(&self, data: &[u8], starts: Range<usize>, mut on_hit: impl FnMut(usize, usize)) {
         let starts = starts.start.min(data.len())..starts.end.min(data.len());
         if starts.is_empty() {
             return;

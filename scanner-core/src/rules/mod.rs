@@ -10,6 +10,7 @@ pub use builtin::builtin_rule_files;
 pub use check::{CheckIssue, CheckLevel, check_rules};
 pub(crate) use compile::LazyRegex;
 pub use compile::{Rule, RuleSet, compile_regex};
+pub use keyword_filter::KeywordFilter;
 pub use syntax::{RuleFile, RuleSyntax};
 
 use serde::{Deserialize, Serialize};
