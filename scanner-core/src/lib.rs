@@ -28,8 +28,8 @@
 //! ```
 //!
 //! The pipeline: a [`source`] pushes [`Blob`]s → the engine runs the [`Detector`] (one
-//! Aho-Corasick pass over every rule's keywords, then each candidate rule's regex only in
-//! windows around keyword hits, then entropy, rule allows and the placeholder filter) →
+//! pass of the [`rules::KeywordFilter`] over every rule's keywords, then each candidate rule's
+//! regex only at or around keyword hits, then entropy, rule allows and the placeholder filter) →
 //! [`Finding`]s with line/column, redacted snippet and a content-anchored fingerprint →
 //! a [`report`] format.
 

@@ -80,7 +80,8 @@ pub struct Rule {
     pub(crate) unbounded: bool,
 }
 
-/// Every rule plus the Aho-Corasick keyword prefilter; built once, shared across threads.
+/// Every rule plus the keyword prefilter ([`super::KeywordFilter`]); built once, shared across
+/// threads.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     rules: Vec<Rule>,
