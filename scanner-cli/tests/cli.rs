@@ -517,6 +517,45 @@ fn rules_check_reports_misbehaving_examples() {
         .stderr(predicate::str::contains("negative example 1 yields a finding"));
 }
 
+/// A two-byte keyword takes the prefilter's per-byte path: `rules check` warns about it, and
+/// the rule still finds its secrets.
+#[test]
+fn a_two_byte_keyword_is_warned_about_and_still_works() {
+    let dir = rule_dir(&format!(
+        "{}examples = ['k = acme_q8mzt2rk9vlw4xbn', 'acme_z7d5u0pvw3qk81ro']\nnegative_examples = ['acme_short', 'x']\n",
+        CUSTOM_RULE.replace("keywords = ['acme_']", "keywords = ['ac']")
+    ));
+    leakscan()
+        .args(["rules", "check", "--rules"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "keyword `ac` is shorter than 3 bytes: the prefilter compares it at every byte",
+        ));
+    let target = tempfile::tempdir().unwrap();
+    fs::write(
+        target.path().join("app.cfg"),
+        "token: ACME_Q8MZT2RK9VLW4XBN\nk = acme_q8mzt2rk9vlw4xbn\n",
+    )
+    .unwrap();
+    let out = leakscan()
+        .args(["scan", "--no-progress", "-f", "json", "--rules"])
+        .arg(dir.path())
+        .arg(target.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let acme: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "acme-token")
+        .collect();
+    assert_eq!(acme.len(), 1, "{report}");
+    assert_eq!(acme[0]["start"]["line"], 2, "{report}");
+}
+
 #[test]
 fn invalid_rule_files_are_fatal_and_named() {
     let bad_regex = rule_dir(&CUSTOM_RULE.replace("[a-z0-9]{16})", "[a-z0-9]{16}"));
