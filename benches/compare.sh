@@ -330,18 +330,15 @@ set_cmd() {
       OKRC="0 1"
       if [ "$corpus" = log ]; then target=$LOG; else target="$target/**/*"; fi
       CMD=("$SL_BIN" --secretlintrc "$SL_RC" --format json --output "$out" "$target") ;;
-    ripgrep)
+    ripgrep | ripgrep-all)
       [ "$corpus" = history ] && { echo "n/a: no git-history mode"; return 1; }
       OKRC="0 1"
       OUTFILE=$out.stdout
-      CMD=("$RG_BIN" -c -j"$THREADS" --no-ignore ghp_ "$target") ;;
-    ripgrep-all)
-      # Every byte leakscan reads: binary files searched whole (`-a`; by default rg stops at
-      # a file's first NUL byte) and hidden files too.
-      [ "$corpus" = history ] && { echo "n/a: no git-history mode"; return 1; }
-      OKRC="0 1"
-      OUTFILE=$out.stdout
-      CMD=("$RG_BIN" -c -a --hidden -j"$THREADS" --no-ignore ghp_ "$target") ;;
+      CMD=("$RG_BIN" -c)
+      # ripgrep-all reads every byte leakscan reads: binary files searched whole (`-a`; by
+      # default rg stops at a file's first NUL byte) and hidden files too.
+      [ "$tool" = ripgrep-all ] && CMD+=(-a --hidden)
+      CMD+=(-j"$THREADS" --no-ignore ghp_ "$target") ;;
   esac
 }
 

@@ -135,29 +135,28 @@ impl KeywordFilter {
             }
             hashes
         };
-        let fill = |multiplier: u64| {
-            let mut table = vec![0u8; 1 << TABLE_BITS].into_boxed_slice();
-            for (index, tag) in marked(multiplier) {
-                table[index] |= 1 << tag;
-            }
-            table
-        };
+        // The multiplier under which the frequent sequences of ordinary text (that are not
+        // fingerprints themselves) hit the fewest marked (slot, tag) pairs; only its table is
+        // built.
         let is_fingerprint = |g: u32| fingerprints.iter().any(|f| f.0 == g || f.0 == g & 0x00FF_FFFF);
-        let (multiplier, table) = MULTIPLIERS
+        let false_marks = |multiplier: u64| -> u64 {
+            let mut marks = marked(multiplier);
+            marks.sort_unstable();
+            ranks
+                .grams
+                .iter()
+                .filter(|&&(g, _)| marks.binary_search(&hash(g, multiplier)).is_ok() && !is_fingerprint(g))
+                .map(|(_, w)| *w)
+                .sum()
+        };
+        let multiplier = *MULTIPLIERS
             .iter()
-            .map(|&m| (m, fill(m)))
-            .min_by_key(|(m, table)| {
-                ranks
-                    .grams
-                    .iter()
-                    .filter(|&&(g, _)| {
-                        let (index, tag) = hash(g, *m);
-                        table[index] >> tag & 1 != 0 && !is_fingerprint(g)
-                    })
-                    .map(|(_, w)| *w)
-                    .sum::<u64>()
-            })
+            .min_by_key(|&&m| false_marks(m))
             .expect("multipliers");
+        let mut table = vec![0u8; 1 << TABLE_BITS].into_boxed_slice();
+        for (index, tag) in marked(multiplier) {
+            table[index] |= 1 << tag;
+        }
         fingerprints.sort_unstable();
         let groups: Vec<&[(u32, u32, u32)]> = fingerprints.chunk_by(|a, b| a.0 == b.0).collect();
         let slot_count = (groups.len() * 2).next_power_of_two().max(2);
