@@ -94,6 +94,21 @@ fn key_store(lower_name: &str, data: &[u8]) -> Option<&'static str> {
 
 /// Credential files of package managers, git, Docker and cloud CLIs that hold a credential.
 fn credential_file(path: &str, lower_name: &str, data: &[u8]) -> Option<(Range<usize>, &'static str)> {
+    // The name decides first: validating every file of a tree as UTF-8 cost 1% of a scan.
+    const NAMES: [&str; 9] = [
+        ".npmrc",
+        ".pypirc",
+        ".netrc",
+        "_netrc",
+        ".git-credentials",
+        ".dockercfg",
+        "config.json",
+        "credentials",
+        "application_default_credentials.json",
+    ];
+    if !NAMES.contains(&lower_name) {
+        return None;
+    }
     let text = std::str::from_utf8(data).ok()?;
     let (markers, what): (&[&str], &str) = match lower_name {
         ".npmrc" => (

@@ -168,7 +168,9 @@ impl KeywordFilter {
         // The multiplier under which the frequent sequences of ordinary text (that are not
         // fingerprints themselves) hit the fewest marked (slot, tag) pairs; only its table is
         // built.
-        let is_fingerprint = |g: u32| fingerprints.iter().any(|f| f.0 == g || f.0 == g & 0x00FF_FFFF);
+        let mut keys: Vec<u32> = fingerprints.iter().map(|f| f.0).collect();
+        keys.sort_unstable();
+        let is_fingerprint = |g: u32| keys.binary_search(&g).is_ok() || keys.binary_search(&(g & 0x00FF_FFFF)).is_ok();
         let false_marks = |multiplier: u32| -> u64 {
             let mut marks = marked(multiplier);
             marks.sort_unstable();
