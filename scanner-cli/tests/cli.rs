@@ -480,8 +480,9 @@ fn rules_list_and_explain() {
         ),
         (
             "generic-password-unquoted",
-            "Search:   anchored attempts at each line start within",
+            "Search:   one anchored attempt at the start of each keyword hit's line",
         ),
+        ("mailchimp-api-key", "Search:   a search of each keyword hit's line"),
         ("generic-credential-name-value", "Search:   a search within"),
     ] {
         leakscan()

@@ -102,6 +102,16 @@ impl Candidate {
     }
 }
 
+/// The line holding `keyword` (a hit), as far as `reach` bytes either side: from just after the
+/// last newline before it to just after the first newline from its end.
+fn line_around(data: &[u8], keyword: Range<usize>, reach: usize) -> Range<usize> {
+    let from = keyword.start.saturating_sub(reach);
+    let to = (keyword.end + reach).min(data.len());
+    let start = memchr::memrchr(b'\n', &data[from..keyword.start]).map_or(from, |i| from + i + 1);
+    let end = memchr::memchr(b'\n', &data[keyword.end.min(to)..to]).map_or(to, |i| keyword.end + i + 1);
+    start..end
+}
+
 /// What the keyword prefilter found in one range.
 struct Hits {
     /// Merged search windows: (rule, window, lowest match start kept).
@@ -330,13 +340,29 @@ impl<'r> Detector<'r> {
                 if open.is_empty() {
                     open.resize(rules.len(), NONE);
                 }
-                for &ri in &self.rules.keyword_rules[pattern] {
+                let keyword_rules = &self.rules.keyword_rules[pattern];
+                // A keyword lies inside every match, so a rule whose matches cannot span lines
+                // is searched on the keyword's line only (found once, as far as the longest
+                // reach of those rules).
+                let line = keyword_rules
+                    .iter()
+                    .filter(|&&ri| rules[ri].single_line && !rules[ri].keyword_anchored)
+                    .map(|&ri| rules[ri].reach)
+                    .max()
+                    .map(|reach| line_around(data, start..end, reach));
+                for &ri in keyword_rules {
                     if rules[ri].keyword_anchored {
                         anchored.push((ri, start));
                         continue;
                     }
                     let reach = rules[ri].reach;
-                    let (from, to) = (start.saturating_sub(reach), (end + reach).min(data.len()));
+                    let (mut from, mut to) = (start.saturating_sub(reach), (end + reach).min(data.len()));
+                    if rules[ri].single_line
+                        && let Some(line) = &line
+                    {
+                        from = from.max(line.start);
+                        to = to.min(line.end);
+                    }
                     let window = &mut open[ri];
                     if window.0 != usize::MAX && from <= window.1 {
                         window.0 = window.0.min(from);
@@ -554,6 +580,49 @@ remediation = "r"
             let found: Vec<Range<usize>> = detector.detect(data).into_iter().map(|c| c.secret).collect();
             assert_eq!(found, expected, "from offset {start}");
         }
+    }
+
+    #[test]
+    fn single_line_rules_find_what_an_unanchored_search_finds_on_the_keyword_line() {
+        const SINGLE_LINE_RULE: &str = r#"
+[[rule]]
+id = "named-key"
+name = "named key"
+description = "d"
+regex = '''(?i)[a-z_]{0,10}key[ \t]{0,3}=[ \t]{0,3}(?P<secret>[a-z0-9]{8,20})'''
+keywords = ["key"]
+severity = "low"
+confidence = "low"
+remediation = "r"
+"#;
+        let rules = RuleSet::from_files([("t.toml".to_string(), SINGLE_LINE_RULE.to_string())]).unwrap();
+        let rule = &rules.rules()[0];
+        assert!(rule.single_line && !rule.line_anchored && !rule.keyword_anchored);
+        assert!(
+            rule.search_plan().contains("keyword hit's line"),
+            "{}",
+            rule.search_plan()
+        );
+        let data = b"aaaa\nmy_key = abcdefgh12\nbbbb";
+        let hits = Detector::new(&rules).windows(data, &(0..data.len()));
+        assert_eq!(hits.windows, vec![(0, 5..25, 0)], "the window is the keyword's line");
+        // Matches before, at and after line breaks, two on one line, a keyword whose value is
+        // on the next line (no match), CRLF, a line longer than the rule's reach.
+        let long = "x".repeat(60);
+        let text = format!(
+            "prefix_key = abcdefgh12\nkey=\nabcdefgh12\n  my_key = abcdefghij  KEY = zzzzzzzz11\r\n\
+             {long}key=qqqqqqqq77{long}\nkey = last000001"
+        );
+        assert_finds_what_an_unanchored_search_finds(&rules, &text);
+    }
+
+    #[test]
+    fn line_around_a_hit_stops_at_newlines_and_at_the_reach() {
+        let data = b"one\ntwo key three\nfour";
+        assert_eq!(line_around(data, 8..11, 100), 4..18, "the line and its newline");
+        assert_eq!(line_around(data, 8..11, 2), 6..13, "no newline within reach");
+        assert_eq!(line_around(data, 0..3, 100), 0..4, "a hit at the start of the data");
+        assert_eq!(line_around(data, 18..22, 100), 18..22, "a hit ending the data");
     }
 
     #[test]

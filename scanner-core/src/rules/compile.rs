@@ -72,6 +72,9 @@ pub struct Rule {
     /// anchored attempts at each line start of its windows, which give the same matches as an
     /// unanchored search and stop at the first byte a line cannot match.
     pub(crate) line_anchored: bool,
+    /// Whether no match can span lines (nothing in the regex can match `\n`). A keyword lies
+    /// inside every match, so such a rule's windows end at the keyword's line.
+    pub(crate) single_line: bool,
     /// Whether every match begins with one of the rule's keywords (its regex starts with
     /// them): such a rule is searched by anchored attempts at its keyword hits, in order,
     /// skipping hits inside the last match, which gives the matches of an unanchored search.
@@ -298,8 +301,8 @@ impl Rule {
         let props = hir.properties();
         let max_len = props.maximum_len();
         let matches_empty = props.minimum_len() == Some(0);
-        let line_anchored =
-            props.look_set_prefix().contains(regex_syntax::hir::Look::StartLF) && !can_match_newline(&hir);
+        let single_line = !can_match_newline(&hir);
+        let line_anchored = props.look_set_prefix().contains(regex_syntax::hir::Look::StartLF) && single_line;
         if let Some(e) = syn.entropy
             && !(0.0..=8.0).contains(&e)
         {
@@ -354,6 +357,7 @@ impl Rule {
             reach: max_len.unwrap_or(UNBOUNDED_REACH).max(1),
             matches_empty,
             line_anchored,
+            single_line,
             keyword_anchored: !line_anchored
                 && max_len.is_some()
                 && !matches_empty
@@ -416,6 +420,7 @@ impl Rule {
             reach: 1,
             matches_empty: false,
             line_anchored: false,
+            single_line: false,
             keyword_anchored: false,
             unbounded: false,
         }
@@ -444,7 +449,12 @@ impl Rule {
             "one anchored attempt at each keyword hit (every match starts with a keyword)".into()
         } else if self.line_anchored {
             format!(
-                "anchored attempts at each line start within {} of a keyword hit",
+                "one anchored attempt at the start of each keyword hit's line, if within {}",
+                reach()
+            )
+        } else if self.single_line {
+            format!(
+                "a search of each keyword hit's line (no match spans lines), within {} either side",
                 reach()
             )
         } else {
