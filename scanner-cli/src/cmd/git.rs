@@ -6,7 +6,7 @@ use std::io::{self, BufRead};
 use anyhow::{Context, Result, bail};
 use scanner_core::GitOptions;
 
-use super::output::{finish, prepare};
+use super::output::{Prepared, finish, prepare};
 use crate::args::GitArgs;
 use crate::exit;
 use crate::progress::with_progress;
@@ -14,10 +14,17 @@ use crate::progress::with_progress;
 /// Runs a history, staged or pre-push scan and returns the exit code.
 pub fn run(args: &GitArgs) -> Result<u8> {
     let prepared = prepare(&args.common, &args.repo, true, |_| {})?;
+    let code = run_prepared(args, &prepared);
+    // The process exits next: freeing hundreds of compiled rules first cost ~1% of a scan.
+    std::mem::forget(prepared);
+    code
+}
+
+fn run_prepared(args: &GitArgs, prepared: &Prepared) -> Result<u8> {
     let scanner = &prepared.scanner;
     if args.staged {
         let report = scanner.scan_git_staged(&args.repo)?;
-        return finish(&args.common, report, &prepared);
+        return finish(&args.common, report, prepared);
     }
     let mut options = GitOptions {
         tips: args.branch.clone(),
@@ -43,7 +50,7 @@ pub fn run(args: &GitArgs) -> Result<u8> {
     let report = with_progress(!args.common.no_progress, &progress, || {
         scanner.scan_git_history_with_progress(&args.repo, &options, &progress)
     })?;
-    finish(&args.common, report, &prepared)
+    finish(&args.common, report, prepared)
 }
 
 /// One line of git's pre-push input: what is pushed, and the remote's current tip.

@@ -13,7 +13,10 @@ use crate::progress::with_progress;
 /// Runs a scan and returns the exit code.
 pub fn run(args: &ScanArgs) -> Result<u8> {
     let (report, prepared) = scan(args, true)?;
-    finish(&args.common, report, &prepared)
+    let code = finish(&args.common, report, &prepared);
+    // The process exits next: freeing hundreds of compiled rules first cost ~1% of a scan.
+    std::mem::forget(prepared);
+    code
 }
 
 /// Prepares and runs the scan `args` describe (also used by `leakscan baseline`).
