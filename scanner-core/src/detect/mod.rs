@@ -547,22 +547,26 @@ remediation = "r"
 
     #[test]
     fn line_anchored_rules_find_what_an_unanchored_search_finds() {
-        const LINE_RULE: &str = r#"
-[[rule]]
-id = "line-key"
-name = "line key"
-description = "d"
-regex = '''(?im)^[ \t]{0,8}(?:export[ \t]+)?[\w.-]{0,20}?key[\w.-]{0,10}[ \t]*[=:][ \t]*(?P<secret>[^\s"']{6,40})[ \t]*\r?$'''
-keywords = ["key"]
-severity = "low"
-confidence = "low"
-remediation = "r"
-"#;
-        let rules = RuleSet::from_files([("t.toml".to_string(), LINE_RULE.to_string())]).unwrap();
+        let rules = one_rule(
+            "line-key",
+            r#"(?im)^[ \t]{0,8}(?:export[ \t]+)?[\w.-]{0,20}?key[\w.-]{0,10}[ \t]*[=:][ \t]*(?P<secret>[^\s"']{6,40})[ \t]*\r?$"#,
+            &["key"],
+        );
         assert!(rules.rules()[0].line_anchored);
         let text = "key = first1\nnot a match key = x\n  export API_KEY=second2\r\nkey:third3 trailing\n\
                     x key=no\nkeykey=fourth4\nmy.key.id : fifth5\n\nkey=last66";
         assert_finds_what_an_unanchored_search_finds(&rules, text);
+    }
+
+    /// A rule set of one rule with this id, regex and keywords.
+    fn one_rule(id: &str, regex: &str, keywords: &[&str]) -> RuleSet {
+        let keywords: Vec<String> = keywords.iter().map(|k| format!("{k:?}")).collect();
+        let toml = format!(
+            "[[rule]]\nid = \"{id}\"\nname = \"n\"\ndescription = \"d\"\nregex = '''{regex}'''\n\
+             keywords = [{}]\nseverity = \"low\"\nconfidence = \"low\"\nremediation = \"r\"\n",
+            keywords.join(", ")
+        );
+        RuleSet::from_files([("t.toml".to_string(), toml)]).unwrap()
     }
 
     /// The detector's secrets for the one rule of `rules` equal those of a plain unanchored
@@ -584,18 +588,11 @@ remediation = "r"
 
     #[test]
     fn single_line_rules_find_what_an_unanchored_search_finds_on_the_keyword_line() {
-        const SINGLE_LINE_RULE: &str = r#"
-[[rule]]
-id = "named-key"
-name = "named key"
-description = "d"
-regex = '''(?i)[a-z_]{0,10}key[ \t]{0,3}=[ \t]{0,3}(?P<secret>[a-z0-9]{8,20})'''
-keywords = ["key"]
-severity = "low"
-confidence = "low"
-remediation = "r"
-"#;
-        let rules = RuleSet::from_files([("t.toml".to_string(), SINGLE_LINE_RULE.to_string())]).unwrap();
+        let rules = one_rule(
+            "named-key",
+            r#"(?i)[a-z_]{0,10}key[ \t]{0,3}=[ \t]{0,3}(?P<secret>[a-z0-9]{8,20})"#,
+            &["key"],
+        );
         let rule = &rules.rules()[0];
         assert!(rule.single_line && !rule.line_anchored && !rule.keyword_anchored);
         assert!(
@@ -627,18 +624,11 @@ remediation = "r"
 
     #[test]
     fn keyword_anchored_rules_find_what_an_unanchored_search_finds() {
-        const KEYWORD_RULE: &str = r#"
-[[rule]]
-id = "assigned"
-name = "assigned"
-description = "d"
-regex = '''(?i)(?:secret|api[_-]?key|token)[\w-]{0,20}\s{0,4}[=:]\s{0,4}["'](?P<secret>[^"'\s]{6,40})["']'''
-keywords = ["secret", "api_key", "api-key", "apikey", "token"]
-severity = "low"
-confidence = "low"
-remediation = "r"
-"#;
-        let rules = RuleSet::from_files([("t.toml".to_string(), KEYWORD_RULE.to_string())]).unwrap();
+        let rules = one_rule(
+            "assigned",
+            r#"(?i)(?:secret|api[_-]?key|token)[\w-]{0,20}\s{0,4}[=:]\s{0,4}["'](?P<secret>[^"'\s]{6,40})["']"#,
+            &["secret", "api_key", "api-key", "apikey", "token"],
+        );
         let rule = &rules.rules()[0];
         assert!(rule.keyword_anchored && !rule.line_anchored);
         // Matches that cover later keyword hits (`token_secret`, `secret = "…token…"`,
