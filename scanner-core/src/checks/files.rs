@@ -94,22 +94,6 @@ fn key_store(lower_name: &str, data: &[u8]) -> Option<&'static str> {
 
 /// Credential files of package managers, git, Docker and cloud CLIs that hold a credential.
 fn credential_file(path: &str, lower_name: &str, data: &[u8]) -> Option<(Range<usize>, &'static str)> {
-    // The name decides first: validating every file of a tree as UTF-8 cost 1% of a scan.
-    const NAMES: [&str; 9] = [
-        ".npmrc",
-        ".pypirc",
-        ".netrc",
-        "_netrc",
-        ".git-credentials",
-        ".dockercfg",
-        "config.json",
-        "credentials",
-        "application_default_credentials.json",
-    ];
-    if !NAMES.contains(&lower_name) {
-        return None;
-    }
-    let text = std::str::from_utf8(data).ok()?;
     let (markers, what): (&[&str], &str) = match lower_name {
         ".npmrc" => (
             &["_authToken=", "_auth=", "_password="],
@@ -123,15 +107,16 @@ fn credential_file(path: &str, lower_name: &str, data: &[u8]) -> Option<(Range<u
             &["\"auth\"", "\"identitytoken\""],
             "a Docker `config.json` with registry credentials",
         ),
-        "credentials" if path.ends_with(".aws/credentials") || text.contains("aws_secret_access_key") => {
-            (&["aws_secret_access_key"], "an AWS CLI credentials file")
-        }
+        "credentials" => (&["aws_secret_access_key"], "an AWS CLI credentials file"),
         "application_default_credentials.json" => (
             &["refresh_token", "private_key"],
             "gcloud application default credentials",
         ),
         _ => return None,
     };
+    // Only now, for the few names above, is the file validated as UTF-8 (doing it for every
+    // file of a tree cost 1% of a scan).
+    let text = std::str::from_utf8(data).ok()?;
     let mut offset = 0;
     for raw in text.split_inclusive('\n') {
         let start = offset;

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
 use regex_automata::{meta, util::syntax};
 
 use super::syntax::{RuleFile, RuleSyntax};
@@ -468,42 +469,6 @@ impl Rule {
     }
 }
 
-/// `map` applied to every item, in order, on up to one thread per core (the calling thread is
-/// one of them); a panic in `map` is resumed on the calling thread.
-fn parallel_map<T: Sync, R: Send>(items: &[T], map: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
-    if threads <= 1 {
-        return items.iter().map(map).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(item) = items.get(i) else { return done };
-            done.push((i, map(item)));
-        }
-    };
-    let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mut all = work();
-        for helper in helpers {
-            all.extend(helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        }
-        for (i, result) in all {
-            results[i] = Some(result);
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| r.expect("every item is mapped once"))
-        .collect()
-}
-
 fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 48
@@ -561,21 +526,24 @@ impl RuleSet {
     }
 
     /// Loads (name, text, compile-now) rule files. The files are parsed and their rules built
-    /// on every core (start-up is most of the time of a small scan); errors are reported as a
+    /// on rayon's pool, every core (start-up is most of the time of a small scan); errors are reported as a
     /// sequential load would meet them: the first file's first problem.
     fn load(files: impl IntoIterator<Item = (String, String, bool)>) -> Result<RuleSet, Error> {
         let files: Vec<(String, String, bool)> = files.into_iter().collect();
-        let parsed = parallel_map(&files, |(name, text, eager)| {
-            let file = RuleFile::parse(text).map_err(|message| Error::RuleFile {
-                file: name.clone(),
-                message,
-            })?;
-            Ok(file
-                .rules
-                .iter()
-                .map(|syn| (syn.id.clone(), Rule::build(syn, name, *eager)))
-                .collect::<Vec<_>>())
-        });
+        let parsed: Vec<_> = files
+            .par_iter()
+            .map(|(name, text, eager)| {
+                let file = RuleFile::parse(text).map_err(|message| Error::RuleFile {
+                    file: name.clone(),
+                    message,
+                })?;
+                Ok(file
+                    .rules
+                    .iter()
+                    .map(|syn| (syn.id.clone(), Rule::build(syn, name, *eager)))
+                    .collect::<Vec<_>>())
+            })
+            .collect();
         let mut rules = Vec::new();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for ((name, _, _), built) in files.iter().zip(parsed) {
@@ -827,18 +795,6 @@ mod tests {
         files[30].1 = "not toml at all [".into();
         let err = RuleSet::from_files(files).unwrap_err().to_string();
         assert!(err.contains("7.toml") && err.contains("bogus"), "{err}");
-    }
-
-    #[test]
-    fn parallel_map_keeps_order_and_resumes_panics() {
-        let items: Vec<u32> = (0..1000).collect();
-        assert_eq!(
-            parallel_map(&items, |i| i * 2),
-            (0..1000).map(|i| i * 2).collect::<Vec<_>>()
-        );
-        assert!(parallel_map(&[] as &[u32], |i| *i).is_empty());
-        let panicked = std::panic::catch_unwind(|| parallel_map(&items, |&i| assert!(i != 500, "item 500")));
-        assert!(panicked.is_err());
     }
 
     #[test]

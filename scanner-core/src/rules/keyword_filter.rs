@@ -166,8 +166,7 @@ impl KeywordFilter {
             hashes
         };
         // The multiplier under which the frequent sequences of ordinary text (that are not
-        // fingerprints themselves) hit the fewest marked (slot, tag) pairs; only its table is
-        // built.
+        // fingerprints themselves) hit the fewest marked (slot, tag) pairs.
         let mut keys: Vec<u32> = fingerprints.iter().map(|f| f.0).collect();
         keys.sort_unstable();
         let is_fingerprint = |g: u32| keys.binary_search(&g).is_ok() || keys.binary_search(&(g & 0x00FF_FFFF)).is_ok();
@@ -227,7 +226,7 @@ impl KeywordFilter {
             has_three,
             short: short.into_boxed_slice(),
             max_offset,
-            vector: cfg!(target_arch = "x86_64") && vector::available(),
+            vector: vector::available(),
         }
     }
 
