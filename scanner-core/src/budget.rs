@@ -285,6 +285,36 @@ mod tests {
     }
 
     #[test]
+    fn holders_that_all_wait_to_grow_go_over_the_budget_one_at_a_time() {
+        let _serial = serial();
+        use std::sync::Barrier;
+        use std::sync::atomic::AtomicUsize;
+        let limit = in_flight_limit();
+        let all_hold = Barrier::new(3);
+        let (over_now, most_over) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let started = std::time::Instant::now();
+        std::thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| {
+                    // Each holds a quarter and needs the whole budget: none fits beside the
+                    // others, and all three wait to grow.
+                    let mut share = large_item(limit / 4);
+                    all_hold.wait();
+                    share.grow_to(limit);
+                    let now = over_now.fetch_add(1, Ordering::SeqCst) + 1;
+                    most_over.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    over_now.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+        });
+        assert_eq!(most_over.into_inner(), 1, "one holder at a time goes over the budget");
+        let waited = started.elapsed();
+        assert!(waited < NESTED_PATIENCE, "no one waited out its patience: {waited:?}");
+        assert_eq!(in_flight(), 0);
+    }
+
+    #[test]
     fn a_holder_blocked_elsewhere_is_not_waited_for_forever() {
         let _serial = serial();
         let limit = in_flight_limit();

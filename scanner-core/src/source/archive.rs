@@ -146,14 +146,18 @@ pub fn expand(
     match kind {
         ArchiveKind::Zip => expand_zip(data, budget, member, problem),
         ArchiveKind::Tar => expand_tar(data, budget, member),
-        ArchiveKind::Gzip => stream(flate2::read::MultiGzDecoder::new(data), data.len(), budget, member),
+        ArchiveKind::Gzip => {
+            let decoder = flate2::read::MultiGzDecoder::new(data);
+            stream(decoder, data.len(), gzip_size_hint(data), budget, member)
+        }
         ArchiveKind::Zstd => {
             let decoder =
                 zstd::stream::read::Decoder::with_buffer(data).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
-            stream(decoder, data.len(), budget, member)
+            let hint = zstd::zstd_safe::get_frame_content_size(data).ok().flatten();
+            stream(decoder, data.len(), hint, budget, member)
         }
-        ArchiveKind::Bzip2 => stream(bzip2::read::MultiBzDecoder::new(data), data.len(), budget, member),
-        ArchiveKind::Xz => stream(lzma_rust2::XzReader::new(data, true), data.len(), budget, member),
+        ArchiveKind::Bzip2 => stream(bzip2::read::MultiBzDecoder::new(data), data.len(), None, budget, member),
+        ArchiveKind::Xz => stream(lzma_rust2::XzReader::new(data, true), data.len(), None, budget, member),
     }
 }
 
@@ -163,11 +167,17 @@ pub fn expand(
 fn stream(
     reader: impl Read,
     compressed: usize,
+    size_hint: Option<u64>,
     budget: &mut Budget,
     member: &mut MemberSink<'_>,
 ) -> Result<(), ArchiveError> {
     let mut share = LaneGuard::none();
-    match inflate(reader, compressed as u64, budget, None, &mut share) {
+    let source = Inflating {
+        compressed: compressed as u64,
+        size_hint,
+        name: None,
+    };
+    match inflate(reader, source, budget, &mut share) {
         Ok(out) => {
             member(budget, None, &out);
             Ok(())
@@ -198,19 +208,49 @@ impl From<Inflate> for ArchiveError {
     }
 }
 
+/// The gzip trailer's size of the (last) member's content, modulo 2^32: a hint, since the
+/// trailer is not checked until the end and a multi-member file states only its last member.
+fn gzip_size_hint(data: &[u8]) -> Option<u64> {
+    if data.len() < 18 {
+        return None;
+    }
+    let (_, trailer) = data.split_last_chunk::<4>()?;
+    Some(u64::from(u32::from_le_bytes(*trailer)))
+}
+
+/// What is known of a compressed member before it is inflated.
+struct Inflating<'n> {
+    /// Its compressed size (for the ratio guard).
+    compressed: u64,
+    /// The inflated size its container states (a zip header, a gzip trailer, a zstd frame
+    /// header): unverified, so only used to claim memory and budget up front.
+    size_hint: Option<u64>,
+    /// Its name inside the container, for messages.
+    name: Option<&'n str>,
+}
+
 /// Reads a decoder to its end within the budget and the ratio guard. The content counts
 /// against the memory budget through `share` (which the caller keeps while it scans it).
+///
+/// A stated size is claimed from the memory budget and reserved before inflating (within the
+/// caps, so a lying header cannot claim more than the guards allow): members then wait for
+/// room as a whole, instead of several starting small and all growing past the budget
+/// together, and the content is not copied through a chain of doubling buffers.
 fn inflate(
     reader: impl Read,
-    compressed: u64,
+    source: Inflating<'_>,
     budget: &mut Budget,
-    name: Option<&str>,
     share: &mut LaneGuard,
 ) -> Result<Vec<u8>, Inflate> {
-    let ratio_cap = compressed.saturating_mul(budget.limits.max_ratio).max(1 << 20);
+    let ratio_cap = source.compressed.saturating_mul(budget.limits.max_ratio).max(1 << 20);
     let cap = budget.bytes_left.min(ratio_cap);
     let mut out = Vec::new();
-    let what = name.map(|n| format!("`{n}`: ")).unwrap_or_default();
+    if let Some(expected) = source.size_hint.map(|size| size.min(cap)) {
+        share.grow_to(expected);
+        // Only a hint: when the memory is not there, grow as the content arrives instead.
+        let _ = out.try_reserve_exact(usize::try_from(expected).unwrap_or(usize::MAX));
+    }
+    let what = source.name.map(|n| format!("`{n}`: ")).unwrap_or_default();
     if let Err(e) = read_counted(reader.take(cap + 1), &mut out, share) {
         out.truncate(cap.min(out.len() as u64) as usize);
         budget.bytes_left -= out.len() as u64;
@@ -285,9 +325,13 @@ fn expand_zip(
             problem(Some(&name), ArchiveError::Unreadable("encrypted".into()));
             continue;
         }
-        let compressed = file.compressed_size();
+        let source = Inflating {
+            compressed: file.compressed_size(),
+            size_hint: Some(file.size()),
+            name: Some(&name),
+        };
         let mut share = LaneGuard::none();
-        match inflate(&mut file, compressed, budget, Some(&name), &mut share) {
+        match inflate(&mut file, source, budget, &mut share) {
             Ok(content) => member(budget, Some(&name), &content),
             // One bomb member is reported and skipped; the members after it are still read.
             Err(Inflate::Limit(e @ ArchiveError::MemberLimit(_))) => problem(Some(&name), e),
@@ -399,6 +443,39 @@ mod tests {
             "{problems:?}"
         );
         assert_eq!(budget.bytes_left, ArchiveLimits::default().max_total_bytes - 13);
+    }
+
+    #[test]
+    fn stated_sizes_are_only_hints() {
+        use std::io::Write;
+        let text = b"export GITHUB_TOKEN=placeholder\n".repeat(4096);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&text).unwrap();
+        let honest = gz.finish().unwrap();
+        assert_eq!(gzip_size_hint(&honest), Some(text.len() as u64));
+        assert_eq!(
+            gzip_size_hint(&honest[..17]),
+            None,
+            "too short for a header and trailer"
+        );
+        // A trailer that states too much or too little: the content arrives whole either way,
+        // and the stream is reported as damaged (the trailer no longer checks out).
+        for stated in [u32::MAX, 0, 10] {
+            let mut lying = honest.clone();
+            let at = lying.len() - 4;
+            lying[at..].copy_from_slice(&stated.to_le_bytes());
+            let mut budget = Budget::new(ArchiveLimits::default());
+            let mut seen = Vec::new();
+            let result = expand(
+                ArchiveKind::Gzip,
+                &lying,
+                &mut budget,
+                &mut |_, _, content| seen.push(content.to_vec()),
+                &mut |_, _| {},
+            );
+            assert!(matches!(result, Err(ArchiveError::Corrupt(_))), "{stated}: {result:?}");
+            assert_eq!(seen, std::slice::from_ref(&text), "{stated}: nothing lost");
+        }
     }
 
     #[test]
