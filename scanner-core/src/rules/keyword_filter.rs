@@ -1,29 +1,38 @@
 //! The keyword prefilter: every ASCII case-insensitive occurrence of a set of keywords in a byte
-//! range, found with one table lookup per byte.
+//! range, found with one table lookup per two bytes.
 //!
 //! An Aho-Corasick automaton over the ~1,800 built-in keywords and their encoded forms is several
 //! megabytes: its overlapping search missed the cache on most bytes and ran at about 0.45 GB/s
 //! per core, the largest cost of a directory scan. This filter works like the fingerprint stage
 //! of Hyperscan's FDR, in Rust (safe but for the vector loads of [`vector`]):
 //!
-//! - Each keyword of four or more bytes is fingerprinted by one of its 4-byte sequences, the one
-//!   least frequent in ordinary text (`common_grams.txt` ranks the frequent ones), so that a
-//!   keyword such as `integration_key` is looked for by `tion` rather than by `inte`.
-//! - A 256 KiB table marks the fingerprints: a 32-bit multiplicative hash gives each one a slot
+//! - Only every other position is probed (those of the range's first position's parity), so each
+//!   keyword has two fingerprints, one at an even and one at an odd offset from its start:
+//!   wherever the keyword lies, exactly one of them starts at a probed position. A fingerprint is
+//!   a 4-byte sequence of the keyword, the least frequent in ordinary text of its parity
+//!   (`common_grams.txt` ranks the frequent ones), so that a keyword such as `integration_key` is
+//!   looked for by `tion` rather than by `inte`. A keyword too short for two sequences uses its
+//!   first three bytes with the byte before them open, or its last three with the byte after
+//!   them open (entered in the table once for each of the 128 folded values of the open byte).
+//! - A 512 KiB table marks the fingerprints: a 32-bit multiplicative hash gives each one a slot
 //!   and, from the next three bits, a tag (one bit of the slot's byte), so a text sequence that
-//!   only shares a fingerprint's slot passes one time in eight. Every position's 4-byte sequence
-//!   is hashed and looked up, with no branch unless one is marked (about 0.3% of positions on
+//!   only shares a fingerprint's slot passes one time in eight. Every probed position's 4-byte
+//!   sequence is hashed and looked up, with no branch unless one is marked (under 1% of probes on
 //!   source code). On x86-64 CPUs with AVX2 (detected at run time) the hashing and the tag test
-//!   run 32 positions at a time ([`vector`], about twice as fast); elsewhere, and for the last
-//!   few bytes, a scalar loop reads the text eight bytes at a time and probes four positions.
+//!   run 16 probes (32 bytes) at a time ([`vector`], about twice as fast); elsewhere, and for the
+//!   last few bytes, a scalar loop reads the text eight bytes at a time and probes two positions.
+//!   Probing every other position instead of every one took the filter from ~1.6 to ~2.3 GB/s
+//!   per core on the crate sources (the table reads are its cost).
 //! - A marked position is confirmed exactly: a small open-addressing table maps the fingerprint
-//!   to the keywords (and offsets) it belongs to, and each is compared with the text.
+//!   to the keywords (and offsets) it belongs to, and each is compared with the text. The
+//!   sequence is looked up whole, then with its last and its first byte open when some
+//!   fingerprint has an open byte (a 2^16-bit set of those fingerprints skips most of the
+//!   second and third lookups).
 //!
 //! Bytes are folded by setting bit 5 (`b | 0x20`): that lowercases ASCII letters and maps a few
 //! other pairs together (`_` with DEL, newline with `*`), which only adds candidates, never
-//! loses one, since the confirmation compares exactly. A three-byte keyword is entered once per
-//! possible fourth byte; keywords of one or two bytes (none are built in) are found by a slower
-//! per-byte check that runs only when such a keyword exists.
+//! loses one, since the confirmation compares exactly. Keywords of one or two bytes (none are
+//! built in) are found by a slower per-byte check that runs only when such a keyword exists.
 
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -52,7 +61,7 @@ mod vector {
 }
 
 /// log2 of the fingerprint table's size in bytes.
-const TABLE_BITS: u32 = 18;
+const TABLE_BITS: u32 = 19;
 
 /// Bits of a fingerprint's hash: the table byte, then the tag (the bit within it).
 const HASH_BITS: u32 = TABLE_BITS + 3;
@@ -96,12 +105,17 @@ pub struct KeywordFilter {
     multiplier: u32,
     /// Open-addressing map from a fingerprint to its range of `entries`.
     slots: Box<[Slot]>,
-    /// (keyword, offset of its fingerprint), grouped by fingerprint.
-    entries: Box<[(u32, u32)]>,
+    /// (keyword, offset of its fingerprint from its start: -1 to its length - 3), grouped by
+    /// fingerprint.
+    entries: Box<[Entry]>,
     /// The keywords, ASCII lowercase.
     keywords: Box<[Box<[u8]>]>,
-    /// Whether any keyword has exactly three bytes (their fingerprints are three bytes long).
-    has_three: bool,
+    /// Whether any fingerprint leaves its last byte open (zero in the key).
+    open_top: bool,
+    /// Whether any fingerprint leaves its first byte open.
+    open_bottom: bool,
+    /// A 2^16-bit set of the fingerprints with an open byte (see [`open_bit`]).
+    open_keys: Box<[u64]>,
     /// Keywords of one or two bytes, with their indices.
     short: Box<[(usize, Box<[u8]>)]>,
     /// The largest fingerprint offset: the scan reads this far past the range it reports on.
@@ -110,9 +124,41 @@ pub struct KeywordFilter {
     vector: bool,
 }
 
+/// A keyword under a fingerprint.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    keyword: u32,
+    /// Where the fingerprint starts in the keyword (-1: one byte before it).
+    offset: i32,
+    /// The keyword's first eight bytes (fewer when shorter), folded, little-endian.
+    head: u64,
+    /// Which bytes of `head` the keyword has.
+    head_mask: u64,
+}
+
+impl Entry {
+    fn new(keyword: u32, offset: i32, word: &[u8]) -> Entry {
+        let mut head = [0u8; 8];
+        let mut mask = [0u8; 8];
+        for (i, &b) in word.iter().take(8).enumerate() {
+            head[i] = b | 0x20;
+            mask[i] = 0xFF;
+        }
+        Entry {
+            keyword,
+            offset,
+            head: u64::from_le_bytes(head),
+            head_mask: u64::from_le_bytes(mask),
+        }
+    }
+}
+
+/// [`FOLD`] over eight bytes.
+const FOLD_8: u64 = 0x2020_2020_2020_2020;
+
 #[derive(Debug, Clone, Copy, Default)]
 struct Slot {
-    /// The fingerprint (folded bytes, little-endian; a three-byte one has a zero top byte).
+    /// The fingerprint (folded bytes, little-endian; an open byte is zero).
     key: u32,
     /// Its entries: `entries[start..start + len]`; `len == 0` marks an empty slot.
     start: u32,
@@ -128,40 +174,60 @@ impl KeywordFilter {
             .map(|k| k.as_ref().to_ascii_lowercase().into_boxed_slice())
             .collect();
         let ranks = common_grams();
-        let mut fingerprints: Vec<(u32, u32, u32)> = Vec::new(); // (key, keyword, offset)
+        // (key, keyword, offset of the key's first byte from the keyword's start)
+        let mut fingerprints: Vec<(u32, u32, i32)> = Vec::new();
         let mut short = Vec::new();
+        let masked_weight = |key: u32| -> u64 { expansions(key).map(|g| ranks.weight(g)).sum() };
         for (index, keyword) in keywords.iter().enumerate() {
-            match keyword.len() {
+            let k = &keyword[..];
+            let index = index as u32;
+            match k.len() {
                 0 => {}
-                1 | 2 => short.push((index, keyword.clone())),
-                3 => fingerprints.push((
-                    gram(&[keyword[0], keyword[1], keyword[2], 0]) & 0x00FF_FFFF,
-                    index as u32,
-                    0,
-                )),
+                1 | 2 => short.push((index as usize, keyword.clone())),
+                3 => {
+                    // At a probed position, or one after it.
+                    fingerprints.push((top_open([k[0], k[1], k[2]]), index, 0));
+                    fingerprints.push((bottom_open([k[0], k[1], k[2]]), index, -1));
+                }
+                4 => {
+                    fingerprints.push((gram(k), index, 0));
+                    // One byte off a probed position: from one before it or one after it,
+                    // whichever three bytes are rarer.
+                    let after = top_open([k[1], k[2], k[3]]);
+                    let before = bottom_open([k[0], k[1], k[2]]);
+                    if masked_weight(after) <= masked_weight(before) {
+                        fingerprints.push((after, index, 1));
+                    } else {
+                        fingerprints.push((before, index, -1));
+                    }
+                }
                 len => {
-                    let offset = (0..=len - 4)
-                        .min_by_key(|&o| ranks.weight(gram(&keyword[o..o + 4])))
-                        .unwrap_or(0);
-                    fingerprints.push((gram(&keyword[offset..offset + 4]), index as u32, offset as u32));
+                    // One fingerprint at an even offset and one at an odd offset: one of the
+                    // two always starts at a probed position.
+                    for parity in [0, 1] {
+                        let offset = (parity..=len - 4)
+                            .step_by(2)
+                            .min_by_key(|&o| ranks.weight(gram(&k[o..o + 4])))
+                            .unwrap_or(parity);
+                        fingerprints.push((gram(&k[offset..offset + 4]), index, offset as i32));
+                    }
                 }
             }
         }
-        let has_three = fingerprints.iter().any(|f| f.0 >> 24 == 0);
-        let max_offset = fingerprints.iter().map(|f| f.2 as usize).max().unwrap_or(0);
+        let open_top = fingerprints.iter().any(|f| f.0 >> 24 == 0);
+        let open_bottom = fingerprints.iter().any(|f| f.0 & 0xFF == 0);
+        let max_offset = fingerprints.iter().map(|f| f.2.max(0) as usize).max().unwrap_or(0);
+        let mut open_keys = vec![0u64; 1 << 10].into_boxed_slice();
+        for &(key, _, _) in &fingerprints {
+            if key >> 24 == 0 || key & 0xFF == 0 {
+                let bit = open_bit(key);
+                open_keys[bit >> 6] |= 1 << (bit & 63);
+            }
+        }
         let marked = |multiplier: u32| -> Vec<(usize, u32)> {
             let mut hashes = Vec::new();
             for &(key, _, _) in &fingerprints {
-                if key >> 24 == 0 {
-                    // Three bytes: any fourth byte (folded, so bit 5 is always set).
-                    hashes.extend(
-                        (0..=255u32)
-                            .filter(|b| b & 0x20 != 0)
-                            .map(|b| hash(key | b << 24, multiplier)),
-                    );
-                } else {
-                    hashes.push(hash(key, multiplier));
-                }
+                hashes.extend(expansions(key).map(|g| hash(g, multiplier)));
             }
             hashes
         };
@@ -169,7 +235,11 @@ impl KeywordFilter {
         // fingerprints themselves) hit the fewest marked (slot, tag) pairs.
         let mut keys: Vec<u32> = fingerprints.iter().map(|f| f.0).collect();
         keys.sort_unstable();
-        let is_fingerprint = |g: u32| keys.binary_search(&g).is_ok() || keys.binary_search(&(g & 0x00FF_FFFF)).is_ok();
+        let is_fingerprint = |g: u32| {
+            keys.binary_search(&g).is_ok()
+                || keys.binary_search(&(g & 0x00FF_FFFF)).is_ok()
+                || keys.binary_search(&(g & 0xFFFF_FF00)).is_ok()
+        };
         // Each candidate is scored in the table itself (cleared, marked, probed: linear work;
         // sorting the marks instead took most of the 3.5 ms this filter used to take to build).
         let mut table = vec![0u8; 1 << TABLE_BITS].into_boxed_slice();
@@ -199,7 +269,7 @@ impl KeywordFilter {
             .expect("multipliers");
         mark_table(&mut table, multiplier);
         fingerprints.sort_unstable();
-        let groups: Vec<&[(u32, u32, u32)]> = fingerprints.chunk_by(|a, b| a.0 == b.0).collect();
+        let groups: Vec<&[(u32, u32, i32)]> = fingerprints.chunk_by(|a, b| a.0 == b.0).collect();
         let slot_count = (groups.len() * 2).next_power_of_two().max(2);
         let mut slots = vec![Slot::default(); slot_count].into_boxed_slice();
         let mut start = 0u32;
@@ -216,14 +286,19 @@ impl KeywordFilter {
             };
             start += group.len() as u32;
         }
-        let entries = fingerprints.iter().map(|&(_, k, o)| (k, o)).collect();
+        let entries = fingerprints
+            .iter()
+            .map(|&(_, keyword, offset)| Entry::new(keyword, offset, &keywords[keyword as usize]))
+            .collect();
         KeywordFilter {
             table,
             multiplier,
             slots,
             entries,
             keywords,
-            has_three,
+            open_top,
+            open_bottom,
+            open_keys,
             short: short.into_boxed_slice(),
             max_offset,
             vector: vector::available(),
@@ -246,6 +321,7 @@ impl KeywordFilter {
         let table: &[u8; 1 << TABLE_BITS] = self.table.as_ref().try_into().expect("table size");
         // Fingerprints start up to `max_offset` bytes after their keyword.
         let end = (starts.end + self.max_offset).min(data.len());
+        // Probed: the positions of `starts.start`'s parity (every step below is even).
         let mut at = starts.start;
         if self.vector {
             at = vector::scan(table, self.multiplier, data, at, end, |position| {
@@ -258,7 +334,7 @@ impl KeywordFilter {
         while at < end && at + 8 <= data.len() {
             let block = u64::from_le_bytes(data[at..at + 8].try_into().expect("8 bytes")) | 0x2020_2020_2020_2020;
             let mut marks = 0u32;
-            for k in 0..4 {
+            for k in [0, 2] {
                 let (index, tag) = hash((block >> (8 * k)) as u32, self.multiplier);
                 marks |= u32::from(table[index] & TAG_BITS[tag as usize] != 0) << k;
             }
@@ -271,12 +347,12 @@ impl KeywordFilter {
             }
             at += 4;
         }
-        // The last few positions: read through a zero-padded copy (a three-byte keyword can
-        // end the data).
+        // The last few positions: read through a zero-padded copy (a fingerprint with an open
+        // last byte can end the data).
         let mut tail = [0u8; 16];
         let rest = &data[at.min(data.len())..];
         tail[..rest.len().min(12)].copy_from_slice(&rest[..rest.len().min(12)]);
-        for i in 0..end.saturating_sub(at) {
+        for i in (0..end.saturating_sub(at)).step_by(2) {
             let gram = u32::from_le_bytes(tail[i..i + 4].try_into().expect("4 bytes")) | FOLD;
             let (index, tag) = hash(gram, self.multiplier);
             if table[index] >> tag & 1 != 0 {
@@ -292,8 +368,14 @@ impl KeywordFilter {
     #[inline]
     fn confirm(&self, data: &[u8], starts: &Range<usize>, at: usize, gram: u32, on_hit: &mut impl FnMut(usize, usize)) {
         self.confirm_key(data, starts, at, gram, on_hit);
-        if self.has_three {
-            self.confirm_key(data, starts, at, gram & 0x00FF_FFFF, on_hit);
+        for (open, key) in [
+            (self.open_top, gram & 0x00FF_FFFF),
+            (self.open_bottom, gram & 0xFFFF_FF00),
+        ] {
+            let bit = open_bit(key);
+            if open && self.open_keys[bit >> 6] >> (bit & 63) & 1 != 0 {
+                self.confirm_key(data, starts, at, key, on_hit);
+            }
         }
     }
 
@@ -313,16 +395,24 @@ impl KeywordFilter {
                 return;
             }
             if s.key == key {
-                for &(keyword, offset) in &self.entries[s.start as usize..(s.start + s.len) as usize] {
-                    let Some(start) = at.checked_sub(offset as usize) else {
+                for entry in &self.entries[s.start as usize..(s.start + s.len) as usize] {
+                    let Some(start) = at.checked_add_signed(-(entry.offset as isize)) else {
                         continue;
                     };
-                    let word = &self.keywords[keyword as usize];
-                    if starts.contains(&start)
-                        && data.len() - start >= word.len()
-                        && data[start..start + word.len()].eq_ignore_ascii_case(word)
+                    if !starts.contains(&start) {
+                        continue;
+                    }
+                    // The keyword's first eight bytes, folded, rule out most text without
+                    // reading the keyword itself.
+                    if let Some(head) = data.get(start..start + 8)
+                        && (u64::from_le_bytes(head.try_into().expect("8 bytes")) | FOLD_8) & entry.head_mask
+                            != entry.head
                     {
-                        on_hit(keyword as usize, start);
+                        continue;
+                    }
+                    let word = &self.keywords[entry.keyword as usize];
+                    if data.len() - start >= word.len() && data[start..start + word.len()].eq_ignore_ascii_case(word) {
+                        on_hit(entry.keyword as usize, start);
                     }
                 }
                 return;
@@ -350,6 +440,32 @@ impl KeywordFilter {
     }
 }
 
+/// The key of a fingerprint whose fourth byte is open: three bytes, folded, and a zero.
+fn top_open(bytes: [u8; 3]) -> u32 {
+    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], 0]) | 0x0020_2020
+}
+
+/// The key of a fingerprint whose first byte is open: a zero, then three bytes, folded.
+fn bottom_open(bytes: [u8; 3]) -> u32 {
+    u32::from_le_bytes([0, bytes[0], bytes[1], bytes[2]]) | 0x2020_2000
+}
+
+/// The 4-byte sequences (folded) a fingerprint stands for: itself, or, with an open byte, each
+/// of the 128 folded values (bit 5 set) of that byte.
+fn expansions(key: u32) -> impl Iterator<Item = u32> {
+    let open = if key >> 24 == 0 {
+        Some(24)
+    } else if key & 0xFF == 0 {
+        Some(0)
+    } else {
+        None
+    };
+    let last = if open.is_some() { 255 } else { 0 };
+    (0..=last)
+        .filter(move |b| open.is_none() || b & 0x20 != 0)
+        .map(move |b| key | b << open.unwrap_or(0))
+}
+
 /// The little-endian u32 of four bytes, folded.
 fn gram(bytes: &[u8]) -> u32 {
     u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) | FOLD
@@ -361,6 +477,11 @@ fn gram(bytes: &[u8]) -> u32 {
 fn hash(gram: u32, multiplier: u32) -> (usize, u32) {
     let product = gram.wrapping_mul(multiplier) >> (32 - HASH_BITS);
     ((product >> 3) as usize, product & 7)
+}
+
+/// The bit of a key with an open byte in [`KeywordFilter::open_keys`].
+fn open_bit(key: u32) -> usize {
+    (key.wrapping_mul(0x85EB_CA6B) >> 16) as usize
 }
 
 fn slot_of(key: u32, slots: usize) -> usize {
@@ -496,6 +617,37 @@ mod tests {
     }
 
     #[test]
+    fn each_occurrence_is_found_once_whatever_the_parity_of_its_start_and_of_the_range() {
+        // Only every other position is probed: keywords of every length from three (`aaaaa`
+        // has the same sequence at both of its fingerprints' offsets), at every offset, in texts
+        // that end at the keyword or just after it, with ranges starting at odd and even
+        // positions.
+        let keywords = ["eyj", "ghp_", "xoxb-", "sk_live", "aaaaa", "integration_key"];
+        for keyword in keywords {
+            for place in 0..40 {
+                let mut text = vec![b'.'; place + keyword.len() + place % 3];
+                text[place..place + keyword.len()].copy_from_slice(keyword.to_ascii_uppercase().as_bytes());
+                for from in 0..4 {
+                    for starts in [from..text.len(), from..place + 1] {
+                        let hits = found(&keywords, &text, starts.clone());
+                        assert_eq!(
+                            hits,
+                            reference(&keywords, &text, starts.clone()),
+                            "{keyword} at {place}, range {starts:?}"
+                        );
+                    }
+                }
+            }
+        }
+        let run = b"xaaaaaaaax";
+        assert_eq!(found(&keywords, run, 0..run.len()).len(), 4, "overlapping occurrences");
+        assert_eq!(
+            found(&keywords, run, 1..run.len()),
+            reference(&keywords, run, 1..run.len())
+        );
+    }
+
+    #[test]
     fn overlapping_and_repeated_keywords_are_all_reported() {
         let keywords = ["api_key", "key", "api_key_id", "aaaa"];
         let text = b"API_KEY_ID api_key aaaaaa";
@@ -512,8 +664,15 @@ mod tests {
         assert!(grams.grams.len() >= 4000);
         assert!(grams.weight(gram(b"DATA")) > 0, "`data` is frequent");
         let filter = KeywordFilter::new(&["database_password"]);
-        let offset = filter.entries[0].1 as usize;
-        assert_ne!(&b"database_password"[offset..offset + 4], b"data");
+        assert_eq!(
+            filter.entries.len(),
+            2,
+            "one fingerprint at an even and one at an odd offset"
+        );
+        for entry in &filter.entries {
+            let offset = entry.offset as usize;
+            assert_ne!(&b"database_password"[offset..offset + 4], b"data");
+        }
     }
 
     #[test]

@@ -142,12 +142,37 @@ pub fn logical_base(root_abs: &Path) -> PathBuf {
 /// `path` relative to `base` with `/` separators (lossy for non-UTF-8 names).
 pub fn relative_slash_path(path: &Path, base: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);
-    let parts: Vec<String> = rel
-        .components()
-        .filter_map(|c| match c {
-            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect();
-    parts.join("/")
+    // Built in place: this runs for every file scanned.
+    let mut slash = String::with_capacity(rel.as_os_str().len());
+    for component in rel.components() {
+        if let std::path::Component::Normal(name) = component {
+            if !slash.is_empty() {
+                slash.push('/');
+            }
+            slash.push_str(&name.to_string_lossy());
+        }
+    }
+    slash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_slash_paths() {
+        let base = Path::new("/work/repo");
+        assert_eq!(relative_slash_path(Path::new("/work/repo/src/a.rs"), base), "src/a.rs");
+        assert_eq!(relative_slash_path(Path::new("/work/repo"), base), "");
+        assert_eq!(
+            relative_slash_path(Path::new("./x/./y"), Path::new("/elsewhere")),
+            "x/y"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let odd = Path::new(std::ffi::OsStr::from_bytes(b"/work/repo/d\xffir/f"));
+            assert_eq!(relative_slash_path(odd, base), "d\u{fffd}ir/f");
+        }
+    }
 }
