@@ -177,7 +177,6 @@ impl KeywordFilter {
         // (key, keyword, offset of the key's first byte from the keyword's start)
         let mut fingerprints: Vec<(u32, u32, i32)> = Vec::new();
         let mut short = Vec::new();
-        let masked_weight = |key: u32| -> u64 { expansions(key).map(|g| ranks.weight(g)).sum() };
         for (index, keyword) in keywords.iter().enumerate() {
             let k = &keyword[..];
             let index = index as u32;
@@ -195,7 +194,7 @@ impl KeywordFilter {
                     // whichever three bytes are rarer.
                     let after = top_open([k[1], k[2], k[3]]);
                     let before = bottom_open([k[0], k[1], k[2]]);
-                    if masked_weight(after) <= masked_weight(before) {
+                    if ranks.weight(after) <= ranks.weight(before) {
                         fingerprints.push((after, index, 1));
                     } else {
                         fingerprints.push((before, index, -1));
@@ -494,14 +493,48 @@ struct CommonGrams {
     grams: Vec<(u32, u64)>,
     /// The same, sorted by sequence.
     sorted: Vec<(u32, u64)>,
+    /// The summed weights of the sequences under each fingerprint with an open byte (last byte
+    /// open, then first byte open), sorted.
+    open_last: Vec<(u32, u64)>,
+    open_first: Vec<(u32, u64)>,
 }
 
 impl CommonGrams {
-    /// How frequent `gram` is in ordinary text (0: not among the frequent ones).
-    fn weight(&self, gram: u32) -> u64 {
-        self.sorted
-            .binary_search_by_key(&gram, |&(g, _)| g)
-            .map_or(0, |i| self.sorted[i].1)
+    fn new(grams: Vec<(u32, u64)>) -> CommonGrams {
+        let summed = |mask: u32| {
+            let mut keyed: Vec<(u32, u64)> = grams.iter().map(|&(g, w)| (g & mask, w)).collect();
+            keyed.sort_unstable();
+            let mut sums: Vec<(u32, u64)> = Vec::with_capacity(keyed.len());
+            for (key, weight) in keyed {
+                match sums.last_mut() {
+                    Some(last) if last.0 == key => last.1 += weight,
+                    _ => sums.push((key, weight)),
+                }
+            }
+            sums
+        };
+        let (open_last, open_first) = (summed(0x00FF_FFFF), summed(0xFFFF_FF00));
+        let mut sorted = grams.clone();
+        sorted.sort_unstable();
+        CommonGrams {
+            grams,
+            sorted,
+            open_last,
+            open_first,
+        }
+    }
+
+    /// How frequent the sequences of a fingerprint are in ordinary text (0: not among the
+    /// frequent ones): its own weight, or with an open byte, the sum over its expansions.
+    fn weight(&self, key: u32) -> u64 {
+        let table = if key >> 24 == 0 {
+            &self.open_last
+        } else if key & 0xFF == 0 {
+            &self.open_first
+        } else {
+            &self.sorted
+        };
+        table.binary_search_by_key(&key, |&(g, _)| g).map_or(0, |i| table[i].1)
     }
 }
 
@@ -518,9 +551,7 @@ fn common_grams() -> &'static CommonGrams {
                 Some((gram, weight))
             })
             .collect();
-        let mut sorted = grams.clone();
-        sorted.sort_unstable();
-        CommonGrams { grams, sorted }
+        CommonGrams::new(grams)
     })
 }
 
@@ -663,6 +694,11 @@ mod tests {
         let grams = common_grams();
         assert!(grams.grams.len() >= 4000);
         assert!(grams.weight(gram(b"DATA")) > 0, "`data` is frequent");
+        for key in [top_open(*b"dat"), bottom_open(*b"ata")] {
+            let summed: u64 = expansions(key).map(|g| grams.weight(g)).sum();
+            assert_eq!(grams.weight(key), summed, "an open byte weighs all its sequences");
+            assert!(summed >= grams.weight(gram(b"data")));
+        }
         let filter = KeywordFilter::new(&["database_password"]);
         assert_eq!(
             filter.entries.len(),
