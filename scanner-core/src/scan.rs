@@ -1108,7 +1108,10 @@ impl Engine<'_> {
         owned: Range<usize>,
         shift: Shift,
     ) -> Vec<Finding> {
-        let markers_here = memchr::memmem::find(&blob.data[owned.clone()], b"leakscan:allow").is_some();
+        // Built once: `memmem::find` would build its searcher again for every file.
+        static MARKER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"leakscan:allow"));
+        let markers_here = MARKER.find(&blob.data[owned.clone()]).is_some();
         if candidates.is_empty() && !markers_here {
             return Vec::new();
         }
