@@ -235,7 +235,12 @@ impl KeywordFilter {
                 || keys.binary_search(&(g & 0x00FF_FFFF)).is_ok()
                 || keys.binary_search(&(g & 0xFFFF_FF00)).is_ok()
         };
-        let frequent: Vec<(u32, u64)> = ranks.grams.iter().copied().filter(|&(g, _)| !is_fingerprint(g)).collect();
+        let frequent: Vec<(u32, u64)> = ranks
+            .grams
+            .iter()
+            .copied()
+            .filter(|&(g, _)| !is_fingerprint(g))
+            .collect();
         // Each candidate is scored in the table itself (marked, probed, unmarked: linear work;
         // sorting the marks instead took most of the 3.5 ms this filter used to take to build).
         let mut table = vec![0u8; 1 << TABLE_BITS].into_boxed_slice();
