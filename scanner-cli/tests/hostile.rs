@@ -1462,3 +1462,36 @@ fn a_stream_window_that_takes_too_long_is_reported_as_timed_out() {
         "without the limit the stream is scanned whole"
     );
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn files_that_report_no_size_are_read_to_their_end() {
+    // procfs files report a size of 0 but have content: a file is read up to the size it
+    // reported only when it reported one. Here leakscan reads its own environment.
+    let output = Command::new(env!("CARGO_BIN_EXE_leakscan"))
+        .args([
+            "scan",
+            "--no-progress",
+            "--isolated",
+            "-f",
+            "json",
+            "/proc/self/environ",
+        ])
+        .env("DEPLOY_AWS_ACCESS_KEY_ID", common::AWS_KEY_ID)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rules: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.iter().any(|r| r.starts_with("aws")), "{rules:?}");
+}
