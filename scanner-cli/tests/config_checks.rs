@@ -146,13 +146,7 @@ fn unparsable_configuration_still_gets_the_secret_rules() {
         .get_output()
         .clone();
     let doc = json_of(&out.stdout);
-    let rules: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
-    assert_eq!(rules, ["github-pat-classic", "github-pat-classic"]);
+    assert_eq!(rule_ids(&doc), ["github-pat-classic", "github-pat-classic"]);
     // The invalid YAML is only logged (-v); the alias bomb is listed in the report.
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("configuration checks skipped"), "{stderr}");
@@ -174,14 +168,7 @@ fn configured_environments_drive_reuse() {
             "DB_PASSWORD=\"Lp4Xw8Rz2Nq6Tv9Bk3Mc\"\n".to_string(),
         ),
     ]);
-    let rules = |doc: &Value| -> Vec<String> {
-        doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["rule"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let rules = rule_ids;
     // No environment words in these paths: no reuse finding.
     let plain = scan_json(dir.path(), &[]);
     assert!(!rules(&plain).iter().any(|r| r == "secret-reused-across-environments"));

@@ -41,15 +41,6 @@ fn run_json(args: &[&str], dir: &Path, code: i32) -> Value {
     serde_json::from_slice(&out.get_output().stdout).unwrap()
 }
 
-fn rules_found(doc: &Value) -> Vec<String> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn a_deleted_secret_is_found_in_history_with_provenance() {
     let repo = new_repo();
@@ -71,7 +62,7 @@ fn a_deleted_secret_is_found_in_history_with_provenance() {
         .code(0);
     // …but in history.
     let doc = run_json(&["git"], repo.path(), 1);
-    assert_eq!(rules_found(&doc), ["github-pat-classic"]);
+    assert_eq!(rule_ids(&doc), ["github-pat-classic"]);
     let f = &doc["findings"][0];
     assert_eq!(f["logical_path"], "config/app.env");
     assert_eq!(f["start"], serde_json::json!({"line": 2, "column": 4}));
@@ -174,7 +165,7 @@ fn a_secret_on_a_side_branch_is_found_and_branch_limits_the_walk() {
     );
     git(repo.path(), &["checkout", "-q", "main"]);
     let doc = run_json(&["git"], repo.path(), 1);
-    assert_eq!(rules_found(&doc), ["aws-access-key-id"]);
+    assert_eq!(rule_ids(&doc), ["aws-access-key-id"]);
     run_json(&["git", "--branch", "main"], repo.path(), 0);
     run_json(&["git", "--branch", "feature"], repo.path(), 1);
 }
@@ -478,7 +469,7 @@ fn pre_push_scans_only_what_the_remote_lacks() {
         .assert()
         .code(1);
     let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    assert_eq!(rules_found(&doc), ["github-pat-classic"]);
+    assert_eq!(rule_ids(&doc), ["github-pat-classic"]);
     assert_eq!(doc["findings"][0]["logical_path"], "new.env");
     assert_eq!(doc["history"]["commits"], 1);
 }

@@ -1486,12 +1486,6 @@ fn files_that_report_no_size_are_read_to_their_end() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let rules: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let rules = rule_ids(&serde_json::from_slice(&output.stdout).unwrap());
     assert!(rules.iter().any(|r| r.starts_with("aws")), "{rules:?}");
 }

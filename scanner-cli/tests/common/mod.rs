@@ -186,6 +186,16 @@ pub fn active(doc: &Value) -> Vec<Value> {
         .collect()
 }
 
+/// The rule of every finding of a JSON report, in report order (suppressed ones included).
+pub fn rule_ids(doc: &Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// A small deterministic PRNG (xorshift64*), so generated inputs are reproducible.
 pub struct Rng(u64);
 
