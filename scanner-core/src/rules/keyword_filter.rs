@@ -19,15 +19,17 @@
 //!   only shares a fingerprint's slot passes one time in eight. Every probed position's 4-byte
 //!   sequence is hashed and looked up, with no branch unless one is marked (under 1% of probes on
 //!   source code). On x86-64 CPUs with AVX2 (detected at run time) the hashing and the tag test
-//!   run 16 probes (32 bytes) at a time ([`vector`], about twice as fast); elsewhere, and for the
+//!   run 32 probes (64 bytes) at a time ([`vector`], about twice as fast); elsewhere, and for the
 //!   last few bytes, a scalar loop reads the text eight bytes at a time and probes two positions.
-//!   Probing every other position instead of every one took the filter from ~1.6 to ~2.3 GB/s
-//!   per core on the crate sources (the table reads are its cost).
+//!   Probing every other position instead of every one, with the cheaper confirmation below,
+//!   took the filter from ~1.6 to ~2.9 GB/s per core on the crate sources (the table reads are
+//!   its cost).
 //! - A marked position is confirmed exactly: a small open-addressing table maps the fingerprint
 //!   to the keywords (and offsets) it belongs to, and each is compared with the text. The
 //!   sequence is looked up whole, then with its last and its first byte open when some
 //!   fingerprint has an open byte (a 2^16-bit set of those fingerprints skips most of the
-//!   second and third lookups).
+//!   second and third lookups), and an entry's first eight keyword bytes rule out most text
+//!   before the keyword itself is read.
 //!
 //! Bytes are folded by setting bit 5 (`b | 0x20`): that lowercases ASCII letters and maps a few
 //! other pairs together (`_` with DEL, newline with `*`), which only adds candidates, never
