@@ -112,10 +112,6 @@ pub struct KeywordFilter {
     entries: Box<[Entry]>,
     /// The keywords, ASCII lowercase.
     keywords: Box<[Box<[u8]>]>,
-    /// Whether any fingerprint leaves its last byte open (zero in the key).
-    open_top: bool,
-    /// Whether any fingerprint leaves its first byte open.
-    open_bottom: bool,
     /// A 2^16-bit set of the fingerprints with an open byte (see [`open_bit`]).
     open_keys: Box<[u64]>,
     /// Keywords of one or two bytes, with their indices.
@@ -215,8 +211,6 @@ impl KeywordFilter {
                 }
             }
         }
-        let open_top = fingerprints.iter().any(|f| f.0 >> 24 == 0);
-        let open_bottom = fingerprints.iter().any(|f| f.0 & 0xFF == 0);
         let max_offset = fingerprints.iter().map(|f| f.2.max(0) as usize).max().unwrap_or(0);
         let mut open_keys = vec![0u64; 1 << 10].into_boxed_slice();
         for &(key, _, _) in &fingerprints {
@@ -297,8 +291,6 @@ impl KeywordFilter {
             slots,
             entries,
             keywords,
-            open_top,
-            open_bottom,
             open_keys,
             short: short.into_boxed_slice(),
             max_offset,
@@ -333,7 +325,7 @@ impl KeywordFilter {
             });
         }
         while at < end && at + 8 <= data.len() {
-            let block = u64::from_le_bytes(data[at..at + 8].try_into().expect("8 bytes")) | 0x2020_2020_2020_2020;
+            let block = u64::from_le_bytes(data[at..at + 8].try_into().expect("8 bytes")) | FOLD_8;
             let mut marks = 0u32;
             for k in [0, 2] {
                 let (index, tag) = hash((block >> (8 * k)) as u32, self.multiplier);
@@ -369,12 +361,10 @@ impl KeywordFilter {
     #[inline]
     fn confirm(&self, data: &[u8], starts: &Range<usize>, at: usize, gram: u32, on_hit: &mut impl FnMut(usize, usize)) {
         self.confirm_key(data, starts, at, gram, on_hit);
-        for (open, key) in [
-            (self.open_top, gram & 0x00FF_FFFF),
-            (self.open_bottom, gram & 0xFFFF_FF00),
-        ] {
+        // The sequence with its last, then its first byte open (a key with a zero byte).
+        for key in [gram & 0x00FF_FFFF, gram & 0xFFFF_FF00] {
             let bit = open_bit(key);
-            if open && self.open_keys[bit >> 6] >> (bit & 63) & 1 != 0 {
+            if self.open_keys[bit >> 6] >> (bit & 63) & 1 != 0 {
                 self.confirm_key(data, starts, at, key, on_hit);
             }
         }
