@@ -353,20 +353,26 @@ impl<'r> Detector<'r> {
                 // A keyword lies inside every match, so a rule whose matches cannot span lines
                 // is searched on the keyword's line only (found once, as far as the longest
                 // reach of those rules).
-                let line = keyword_rules
-                    .iter()
-                    .filter(|&&ri| rules[ri].single_line && !rules[ri].keyword_anchored)
-                    .map(|&ri| rules[ri].reach)
+                // (A rule's regex is parsed and compiled at its first hit; one that does not
+                // compile never runs.)
+                let shapes = || {
+                    keyword_rules
+                        .iter()
+                        .filter_map(|&ri| Some((ri, rules[ri].compiled().ok()?.0)))
+                };
+                let line = shapes()
+                    .filter(|(_, shape)| shape.single_line && !shape.keyword_anchored)
+                    .map(|(_, shape)| shape.reach)
                     .max()
                     .map(|reach| line_around(data, start..end, reach));
-                for &ri in keyword_rules {
-                    if rules[ri].keyword_anchored {
+                for (ri, shape) in shapes() {
+                    if shape.keyword_anchored {
                         anchored.push((ri, start));
                         continue;
                     }
-                    let reach = rules[ri].reach;
+                    let reach = shape.reach;
                     let (mut from, mut to) = (start.saturating_sub(reach), (end + reach).min(data.len()));
-                    if rules[ri].single_line
+                    if shape.single_line
                         && let Some(line) = &line
                     {
                         from = from.max(line.start);
@@ -391,7 +397,8 @@ impl<'r> Detector<'r> {
             }
         }
         for &ri in &self.rules.unfiltered_rules {
-            let end = (owned.end + rules[ri].reach).min(data.len());
+            let Ok((shape, _)) = rules[ri].compiled() else { continue };
+            let end = (owned.end + shape.reach).min(data.len());
             merged.push((ri, owned.start..end, owned.start));
         }
         Hits {
@@ -408,7 +415,7 @@ impl<'r> Detector<'r> {
     /// unanchored search resumes after each match.
     fn run_anchored(&self, ri: usize, data: &[u8], starts: impl Iterator<Item = usize>, out: &mut Vec<Candidate>) {
         let rule = &self.rules.rules()[ri];
-        let Some(regex) = rule.regex.get() else { return };
+        let Ok((shape, regex)) = rule.compiled() else { return };
         let mut caps = regex.create_captures();
         let mut resume = 0;
         for start in starts {
@@ -416,7 +423,7 @@ impl<'r> Detector<'r> {
                 continue;
             }
             let input = Input::new(data)
-                .span(start..(start + rule.reach).min(data.len()))
+                .span(start..(start + shape.reach).min(data.len()))
                 .anchored(regex_automata::Anchored::Yes);
             regex.search_captures(&input, &mut caps);
             if let Some(matched) = caps.get_match() {
@@ -428,8 +435,8 @@ impl<'r> Detector<'r> {
 
     fn run_rule(&self, ri: usize, data: &[u8], window: Range<usize>, keep_from: usize, out: &mut Vec<Candidate>) {
         let rule = &self.rules.rules()[ri];
-        let Some(regex) = rule.regex.get() else { return };
-        if rule.line_anchored {
+        let Ok((shape, regex)) = rule.compiled() else { return };
+        if shape.line_anchored {
             // Every match starts at a line start and stays on its line: an anchored attempt at
             // each line start of the window finds exactly the matches an unanchored search
             // would, and a line that cannot match stops the attempt at its first misfit byte
@@ -471,7 +478,8 @@ impl<'r> Detector<'r> {
             if matched.start() < keep_from {
                 return;
             }
-            let Some(secret) = caps.get_group(rule.secret_group) else {
+            let Ok(shape) = rule.shape() else { return };
+            let Some(secret) = caps.get_group(shape.secret_group) else {
                 return;
             };
             if secret.is_empty() {
@@ -561,7 +569,7 @@ remediation = "r"
             r#"(?im)^[ \t]{0,8}(?:export[ \t]+)?[\w.-]{0,20}?key[\w.-]{0,10}[ \t]*[=:][ \t]*(?P<secret>[^\s"']{6,40})[ \t]*\r?$"#,
             &["key"],
         );
-        assert!(rules.rules()[0].line_anchored);
+        assert!(rules.rules()[0].shape().unwrap().line_anchored);
         let text = "key = first1\nnot a match key = x\n  export API_KEY=second2\r\nkey:third3 trailing\n\
                     x key=no\nkeykey=fourth4\nmy.key.id : fifth5\n\nkey=last66";
         assert_finds_what_an_unanchored_search_finds(&rules, text);
@@ -582,13 +590,13 @@ remediation = "r"
     /// search over `text`, from every start offset.
     fn assert_finds_what_an_unanchored_search_finds(rules: &RuleSet, text: &str) {
         let rule = &rules.rules()[0];
-        let regex = rule.regex.get().unwrap();
+        let (shape, regex) = rule.compiled().unwrap();
         let detector = Detector::new(rules);
         for start in 0..text.len() {
             let data = &text.as_bytes()[start..];
             let expected: Vec<Range<usize>> = regex
                 .captures_iter(Input::new(data))
-                .filter_map(|c| c.get_group(rule.secret_group).map(|s| s.range()))
+                .filter_map(|c| c.get_group(shape.secret_group).map(|s| s.range()))
                 .collect();
             let found: Vec<Range<usize>> = detector.detect(data).into_iter().map(|c| c.secret).collect();
             assert_eq!(found, expected, "from offset {start}");
@@ -603,7 +611,8 @@ remediation = "r"
             &["key"],
         );
         let rule = &rules.rules()[0];
-        assert!(rule.single_line && !rule.line_anchored && !rule.keyword_anchored);
+        let shape = rule.shape().unwrap();
+        assert!(shape.single_line && !shape.line_anchored && !shape.keyword_anchored);
         assert!(
             rule.search_plan().contains("keyword hit's line"),
             "{}",
@@ -639,7 +648,8 @@ remediation = "r"
             &["secret", "api_key", "api-key", "apikey", "token"],
         );
         let rule = &rules.rules()[0];
-        assert!(rule.keyword_anchored && !rule.line_anchored);
+        let shape = rule.shape().unwrap();
+        assert!(shape.keyword_anchored && !shape.line_anchored);
         // Matches that cover later keyword hits (`token_secret`, `secret = "…token…"`,
         // `apikeytoken`), repeated keywords, near misses.
         let text = "token_secret = \"abcdef123\"\nSECRET: 'zzzzzz9'\napikey=\"k1k2k3k4\" secret=\"s1s2s3s4\"\n\
@@ -648,7 +658,7 @@ remediation = "r"
         assert_finds_what_an_unanchored_search_finds(&rules, text);
         let built_in = RuleSet::builtin().unwrap();
         for id in ["generic-secret-assignment", "generic-password-assignment"] {
-            assert!(built_in.get(id).unwrap().keyword_anchored, "{id}");
+            assert!(built_in.get(id).unwrap().shape().unwrap().keyword_anchored, "{id}");
         }
     }
 

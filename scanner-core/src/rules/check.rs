@@ -172,14 +172,19 @@ fn check_one(rule: &Rule, issues: &mut Vec<CheckIssue>) {
             ),
         );
     }
-    if rule.unbounded {
+    // Built-in rules are compiled on first use: this is where a broken one would show.
+    let shape = match rule.compiled() {
+        Ok((shape, _)) => *shape,
+        Err(e) => return report(CheckLevel::Invalid, format!("regex does not compile: {e}")),
+    };
+    if shape.unbounded {
         report(
             CheckLevel::Warning,
             "unbounded regex: matches are searched within 4096 bytes of a keyword hit; prefer bounded repetition"
                 .into(),
         );
     }
-    if rule.matches_empty {
+    if shape.matches_empty {
         report(CheckLevel::Warning, "the regex can match the empty string".into());
     }
     match rule.examples.len() {

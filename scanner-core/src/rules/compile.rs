@@ -48,8 +48,8 @@ pub struct Rule {
     pub negative_examples: Vec<String>,
     /// The file the rule came from.
     pub source: String,
-    pub(crate) regex: LazyRegex,
-    pub(crate) secret_group: usize,
+    /// The regex, parsed and compiled on first use.
+    pub(crate) regex: RuleRegex,
     /// The rule's allow patterns (over the secret).
     pub(crate) allow: Vec<LazyRegex>,
     /// The rule's whole-match allow patterns.
@@ -64,6 +64,14 @@ pub struct Rule {
     pub example_path: Option<String>,
     /// Whether the rule is tagged `generic` (loses to a specific rule on the same span).
     pub(crate) generic: bool,
+}
+
+/// What the detector needs to know of a rule's regex, read from its syntax tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
+    /// The capture group holding the secret: the one named `secret`, else the first, else
+    /// the whole match.
+    pub(crate) secret_group: usize,
     /// Half-width of the search window around a keyword hit.
     pub(crate) reach: usize,
     /// Whether the regex can match the empty string.
@@ -84,6 +92,67 @@ pub struct Rule {
     pub(crate) unbounded: bool,
 }
 
+impl Shape {
+    /// The shape of a rule's parsed regex, given the rule's keywords.
+    fn of(hir: &regex_syntax::hir::Hir, keywords: &[String]) -> Shape {
+        let mut captures = Vec::new();
+        capture_names(hir, &mut captures);
+        let secret_group = captures
+            .iter()
+            .find(|(_, name)| name.as_deref() == Some("secret"))
+            .map(|(i, _)| *i as usize)
+            .unwrap_or(if captures.is_empty() { 0 } else { 1 });
+        let props = hir.properties();
+        let max_len = props.maximum_len();
+        let matches_empty = props.minimum_len() == Some(0);
+        let single_line = !can_match_newline(hir);
+        let line_anchored = props.look_set_prefix().contains(regex_syntax::hir::Look::StartLF) && single_line;
+        Shape {
+            secret_group,
+            reach: max_len.unwrap_or(UNBOUNDED_REACH).max(1),
+            matches_empty,
+            line_anchored,
+            single_line,
+            keyword_anchored: !line_anchored
+                && max_len.is_some()
+                && !matches_empty
+                && starts_with_keyword(hir, keywords),
+            unbounded: max_len.is_none(),
+        }
+    }
+}
+
+/// A rule's regex, parsed, analysed and compiled on first use, then shared by every thread.
+/// Parsing ~300 built-in regexes at start-up was most of it; a scan now parses only the
+/// rules whose keywords it meets, once for both the shape and the compiled regex.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RuleRegex {
+    shape: OnceLock<Result<Shape, String>>,
+    regex: OnceLock<Result<meta::Regex, String>>,
+}
+
+impl RuleRegex {
+    /// The shape of `pattern` (`keywords` are the rule's); parses it if nothing has yet.
+    fn shape(&self, pattern: &str, keywords: &[String]) -> Result<&Shape, &String> {
+        self.shape
+            .get_or_init(|| parse_regex(pattern).map(|hir| Shape::of(&hir, keywords)))
+            .as_ref()
+    }
+
+    /// The shape and the compiled regex, from one parse of `pattern`.
+    fn compiled(&self, pattern: &str, keywords: &[String]) -> Result<(&Shape, &meta::Regex), &String> {
+        let regex = self
+            .regex
+            .get_or_init(|| {
+                let hir = parse_regex(pattern)?;
+                self.shape.get_or_init(|| Ok(Shape::of(&hir, keywords)));
+                compile_hir(&hir)
+            })
+            .as_ref()?;
+        Ok((self.shape(pattern, keywords)?, regex))
+    }
+}
+
 /// Every rule plus the keyword prefilter ([`super::KeywordFilter`]); built once, shared across
 /// threads.
 #[derive(Debug, Clone)]
@@ -101,6 +170,8 @@ pub struct RuleSet {
     pub(crate) plain_patterns: usize,
     /// The encoding of each encoded-keyword pattern, from `plain_patterns` on.
     pub(crate) encoded_patterns: Vec<crate::detect::decode::Encoding>,
+    /// [`RuleSet::max_reach`], worked out on first use (it parses every rule's regex).
+    max_reach: OnceLock<usize>,
 }
 
 /// A regex compiled on first use (then shared by every thread).
@@ -242,16 +313,36 @@ fn case_pair(ranges: impl Iterator<Item = (u32, u32)>) -> Option<u8> {
     }
 }
 
+fn meta_config() -> meta::Config {
+    meta::Config::new()
+        .utf8_empty(false)
+        .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+}
+
 /// Builds a meta regex with leakscan's dialect: bytes, ASCII classes, no UTF-8 requirement.
 pub fn compile_regex(pattern: &str) -> Result<meta::Regex, String> {
     meta::Regex::builder()
         .syntax(syntax::Config::new().unicode(false).utf8(false))
-        .configure(
-            meta::Config::new()
-                .utf8_empty(false)
-                .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
-        )
+        .configure(meta_config())
         .build(pattern)
+        .map_err(|e| e.to_string())
+}
+
+/// Parses a pattern in leakscan's dialect (what [`compile_regex`] compiles).
+fn parse_regex(pattern: &str) -> Result<regex_syntax::hir::Hir, String> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map_err(|e| e.to_string())
+}
+
+/// Compiles a pattern parsed by [`parse_regex`] as [`compile_regex`] compiles it.
+fn compile_hir(hir: &regex_syntax::hir::Hir) -> Result<meta::Regex, String> {
+    meta::Regex::builder()
+        .configure(meta_config())
+        .build_from_hir(hir)
         .map_err(|e| e.to_string())
 }
 
@@ -261,8 +352,9 @@ impl Rule {
         Rule::build(syn, file, true)
     }
 
-    /// Validates one rule; with `eager` false its regexes are parsed now (errors and all) but
-    /// compiled on first use, so that start-up stays fast with hundreds of rules.
+    /// Validates one rule; with `eager` false its regexes are parsed and compiled on first
+    /// use (built-in rules: the test suite checks that every one compiles), so that start-up
+    /// stays fast with hundreds of rules.
     pub(crate) fn build(syn: &RuleSyntax, file: &str, eager: bool) -> Result<Rule, Error> {
         let fail = |message: String| Error::Rule {
             file: file.to_string(),
@@ -274,36 +366,9 @@ impl Rule {
                 "id must be 1–48 characters of lowercase letters, digits and single dashes".into(),
             ));
         }
-        let parse = |pattern: &str| {
-            regex_syntax::ParserBuilder::new()
-                .unicode(false)
-                .utf8(false)
-                .build()
-                .parse(pattern)
-                .map_err(|e| e.to_string())
-        };
         if let Some(check) = &syn.check {
             return Rule::build_check(syn, file, check).map_err(fail);
         }
-        let hir = parse(&syn.regex).map_err(|e| fail(format!("regex does not compile: {e}")))?;
-        let mut captures = Vec::new();
-        capture_names(&hir, &mut captures);
-        let secret_group = captures
-            .iter()
-            .find(|(_, name)| name.as_deref() == Some("secret"))
-            .map(|(i, _)| *i as usize)
-            .unwrap_or(if captures.is_empty() { 0 } else { 1 });
-        let regex = LazyRegex::new(&syn.regex);
-        if eager {
-            regex
-                .check()
-                .map_err(|e| fail(format!("regex does not compile: {e}")))?;
-        }
-        let props = hir.properties();
-        let max_len = props.maximum_len();
-        let matches_empty = props.minimum_len() == Some(0);
-        let single_line = !can_match_newline(&hir);
-        let line_anchored = props.look_set_prefix().contains(regex_syntax::hir::Look::StartLF) && single_line;
         if let Some(e) = syn.entropy
             && !(0.0..=8.0).contains(&e)
         {
@@ -321,7 +386,6 @@ impl Rule {
             patterns
                 .iter()
                 .map(|a| {
-                    parse(a).map_err(|e| fail(format!("{what} regex `{a}` does not compile: {e}")))?;
                     let re = LazyRegex::new(a);
                     if eager {
                         re.check()
@@ -344,28 +408,34 @@ impl Rule {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let allow = lazy_all(&syn.allow, "allow")?;
-        Ok(Rule {
+        let rule = Rule {
             pattern: syn.regex.clone(),
             keywords: syn.keywords.clone(),
             entropy: syn.entropy,
-            regex,
-            secret_group,
             allow,
             allow_match,
             validators,
             allow_repeats: syn.allow_repeats,
             generic: syn.tags.iter().any(|t| t == "generic"),
-            reach: max_len.unwrap_or(UNBOUNDED_REACH).max(1),
-            matches_empty,
-            line_anchored,
-            single_line,
-            keyword_anchored: !line_anchored
-                && max_len.is_some()
-                && !matches_empty
-                && starts_with_keyword(&hir, &syn.keywords),
-            unbounded: max_len.is_none(),
             ..Rule::metadata(syn, file)
-        })
+        };
+        if eager {
+            rule.compiled()
+                .map_err(|e| fail(format!("regex does not compile: {e}")))?;
+        }
+        Ok(rule)
+    }
+
+    /// The shape of the rule's regex (parsed now if it has not been); an error if it does
+    /// not parse.
+    pub(crate) fn shape(&self) -> Result<&Shape, &String> {
+        self.regex.shape(&self.pattern, &self.keywords)
+    }
+
+    /// The shape and the compiled regex (both made now, from one parse, if they have not
+    /// been); an error if the regex does not compile.
+    pub(crate) fn compiled(&self) -> Result<(&Shape, &meta::Regex), &String> {
+        self.regex.compiled(&self.pattern, &self.keywords)
     }
 
     /// A structural check: metadata and examples only; `checks` implements it.
@@ -409,8 +479,7 @@ impl Rule {
             examples: syn.examples.clone(),
             negative_examples: syn.negative_examples.clone(),
             source: file.to_string(),
-            regex: LazyRegex::new(""),
-            secret_group: 0,
+            regex: RuleRegex::default(),
             allow: Vec::new(),
             allow_match: Vec::new(),
             validators: Vec::new(),
@@ -418,12 +487,6 @@ impl Rule {
             check: None,
             example_path: None,
             generic: false,
-            reach: 1,
-            matches_empty: false,
-            line_anchored: false,
-            single_line: false,
-            keyword_anchored: false,
-            unbounded: false,
         }
     }
 
@@ -434,26 +497,31 @@ impl Rule {
 
     /// How the detector runs this rule's regex, in words (for `leakscan rules explain`).
     pub fn search_plan(&self) -> String {
+        if self.is_check() {
+            return "a structural check, not a regex".into();
+        }
+        let shape = match self.shape() {
+            Ok(shape) => shape,
+            Err(e) => return format!("never: the regex does not compile ({e})"),
+        };
         let reach = || {
-            let why = if self.unbounded {
+            let why = if shape.unbounded {
                 "the regex has no length bound"
             } else {
                 "the longest match"
             };
-            format!("{} bytes ({why})", self.reach)
+            format!("{} bytes ({why})", shape.reach)
         };
-        if self.is_check() {
-            "a structural check, not a regex".into()
-        } else if self.keywords.is_empty() {
+        if self.keywords.is_empty() {
             "every byte (the rule has no keywords)".into()
-        } else if self.keyword_anchored {
+        } else if shape.keyword_anchored {
             "one anchored attempt at each keyword hit (every match starts with a keyword)".into()
-        } else if self.line_anchored {
+        } else if shape.line_anchored {
             format!(
                 "one anchored attempt at the start of each keyword hit's line, if within {}",
                 reach()
             )
-        } else if self.single_line {
+        } else if shape.single_line {
             format!(
                 "a search of each keyword hit's line (no match spans lines), within {} either side",
                 reach()
@@ -608,6 +676,7 @@ impl RuleSet {
             unfiltered_rules,
             plain_patterns,
             encoded_patterns,
+            max_reach: OnceLock::new(),
         })
     }
 
@@ -633,7 +702,14 @@ impl RuleSet {
 
     /// The widest search window any rule needs around a keyword hit, in bytes.
     pub fn max_reach(&self) -> usize {
-        self.rules.iter().map(|r| r.reach).max().unwrap_or(0)
+        *self.max_reach.get_or_init(|| {
+            self.rules
+                .par_iter()
+                .filter(|r| !r.is_check())
+                .filter_map(|r| r.shape().ok().map(|shape| shape.reach))
+                .max()
+                .unwrap_or(0)
+        })
     }
 
     /// Number of rules.
@@ -700,26 +776,61 @@ mod tests {
     #[test]
     fn secret_group_prefers_named_then_first() {
         let named = Rule::compile(&rule("a", r"(k)=(?P<secret>\w+)", &["k"]), "t").unwrap();
-        assert_eq!(named.secret_group, 2);
+        assert_eq!(named.shape().unwrap().secret_group, 2);
         let first = Rule::compile(&rule("a", r"k=(\w+)", &["k"]), "t").unwrap();
-        assert_eq!(first.secret_group, 1);
+        assert_eq!(first.shape().unwrap().secret_group, 1);
         let whole = Rule::compile(&rule("a", r"k=\w+", &["k"]), "t").unwrap();
-        assert_eq!(whole.secret_group, 0);
+        assert_eq!(whole.shape().unwrap().secret_group, 0);
+    }
+
+    #[test]
+    fn lazily_built_rules_are_parsed_on_first_use_and_a_broken_one_never_runs() {
+        // Built-in rules are built lazily: a regex that does not parse is only found when
+        // the rule is first needed, and then it is left out, not a panic.
+        let broken = Rule::build(&rule("broken", r"k=(\w+", &["k="]), "t", false).unwrap();
+        assert!(broken.shape().is_err());
+        assert!(broken.compiled().unwrap_err().contains("unclosed group"));
+        assert!(broken.search_plan().starts_with("never: the regex does not compile"));
+        let fine = Rule::build(&rule("fine", r"k=(?P<secret>[a-z]{8})", &["k="]), "t", false).unwrap();
+        let set = RuleSet::new(vec![broken, fine]).unwrap();
+        let found = crate::detect::Detector::new(&set).detect(b"x k=abcdefgh");
+        assert_eq!(found.len(), 1);
+        assert_eq!(set.rules()[found[0].rule].id, "fine");
+        // Eagerly built rules (files given by the user) report it at load.
+        let err = Rule::build(&rule("broken", r"k=(\w+", &["k="]), "t", true).unwrap_err();
+        assert!(err.to_string().contains("regex does not compile"), "{err}");
+    }
+
+    #[test]
+    fn the_shape_is_the_same_whether_compiled_or_only_parsed() {
+        let pattern = r"(?m)^[ \t]{0,4}token[ \t]{0,4}=[ \t]{0,4}(?P<secret>[^\s]{4,20})[ \t]{0,4}$";
+        let parsed = Rule::build(&rule("a", pattern, &["token"]), "t", false).unwrap();
+        let compiled = Rule::build(&rule("a", pattern, &["token"]), "t", false).unwrap();
+        let shape = *parsed.shape().unwrap();
+        assert_eq!(shape, *compiled.compiled().unwrap().0);
+        assert!(shape.line_anchored && shape.single_line && !shape.unbounded);
+        assert_eq!(shape.secret_group, 1);
     }
 
     #[test]
     fn reach_comes_from_the_longest_match() {
         let r = Rule::compile(&rule("a", r"ghp_[a-z]{36}", &["ghp_"]), "t").unwrap();
-        assert_eq!(r.reach, 40);
-        assert!(!r.unbounded);
+        assert_eq!(r.shape().unwrap().reach, 40);
+        assert!(!r.shape().unwrap().unbounded);
         let r = Rule::compile(&rule("a", r"k=\w+", &["k"]), "t").unwrap();
-        assert_eq!(r.reach, UNBOUNDED_REACH);
-        assert!(r.unbounded);
+        assert_eq!(r.shape().unwrap().reach, UNBOUNDED_REACH);
+        assert!(r.shape().unwrap().unbounded);
     }
 
     #[test]
     fn line_anchored_rules_start_at_a_line_start_and_stay_on_one_line() {
-        let anchored = |pattern: &str| Rule::compile(&rule("a", pattern, &["k"]), "t").unwrap().line_anchored;
+        let anchored = |pattern: &str| {
+            Rule::compile(&rule("a", pattern, &["k"]), "t")
+                .unwrap()
+                .shape()
+                .unwrap()
+                .line_anchored
+        };
         assert!(anchored(r"(?m)^[ \t]{0,4}k[ \t]*=[ \t]*([^\s]{4,20})[ \t]*$"));
         assert!(anchored(r"(?im)^k=([a-z0-9]{8})\r?$"));
         assert!(!anchored(r"k=([a-z0-9]{8})"), "no line anchor");
@@ -735,6 +846,8 @@ mod tests {
     fn keyword_anchored_rules_begin_every_match_with_a_keyword() {
         let anchored = |pattern: &str, keywords: &[&str]| {
             Rule::compile(&rule("a", pattern, keywords), "t")
+                .unwrap()
+                .shape()
                 .unwrap()
                 .keyword_anchored
         };
