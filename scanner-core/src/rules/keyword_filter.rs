@@ -14,16 +14,17 @@
 //!   looked for by `tion` rather than by `inte`. A keyword too short for two sequences uses its
 //!   first three bytes with the byte before them open, or its last three with the byte after
 //!   them open (entered in the table once for each of the 128 folded values of the open byte).
-//! - A 512 KiB table marks the fingerprints: a 32-bit multiplicative hash gives each one a slot
-//!   and, from the next three bits, a tag (one bit of the slot's byte), so a text sequence that
-//!   only shares a fingerprint's slot passes one time in eight. Every probed position's 4-byte
-//!   sequence is hashed and looked up, with no branch unless one is marked (under 1% of probes on
-//!   source code). On x86-64 CPUs with AVX2 (detected at run time) the hashing and the tag test
-//!   run 32 probes (64 bytes) at a time ([`vector`], about twice as fast); elsewhere, and for the
-//!   last few bytes, a scalar loop reads the text eight bytes at a time and probes two positions.
-//!   Probing every other position instead of every one, with the cheaper confirmation below,
-//!   took the filter from ~1.6 to ~2.9 GB/s per core on the crate sources (the table reads are
-//!   its cost).
+//! - A 512 KiB table (4 Mbit, read as 32-bit words) marks the fingerprints: a 32-bit
+//!   multiplicative hash gives each one a bit, so a text sequence that is no fingerprint passes
+//!   when its bit is one of the ~1% set. Every probed position's 4-byte sequence is hashed and
+//!   looked up, with no branch unless one is marked (under 1% of probes on source code). On
+//!   x86-64 CPUs with AVX2 (detected at run time) the hashing and the lookups run 32 probes
+//!   (64 bytes) at a time, the table words gathered eight at a time ([`vector`], about 2.3
+//!   times as fast); elsewhere, and for the last few bytes, a scalar loop reads the text eight
+//!   bytes at a time and probes two positions. Probing every other position instead of every
+//!   one, with the cheaper confirmation below, took the filter from ~1.6 to ~2.9 GB/s per core
+//!   on the crate sources, and gathering the table words to ~3.3 GB/s (the table reads are its
+//!   cost).
 //! - A marked position is confirmed exactly: a small open-addressing table maps the fingerprint
 //!   to the keywords (and offsets) it belongs to, and each is compared with the text. The
 //!   sequence is looked up whole, then with its last and its first byte open when some
@@ -51,7 +52,7 @@ mod vector {
     }
 
     pub(super) fn scan(
-        _: &[u8; 1 << super::TABLE_BITS],
+        _: &[u32; super::TABLE_WORDS],
         _: u32,
         _: &[u8],
         at: usize,
@@ -65,7 +66,11 @@ mod vector {
 /// log2 of the fingerprint table's size in bytes.
 const TABLE_BITS: u32 = 19;
 
-/// Bits of a fingerprint's hash: the table byte, then the tag (the bit within it).
+/// The fingerprint table's size in 32-bit words.
+const TABLE_WORDS: usize = 1 << (TABLE_BITS - 2);
+
+/// Bits of a fingerprint's hash: the number of its bit in the table (the table word, then the
+/// bit within it).
 const HASH_BITS: u32 = TABLE_BITS + 3;
 
 /// Odd multipliers for the fingerprint hash; the one under which the frequent sequences of
@@ -80,9 +85,6 @@ const MULTIPLIERS: [u32; 8] = [
     0x1B87_3593,
     0x846C_A68B,
 ];
-
-/// The table bit of each tag (a lookup is cheaper than a shift by a variable amount here).
-const TAG_BITS: [u8; 8] = [1, 2, 4, 8, 16, 32, 64, 128];
 
 /// Folds the four bytes of `gram` as the filter compares them.
 const FOLD: u32 = 0x2020_2020;
@@ -101,9 +103,9 @@ const FOLD: u32 = 0x2020_2020;
 /// ```
 #[derive(Debug, Clone)]
 pub struct KeywordFilter {
-    /// For every hash, the set of tags (bit `t` for tag `t`) of the fingerprints with that
-    /// hash (`1 << TABLE_BITS` bytes).
-    table: Box<[u8]>,
+    /// A bit for every hash: set for the hashes of fingerprints ([`TABLE_WORDS`] words; the
+    /// bit of hash `h` is bit `h % 32` of word `h / 32`).
+    table: Box<[u32]>,
     multiplier: u32,
     /// Open-addressing map from a fingerprint to its range of `entries`.
     slots: Box<[Slot]>,
@@ -223,7 +225,7 @@ impl KeywordFilter {
         // byte.
         let marked: Vec<u32> = fingerprints.iter().flat_map(|&(key, _, _)| expansions(key)).collect();
         // The multiplier under which the frequent sequences of ordinary text (that are not
-        // fingerprints themselves) hit the fewest marked (slot, tag) pairs.
+        // fingerprints themselves) hit the fewest marked bits.
         let mut keys: Vec<u32> = fingerprints.iter().map(|f| f.0).collect();
         keys.sort_unstable();
         let is_fingerprint = |g: u32| {
@@ -239,12 +241,12 @@ impl KeywordFilter {
             .collect();
         // Each candidate is scored in the table itself (cleared, marked, probed: linear work;
         // sorting the marks instead took most of the 3.5 ms this filter used to take to build).
-        let mut table = vec![0u8; 1 << TABLE_BITS].into_boxed_slice();
-        let mark_table = |table: &mut [u8], multiplier: u32| {
+        let mut table = vec![0u32; TABLE_WORDS].into_boxed_slice();
+        let mark_table = |table: &mut [u32], multiplier: u32| {
             table.fill(0);
             for &g in &marked {
-                let (index, tag) = hash(g, multiplier);
-                table[index] |= 1 << tag;
+                let (word, bit) = hash(g, multiplier);
+                table[word] |= 1 << bit;
             }
         };
         let multiplier = *MULTIPLIERS
@@ -254,8 +256,8 @@ impl KeywordFilter {
                 let false_marks: u64 = frequent
                     .iter()
                     .filter(|&&(g, _)| {
-                        let (index, tag) = hash(g, m);
-                        table[index] >> tag & 1 != 0
+                        let (word, bit) = hash(g, m);
+                        table[word] >> bit & 1 != 0
                     })
                     .map(|(_, w)| *w)
                     .sum();
@@ -311,7 +313,7 @@ impl KeywordFilter {
         if starts.is_empty() {
             return;
         }
-        let table: &[u8; 1 << TABLE_BITS] = self.table.as_ref().try_into().expect("table size");
+        let table: &[u32; TABLE_WORDS] = self.table.as_ref().try_into().expect("table size");
         // Fingerprints start up to `max_offset` bytes after their keyword.
         let end = (starts.end + self.max_offset).min(data.len());
         // Probed: the positions of `starts.start`'s parity (every step below is even).
@@ -328,8 +330,8 @@ impl KeywordFilter {
             let block = u64::from_le_bytes(data[at..at + 8].try_into().expect("8 bytes")) | FOLD_8;
             let mut marks = 0u32;
             for k in [0, 2] {
-                let (index, tag) = hash((block >> (8 * k)) as u32, self.multiplier);
-                marks |= u32::from(table[index] & TAG_BITS[tag as usize] != 0) << k;
+                let (word, bit) = hash((block >> (8 * k)) as u32, self.multiplier);
+                marks |= (table[word] >> bit & 1) << k;
             }
             while marks != 0 {
                 let k = marks.trailing_zeros() as usize;
@@ -347,8 +349,8 @@ impl KeywordFilter {
         tail[..rest.len().min(12)].copy_from_slice(&rest[..rest.len().min(12)]);
         for i in (0..end.saturating_sub(at)).step_by(2) {
             let gram = u32::from_le_bytes(tail[i..i + 4].try_into().expect("4 bytes")) | FOLD;
-            let (index, tag) = hash(gram, self.multiplier);
-            if table[index] >> tag & 1 != 0 {
+            let (word, bit) = hash(gram, self.multiplier);
+            if table[word] >> bit & 1 != 0 {
                 self.confirm(data, &starts, at + i, gram, &mut on_hit);
             }
         }
@@ -462,12 +464,12 @@ fn gram(bytes: &[u8]) -> u32 {
     u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) | FOLD
 }
 
-/// The table index of `gram` and its tag (0–7): the top bits of a 32-bit multiplicative hash,
-/// and the three bits below them (the vector scan computes the same).
+/// The table word of `gram` and its bit in the word (0–31): the top [`HASH_BITS`] bits of a
+/// 32-bit multiplicative hash, split (the vector scan computes the same).
 #[inline(always)]
 fn hash(gram: u32, multiplier: u32) -> (usize, u32) {
     let product = gram.wrapping_mul(multiplier) >> (32 - HASH_BITS);
-    ((product >> 3) as usize, product & 7)
+    ((product >> 5) as usize, product & 31)
 }
 
 /// The bit of a key with an open byte in [`KeywordFilter::open_keys`].
