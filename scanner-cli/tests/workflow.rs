@@ -310,6 +310,39 @@ fn unused_and_unknown_allow_markers_are_reported() {
 }
 
 #[test]
+fn allow_markers_are_checked_in_files_and_streams_with_no_findings() {
+    // The keyword filter finds markers along with the keywords: a file with a marker and no
+    // candidate at all, or standard input, still gets its marker checked. So does a scan of
+    // configuration checks only, where the filter does not run.
+    let text = "y = 2  # LeakScan:Allow\nz = 3  # leakscan:allow(no-such-rule)\n";
+    let dir = tree(&[("quiet.py", text.to_string())]);
+    let unknown = "quiet.py:2: `leakscan:allow` names unknown rule `no-such-rule`";
+    for checks in ["secrets", "config"] {
+        let doc = json(dir.path(), &["--checks", checks], 0);
+        let warnings = doc["warnings"].as_array().unwrap();
+        assert!(
+            warnings.iter().any(|w| w.as_str().unwrap().ends_with(unknown)),
+            "{checks}: {warnings:?}"
+        );
+        assert_eq!(warnings.len(), 1, "{checks}: {warnings:?}");
+    }
+    let out = leakscan()
+        .args(["scan", "-f", "json", "--label", "in.py", "-"])
+        .write_stdin(text)
+        .assert()
+        .code(0);
+    let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let warnings = doc["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .ends_with("in.py:2: `leakscan:allow` names unknown rule `no-such-rule`")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
 fn explain_tells_why_a_line_is_or_is_not_reported() {
     let dir = tree(&[(
         "app.py",

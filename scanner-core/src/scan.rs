@@ -588,7 +588,7 @@ struct StreamOrder<'e, 'a> {
     origin: &'e Origin,
     margin: usize,
     next: usize,
-    waiting: BTreeMap<usize, (StreamWindow, Vec<Candidate>)>,
+    waiting: BTreeMap<usize, (StreamWindow, Detected)>,
     seen: std::collections::HashSet<(usize, u64, u64)>,
     /// Buffers of reported windows, reused for the next ones (no allocation per window).
     spare: Vec<Vec<u8>>,
@@ -607,9 +607,10 @@ impl<'e, 'a> StreamOrder<'e, 'a> {
         }
     }
 
-    fn accept(&mut self, done: (StreamWindow, Vec<Candidate>)) {
+    fn accept(&mut self, done: (StreamWindow, Detected)) {
         self.waiting.insert(done.0.seq, done);
-        while let Some((window, mut candidates)) = self.waiting.remove(&self.next) {
+        while let Some((window, mut detected)) = self.waiting.remove(&self.next) {
+            let candidates = &mut detected.candidates;
             self.next += 1;
             let base = window.base;
             candidates.sort_by_key(|c| (c.secret.start, c.rule, c.secret.end));
@@ -617,7 +618,7 @@ impl<'e, 'a> StreamOrder<'e, 'a> {
                 self.seen
                     .insert((c.rule, base + c.secret.start as u64, base + c.secret.end as u64))
             });
-            Detector::new(self.engine.rules).resolve_overlaps(&mut candidates);
+            Detector::new(self.engine.rules).resolve_overlaps(candidates);
             let margin = self.margin as u64;
             self.seen.retain(|&(_, _, end)| end + margin >= base);
             self.engine
@@ -633,7 +634,7 @@ impl<'e, 'a> StreamOrder<'e, 'a> {
                 lines: window.lines_before,
                 bytes: base as usize,
             };
-            self.engine.report(&blob, candidates, window.owned.clone(), shift);
+            self.engine.report(&blob, detected, window.owned.clone(), shift);
             self.spare.push(window.data);
         }
     }
@@ -871,8 +872,8 @@ impl Engine<'_> {
     fn scan_content(&self, blob: Blob<'_>) {
         self.progress.blobs.fetch_add(1, Ordering::Relaxed);
         self.progress.bytes.fetch_add(blob.data.len() as u64, Ordering::Relaxed);
-        let candidates = self.candidates(&blob.origin, blob.data);
-        self.report(&blob, candidates, 0..blob.data.len(), Shift::default());
+        let detected = self.candidates(&blob.origin, blob.data);
+        self.report(&blob, detected, 0..blob.data.len(), Shift::default());
         // The raw bytes are scanned too: a byte-order mark may start binary or mis-encoded data.
         if let Some(order) = decode::sniff_utf16(blob.data) {
             self.scan_utf16(blob, order);
@@ -880,9 +881,10 @@ impl Engine<'_> {
     }
 
     /// Secret-rule and configuration-check candidates of one piece of content.
-    fn candidates(&self, origin: &Origin, data: &[u8]) -> Vec<Candidate> {
+    fn candidates(&self, origin: &Origin, data: &[u8]) -> Detected {
         let timed_out = std::sync::atomic::AtomicBool::new(false);
-        let mut detector = Detector::new(self.rules);
+        let markers = std::sync::atomic::AtomicBool::new(false);
+        let mut detector = Detector::new(self.rules).noting_allow_markers(&markers);
         if let Some(limit) = self.filters.file_timeout {
             detector = detector.with_deadline(Instant::now() + limit, &timed_out);
         }
@@ -957,7 +959,11 @@ impl Engine<'_> {
             });
             found.sort_by_key(|c| (c.secret.start, c.rule, c.secret.end));
         }
-        found
+        Detected {
+            candidates: found,
+            allow_markers: (self.filters.secrets && self.rules.finds_allow_markers())
+                .then(|| markers.load(Ordering::Relaxed)),
+        }
     }
 
     /// UTF-16 text: scanned as UTF-8 (lines and columns are the same), byte spans mapped back
@@ -973,8 +979,11 @@ impl Engine<'_> {
             data: &text,
             previous: previous.as_deref(),
         };
-        let candidates = Detector::new(self.rules).detect(&text);
-        let found = self.findings_of(&transcoded, candidates, 0..text.len(), Shift::default());
+        let detected = Detected {
+            candidates: Detector::new(self.rules).detect(&text),
+            allow_markers: None,
+        };
+        let found = self.findings_of(&transcoded, detected, 0..text.len(), Shift::default());
         self.publish(found.into_iter().map(|mut f| {
             f.bytes = offsets[f.bytes.start]..offsets[f.bytes.end.min(offsets.len() - 1)];
             f.encoding.get_or_insert(order.as_str());
@@ -1003,7 +1012,7 @@ impl Engine<'_> {
         // At most `2 × workers` windows are in flight: memory stays bounded.
         let in_flight_limit = 2 * workers;
         let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<StreamWindow>(in_flight_limit);
-        let (done_tx, done_rx) = std::sync::mpsc::channel::<(StreamWindow, Vec<Candidate>)>();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<(StreamWindow, Detected)>();
         let job_rx = Mutex::new(job_rx);
         let mut ordered = StreamOrder::new(self, origin, margin);
         std::thread::scope(|scope| -> std::io::Result<()> {
@@ -1014,8 +1023,8 @@ impl Engine<'_> {
                     loop {
                         let job = lock(job_rx).recv();
                         let Ok(job) = job else { break };
-                        let candidates = self.detect_stream_window(origin, detector, &job);
-                        if done_tx.send((job, candidates)).is_err() {
+                        let detected = self.detect_stream_window(origin, detector, &job);
+                        if done_tx.send((job, detected)).is_err() {
                             break;
                         }
                     }
@@ -1060,9 +1069,18 @@ impl Engine<'_> {
     /// Detects one window of a stream. The per-file time limit applies to each window (a
     /// stream has no end to measure against): a window that runs out of time is reported as
     /// a `timeout` error with its byte range, and what was found before the limit is kept.
-    fn detect_stream_window(&self, origin: &Origin, detector: Detector<'_>, job: &StreamWindow) -> Vec<Candidate> {
+    fn detect_stream_window(&self, origin: &Origin, detector: Detector<'_>, job: &StreamWindow) -> Detected {
+        let markers = std::sync::atomic::AtomicBool::new(false);
+        let detector = detector.noting_allow_markers(&markers);
+        let detected = |candidates| Detected {
+            candidates,
+            allow_markers: self
+                .rules
+                .finds_allow_markers()
+                .then(|| markers.load(Ordering::Relaxed)),
+        };
         let Some(limit) = self.filters.file_timeout else {
-            return detector.detect_range(&job.data, job.owned.clone());
+            return detected(detector.detect_range(&job.data, job.owned.clone()));
         };
         let timed_out = std::sync::atomic::AtomicBool::new(false);
         let candidates = detector
@@ -1082,13 +1100,13 @@ impl Engine<'_> {
                 ),
             });
         }
-        candidates
+        detected(candidates)
     }
 
     /// Turns candidates into findings (inline allows, configuration, baseline, "already
     /// committed") and checks the allow markers inside `owned`.
-    fn report(&self, blob: &Blob<'_>, candidates: Vec<Candidate>, owned: Range<usize>, shift: Shift) {
-        let found = self.findings_of(blob, candidates, owned, shift);
+    fn report(&self, blob: &Blob<'_>, detected: Detected, owned: Range<usize>, shift: Shift) {
+        let found = self.findings_of(blob, detected, owned, shift);
         self.publish(found);
     }
 
@@ -1101,17 +1119,16 @@ impl Engine<'_> {
     }
 
     /// [`Engine::report`] without publishing: the findings, filters applied.
-    fn findings_of(
-        &self,
-        blob: &Blob<'_>,
-        candidates: Vec<Candidate>,
-        owned: Range<usize>,
-        shift: Shift,
-    ) -> Vec<Finding> {
+    fn findings_of(&self, blob: &Blob<'_>, detected: Detected, owned: Range<usize>, shift: Shift) -> Vec<Finding> {
         // Built once: `memmem::find` would build its searcher again for every file.
         static MARKER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
             std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"leakscan:allow"));
-        let markers_here = MARKER.find(&blob.data[owned.clone()]).is_some();
+        let Detected {
+            candidates,
+            allow_markers,
+        } = detected;
+        // The keyword filter has looked for markers already when the secret rules ran.
+        let markers_here = allow_markers.unwrap_or_else(|| MARKER.find(&blob.data[owned.clone()]).is_some());
         if candidates.is_empty() && !markers_here {
             return Vec::new();
         }
@@ -1144,6 +1161,7 @@ impl Engine<'_> {
         if let Some(previous) = blob.previous {
             let before: std::collections::HashSet<String> = self
                 .candidates(&blob.origin, previous)
+                .candidates
                 .iter()
                 .map(|c| crate::fingerprint::secret_id(&rules[c.rule].id, c.secret_value(previous)))
                 .collect();
@@ -1158,6 +1176,15 @@ impl Engine<'_> {
         }
         found
     }
+}
+
+/// What detection found in a piece of content.
+struct Detected {
+    /// Secret-rule and configuration-check candidates.
+    candidates: Vec<Candidate>,
+    /// Whether `leakscan:allow` occurs in the detected range, when the keyword filter looked
+    /// (`None`: it did not, and the range is searched for markers).
+    allow_markers: Option<bool>,
 }
 
 /// Where a window sits in its stream: lines and bytes before the window's buffer.

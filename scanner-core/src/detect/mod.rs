@@ -137,6 +137,9 @@ pub struct Detector<'r> {
     decode_depth: u8,
     /// Stop searching after this instant (the per-file time limit), raising `timed_out`.
     deadline: Option<(std::time::Instant, &'r std::sync::atomic::AtomicBool)>,
+    /// Raised when the keyword filter meets `leakscan:allow` (see
+    /// [`Detector::noting_allow_markers`]).
+    allow_markers: Option<&'r std::sync::atomic::AtomicBool>,
 }
 
 impl<'r> Detector<'r> {
@@ -147,7 +150,17 @@ impl<'r> Detector<'r> {
             keep_low_entropy: false,
             decode_depth: DECODE_DEPTH,
             deadline: None,
+            allow_markers: None,
         }
+    }
+
+    /// Raises `seen` when a detected range holds `leakscan:allow` (ASCII case-insensitively),
+    /// which the keyword filter finds in the same pass as the keywords: the scan then reads a
+    /// file once instead of searching it again for markers. Only meaningful when
+    /// [`RuleSet::finds_allow_markers`] (a rule set with keywords).
+    pub fn noting_allow_markers(mut self, seen: &'r std::sync::atomic::AtomicBool) -> Detector<'r> {
+        self.allow_markers = Some(seen);
+        self
     }
 
     /// Stops searching once `deadline` has passed and sets `timed_out`; what was found before
@@ -186,6 +199,7 @@ impl<'r> Detector<'r> {
             keep_low_entropy: true,
             decode_depth: DECODE_DEPTH,
             deadline: None,
+            allow_markers: None,
         }
     }
 
@@ -292,8 +306,10 @@ impl<'r> Detector<'r> {
     /// Decodes the encoded runs around encoded-keyword hits and detects inside them.
     fn detect_encoded(&self, data: &[u8], mut hits: Vec<(decode::Encoding, Range<usize>)>, out: &mut Vec<Candidate>) {
         hits.sort_by_key(|(e, r)| (r.start, *e as u8));
+        // (A marker inside encoded text is no marker of the file's.)
         let inner = Detector {
             decode_depth: self.decode_depth - 1,
+            allow_markers: None,
             ..*self
         };
         let mut done: Vec<(decode::Encoding, Range<usize>)> = Vec::new();
@@ -338,6 +354,12 @@ impl<'r> Detector<'r> {
         let mut anchored = Vec::new();
         if let Some(filter) = &self.rules.prefilter {
             filter.find(data, owned.clone(), |pattern, start| {
+                if pattern == self.rules.allow_marker_pattern {
+                    if let Some(seen) = self.allow_markers {
+                        seen.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    return;
+                }
                 let end = start + filter.keyword_len(pattern);
                 if pattern >= self.rules.plain_patterns {
                     encoded.push((

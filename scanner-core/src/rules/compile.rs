@@ -12,6 +12,10 @@ use super::syntax::{RuleFile, RuleSyntax};
 use super::{Confidence, Severity, builtin};
 use crate::error::Error;
 
+/// The inline allow marker (`leakscan:allow`, `leakscan:allow-next-line`), which the keyword
+/// filter finds along with the keywords.
+pub(crate) const ALLOW_MARKER: &str = "leakscan:allow";
+
 /// How far around a keyword hit an unbounded regex is searched, in bytes.
 pub(crate) const UNBOUNDED_REACH: usize = 4096;
 /// Compiled regexes may not exceed this many bytes of heap (per rule).
@@ -170,6 +174,9 @@ pub struct RuleSet {
     pub(crate) plain_patterns: usize,
     /// The encoding of each encoded-keyword pattern, from `plain_patterns` on.
     pub(crate) encoded_patterns: Vec<crate::detect::decode::Encoding>,
+    /// The prefilter pattern of [`ALLOW_MARKER`], after the encoded ones (`usize::MAX` when
+    /// there is no prefilter).
+    pub(crate) allow_marker_pattern: usize,
     /// [`RuleSet::max_reach`], worked out on first use (it parses every rule's regex).
     max_reach: OnceLock<usize>,
 }
@@ -662,11 +669,18 @@ impl RuleSet {
             }
         }
         let encoded_patterns: Vec<_> = encoded.values().copied().collect();
-        let patterns: Vec<&str> = keywords
+        let mut patterns: Vec<&str> = keywords
             .iter()
             .map(String::as_str)
             .chain(encoded.keys().map(String::as_str))
             .collect();
+        // The inline allow marker rides along, so that the scan finds markers in the same pass.
+        let allow_marker_pattern = if keywords.is_empty() {
+            usize::MAX
+        } else {
+            patterns.len()
+        };
+        patterns.push(ALLOW_MARKER);
         let prefilter = (!keywords.is_empty()).then(|| super::keyword_filter::KeywordFilter::new(&patterns));
         Ok(RuleSet {
             max_keyword_len: patterns.iter().map(|p| p.len()).max().unwrap_or(0),
@@ -676,8 +690,15 @@ impl RuleSet {
             unfiltered_rules,
             plain_patterns,
             encoded_patterns,
+            allow_marker_pattern,
             max_reach: OnceLock::new(),
         })
+    }
+
+    /// Whether the keyword filter also finds [`ALLOW_MARKER`] (see
+    /// [`crate::detect::Detector::noting_allow_markers`]): when the rule set has keywords.
+    pub fn finds_allow_markers(&self) -> bool {
+        self.allow_marker_pattern != usize::MAX
     }
 
     /// All rules, in load order.
