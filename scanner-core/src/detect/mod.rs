@@ -112,6 +112,23 @@ fn line_around(data: &[u8], keyword: Range<usize>, reach: usize) -> Range<usize>
     start..end
 }
 
+/// No open window (see [`OpenWindows`]).
+const NO_WINDOW: (usize, usize) = (usize::MAX, 0);
+
+/// The windows being merged per rule while the keyword filter runs over a range, kept per
+/// thread so that each range does not allocate and clear one entry per rule (~300) again.
+#[derive(Default)]
+struct OpenWindows {
+    /// Per rule index, the open window (`NO_WINDOW` between calls).
+    open: Vec<(usize, usize)>,
+    /// The rules with an open window.
+    touched: Vec<usize>,
+}
+
+thread_local! {
+    static OPEN_WINDOWS: std::cell::RefCell<OpenWindows> = std::cell::RefCell::new(OpenWindows::default());
+}
+
 /// What the keyword prefilter found in one range.
 struct Hits {
     /// Merged search windows: (rule, window, lowest match start kept).
@@ -347,76 +364,84 @@ impl<'r> Detector<'r> {
         // keyword fingerprinted past its start arrives later): no sort of all hits. A window
         // that starts before an already closed one of the same rule may overlap it; the
         // duplicate matches that gives are removed by the callers' de-duplication.
-        const NONE: (usize, usize) = (usize::MAX, 0);
-        let mut open: Vec<(usize, usize)> = Vec::new();
         let mut merged: Vec<(usize, Range<usize>, usize)> = Vec::new();
         let mut encoded = Vec::new();
         let mut anchored = Vec::new();
         if let Some(filter) = &self.rules.prefilter {
-            filter.find(data, owned.clone(), |pattern, start| {
-                if pattern == self.rules.allow_marker_pattern {
-                    if let Some(seen) = self.allow_markers {
-                        seen.store(true, std::sync::atomic::Ordering::Relaxed);
-                    }
-                    return;
+            OPEN_WINDOWS.with_borrow_mut(|open| {
+                let OpenWindows { open, touched } = open;
+                if open.len() < rules.len() {
+                    open.resize(rules.len(), NO_WINDOW);
                 }
-                let end = start + filter.keyword_len(pattern);
-                if pattern >= self.rules.plain_patterns {
-                    encoded.push((
-                        self.rules.encoded_patterns[pattern - self.rules.plain_patterns],
-                        start..end,
-                    ));
-                    return;
+                // Left over only if a search panicked half-way (each call empties them).
+                for ri in touched.drain(..) {
+                    open[ri] = NO_WINDOW;
                 }
-                if open.is_empty() {
-                    open.resize(rules.len(), NONE);
-                }
-                let keyword_rules = &self.rules.keyword_rules[pattern];
-                // A keyword lies inside every match, so a rule whose matches cannot span lines
-                // is searched on the keyword's line only (found once, as far as the longest
-                // reach of those rules).
-                // (A rule's regex is parsed and compiled at its first hit; one that does not
-                // compile never runs.)
-                let shapes = || {
-                    keyword_rules
-                        .iter()
-                        .filter_map(|&ri| Some((ri, rules[ri].compiled().ok()?.0)))
-                };
-                let line = shapes()
-                    .filter(|(_, shape)| shape.single_line && !shape.keyword_anchored)
-                    .map(|(_, shape)| shape.reach)
-                    .max()
-                    .map(|reach| line_around(data, start..end, reach));
-                for (ri, shape) in shapes() {
-                    if shape.keyword_anchored {
-                        anchored.push((ri, start));
-                        continue;
-                    }
-                    let reach = shape.reach;
-                    let (mut from, mut to) = (start.saturating_sub(reach), (end + reach).min(data.len()));
-                    if shape.single_line
-                        && let Some(line) = &line
-                    {
-                        from = from.max(line.start);
-                        to = to.min(line.end);
-                    }
-                    let window = &mut open[ri];
-                    if window.0 != usize::MAX && from <= window.1 {
-                        window.0 = window.0.min(from);
-                        window.1 = window.1.max(to);
-                    } else {
-                        if window.0 != usize::MAX {
-                            merged.push((ri, window.0..window.1, 0));
+                filter.find(data, owned.clone(), |pattern, start| {
+                    if pattern == self.rules.allow_marker_pattern {
+                        if let Some(seen) = self.allow_markers {
+                            seen.store(true, std::sync::atomic::Ordering::Relaxed);
                         }
-                        *window = (from, to);
+                        return;
                     }
+                    let end = start + filter.keyword_len(pattern);
+                    if pattern >= self.rules.plain_patterns {
+                        encoded.push((
+                            self.rules.encoded_patterns[pattern - self.rules.plain_patterns],
+                            start..end,
+                        ));
+                        return;
+                    }
+                    let keyword_rules = &self.rules.keyword_rules[pattern];
+                    // A keyword lies inside every match, so a rule whose matches cannot span lines
+                    // is searched on the keyword's line only (found once, as far as the longest
+                    // reach of those rules).
+                    // (A rule's regex is parsed and compiled at its first hit; one that does not
+                    // compile never runs.)
+                    let shapes = || {
+                        keyword_rules
+                            .iter()
+                            .filter_map(|&ri| Some((ri, rules[ri].compiled().ok()?.0)))
+                    };
+                    let line = shapes()
+                        .filter(|(_, shape)| shape.single_line && !shape.keyword_anchored)
+                        .map(|(_, shape)| shape.reach)
+                        .max()
+                        .map(|reach| line_around(data, start..end, reach));
+                    for (ri, shape) in shapes() {
+                        if shape.keyword_anchored {
+                            anchored.push((ri, start));
+                            continue;
+                        }
+                        let reach = shape.reach;
+                        let (mut from, mut to) = (start.saturating_sub(reach), (end + reach).min(data.len()));
+                        if shape.single_line
+                            && let Some(line) = &line
+                        {
+                            from = from.max(line.start);
+                            to = to.min(line.end);
+                        }
+                        let window = &mut open[ri];
+                        if *window == NO_WINDOW {
+                            touched.push(ri);
+                            *window = (from, to);
+                        } else if from <= window.1 {
+                            window.0 = window.0.min(from);
+                            window.1 = window.1.max(to);
+                        } else {
+                            merged.push((ri, window.0..window.1, 0));
+                            *window = (from, to);
+                        }
+                    }
+                });
+                // The last window of each rule, in rule order; the entries are left empty for
+                // the next call.
+                touched.sort_unstable();
+                for ri in touched.drain(..) {
+                    let (from, to) = std::mem::replace(&mut open[ri], NO_WINDOW);
+                    merged.push((ri, from..to, 0));
                 }
             });
-        }
-        for (ri, &(from, to)) in open.iter().enumerate() {
-            if from != usize::MAX {
-                merged.push((ri, from..to, 0));
-            }
         }
         for &ri in &self.rules.unfiltered_rules {
             let Ok((shape, _)) = rules[ri].compiled() else { continue };
