@@ -12,9 +12,12 @@ pub use placeholder::placeholder_reason;
 use std::ops::Range;
 
 use rayon::prelude::*;
-use regex_automata::Input;
+use regex_automata::util::captures::Captures;
+use regex_automata::util::iter::Searcher;
+use regex_automata::{Input, meta};
 
 use crate::rules::RuleSet;
+use crate::rules::Shape;
 
 /// Blobs are split into chunks of this many bytes for parallel detection.
 pub const PARALLEL_CHUNK: usize = 8 << 20;
@@ -287,7 +290,7 @@ impl<'r> Detector<'r> {
     pub fn detect_range(&self, data: &[u8], owned: Range<usize>) -> Vec<Candidate> {
         let mut out = Vec::new();
         let Hits {
-            windows,
+            mut windows,
             encoded,
             mut anchored,
         } = self.windows(data, &owned);
@@ -299,11 +302,28 @@ impl<'r> Detector<'r> {
             searches += 1;
             searches % CLOCK_EVERY == 1 && self.out_of_time()
         };
-        for (rule, window, keep_from) in windows {
-            if out_of_time() {
-                return out;
+        // One rule's windows after another: each rule's capture slots are allocated once.
+        windows.sort_unstable_by_key(|(rule, window, _)| (*rule, window.start));
+        for group in windows.chunk_by(|a, b| a.0 == b.0) {
+            let ri = group[0].0;
+            let Ok((shape, regex)) = self.rules.rules()[ri].compiled() else {
+                continue;
+            };
+            let mut caps = regex.create_captures();
+            for (_, window, keep_from) in group {
+                if out_of_time() {
+                    return out;
+                }
+                self.run_rule(
+                    ri,
+                    (shape, regex),
+                    data,
+                    window.clone(),
+                    *keep_from,
+                    &mut caps,
+                    &mut out,
+                );
             }
-            self.run_rule(rule, data, window, keep_from, &mut out);
         }
         // Hits arrive in order of their end; one rule's keywords may end out of start order.
         anchored.sort_unstable();
@@ -480,15 +500,25 @@ impl<'r> Detector<'r> {
         }
     }
 
-    fn run_rule(&self, ri: usize, data: &[u8], window: Range<usize>, keep_from: usize, out: &mut Vec<Candidate>) {
-        let rule = &self.rules.rules()[ri];
-        let Ok((shape, regex)) = rule.compiled() else { return };
+    /// Searches one window of rule `ri` (whose shape and regex are `compiled`), with `caps`
+    /// (the regex's capture slots) as scratch space.
+    #[allow(clippy::too_many_arguments)]
+    fn run_rule(
+        &self,
+        ri: usize,
+        compiled: (&Shape, &meta::Regex),
+        data: &[u8],
+        window: Range<usize>,
+        keep_from: usize,
+        caps: &mut Captures,
+        out: &mut Vec<Candidate>,
+    ) {
+        let (shape, regex) = compiled;
         if shape.line_anchored {
             // Every match starts at a line start and stays on its line: an anchored attempt at
             // each line start of the window finds exactly the matches an unanchored search
             // would, and a line that cannot match stops the attempt at its first misfit byte
             // (keyword-dense text otherwise costs a full search per rule).
-            let mut caps = regex.create_captures();
             let at_line_start = window.start == 0 || data[window.start - 1] == b'\n';
             let starts = at_line_start.then_some(window.start).into_iter().chain(
                 memchr::memchr_iter(b'\n', &data[window.clone()])
@@ -499,14 +529,22 @@ impl<'r> Detector<'r> {
                 let input = Input::new(data)
                     .span(start..window.end)
                     .anchored(regex_automata::Anchored::Yes);
-                regex.search_captures(&input, &mut caps);
-                self.consider(ri, data, &caps, keep_from, out);
+                regex.search_captures(&input, caps);
+                self.consider(ri, data, caps, keep_from, out);
             }
             return;
         }
-        let input = Input::new(data).span(window);
-        for caps in regex.captures_iter(input) {
-            self.consider(ri, data, &caps, keep_from, out);
+        // Every match of the window, as `captures_iter` finds them (the searcher steps past
+        // empty matches), without new capture slots for each.
+        let mut searcher = Searcher::new(Input::new(data).span(window));
+        while searcher
+            .advance(|input| {
+                regex.search_captures(input, caps);
+                Ok(caps.get_match())
+            })
+            .is_some()
+        {
+            self.consider(ri, data, caps, keep_from, out);
         }
     }
 

@@ -8,7 +8,7 @@ mod syntax;
 
 pub use builtin::builtin_rule_files;
 pub use check::{CheckIssue, CheckLevel, check_rules};
-pub(crate) use compile::LazyRegex;
+pub(crate) use compile::{LazyRegex, Shape};
 pub use compile::{Rule, RuleSet, compile_regex};
 pub use keyword_filter::KeywordFilter;
 pub use syntax::{RuleFile, RuleSyntax};
