@@ -109,9 +109,10 @@ impl FsSource {
         }
         builder.build_parallel().run(|| {
             let mut buf = Vec::new();
+            let mut directory = OpenDirectory::default();
             Box::new(move |entry| {
                 match entry {
-                    Ok(entry) => visit_entry(root, &entry, opts, &mut buf, visitor),
+                    Ok(entry) => visit_entry(root, &entry, opts, (&mut buf, &mut directory), visitor),
                     Err(err) => visitor.error(walk_error(&err)),
                 }
                 WalkState::Continue
@@ -139,7 +140,7 @@ fn visit_entry(
     root: &Root,
     entry: &ignore::DirEntry,
     opts: &WalkOptions,
-    buf: &mut Vec<u8>,
+    (buf, directory): (&mut Vec<u8>, &mut OpenDirectory),
     visitor: &dyn BlobVisitor,
 ) {
     let Some(file_type) = entry.file_type() else { return };
@@ -181,7 +182,7 @@ fn visit_entry(
     };
     // The entry may have changed since the walk saw it (a file swapped for a FIFO or a
     // link): open without blocking, then trust only what the open descriptor says.
-    let file = match open_regular(path, opts.follow_symlinks) {
+    let file = match open_regular(path, opts.follow_symlinks, directory) {
         Ok(f) => f,
         Err(e) => return visitor.error(unreadable(e)),
     };
@@ -232,23 +233,25 @@ fn visit_entry(
     }
 }
 
+/// The directory of the last file a walker thread opened, with its descriptor (closed when
+/// the thread's part of the walk ends).
+#[derive(Default)]
+struct OpenDirectory {
+    #[cfg(unix)]
+    last: Option<(PathBuf, std::os::fd::OwnedFd)>,
+}
+
 /// Opens `path` for reading without ever blocking (a FIFO opened for reading waits for a
 /// writer), without becoming its controlling terminal, and, unless links are followed,
 /// without following a symbolic link swapped in after the walk.
 ///
-/// The file is opened relative to its directory (`openat`), whose descriptor each walker
-/// thread keeps for the next file of the same directory: the kernel then looks up one path
+/// The file is opened relative to its directory (`openat`), whose descriptor `directory`
+/// keeps for the next file of the same directory: the kernel then looks up one path
 /// component instead of every component of the full path (~4% of the CPU time of a scan of
 /// the crate sources went to those lookups).
 #[cfg(unix)]
-fn open_regular(path: &Path, follow_symlinks: bool) -> std::io::Result<File> {
+fn open_regular(path: &Path, follow_symlinks: bool, directory: &mut OpenDirectory) -> std::io::Result<File> {
     use rustix::fs::{Mode, OFlags};
-    use std::cell::RefCell;
-    use std::os::fd::OwnedFd;
-    thread_local! {
-        /// The directory of the last file this thread opened, and its descriptor.
-        static DIRECTORY: RefCell<Option<(PathBuf, OwnedFd)>> = const { RefCell::new(None) };
-    }
     let mut flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
     if !follow_symlinks {
         flags |= OFlags::NOFOLLOW;
@@ -257,24 +260,22 @@ fn open_regular(path: &Path, follow_symlinks: bool) -> std::io::Result<File> {
     let (Some(parent), Some(name)) = (parent, path.file_name()) else {
         return Ok(File::from(rustix::fs::open(path, flags, Mode::empty())?));
     };
-    DIRECTORY.with_borrow_mut(|directory| {
-        let dir = match directory {
-            Some((cached, dir)) if cached == parent => dir,
-            _ => {
-                let dir = rustix::fs::open(
-                    parent,
-                    OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-                    Mode::empty(),
-                )?;
-                &directory.insert((parent.to_path_buf(), dir)).1
-            }
-        };
-        Ok(File::from(rustix::fs::openat(dir, name, flags, Mode::empty())?))
-    })
+    let dir = match &mut directory.last {
+        Some((cached, dir)) if cached == parent => dir,
+        last => {
+            let dir = rustix::fs::open(
+                parent,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )?;
+            &last.insert((parent.to_path_buf(), dir)).1
+        }
+    };
+    Ok(File::from(rustix::fs::openat(dir, name, flags, Mode::empty())?))
 }
 
 #[cfg(not(unix))]
-fn open_regular(path: &Path, _follow_symlinks: bool) -> std::io::Result<File> {
+fn open_regular(path: &Path, _follow_symlinks: bool, _directory: &mut OpenDirectory) -> std::io::Result<File> {
     File::open(path)
 }
 
@@ -338,7 +339,7 @@ mod tests {
         let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
         assert!(made.success());
         // A blocking open would wait here forever for a writer.
-        let file = open_regular(&fifo, false).unwrap();
+        let file = open_regular(&fifo, false, &mut OpenDirectory::default()).unwrap();
         assert!(!file.metadata().unwrap().is_file());
     }
 
@@ -347,22 +348,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("target"), "x").unwrap();
         std::os::unix::fs::symlink("target", dir.path().join("link")).unwrap();
-        assert!(open_regular(&dir.path().join("link"), false).is_err());
-        assert!(open_regular(&dir.path().join("link"), true).is_ok());
+        assert!(open_regular(&dir.path().join("link"), false, &mut OpenDirectory::default()).is_err());
+        assert!(open_regular(&dir.path().join("link"), true, &mut OpenDirectory::default()).is_ok());
     }
 
     #[test]
     fn files_are_opened_in_their_own_directory_whatever_the_previous_one() {
-        // Each walker thread keeps the last file's directory open: a file of another
+        // A walker thread keeps the last file's directory open: a file of another
         // directory, with the same name, must not be read from the kept one.
         let root = tempfile::tempdir().unwrap();
         for dir in ["a", "b", "a/a"] {
             std::fs::create_dir(root.path().join(dir)).unwrap();
             std::fs::write(root.path().join(dir).join("same.txt"), dir).unwrap();
         }
-        let read = |path: PathBuf| {
+        let mut directory = OpenDirectory::default();
+        let mut read = |path: PathBuf| {
             let mut text = String::new();
-            open_regular(&path, false).unwrap().read_to_string(&mut text).unwrap();
+            open_regular(&path, false, &mut directory)
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap();
             text
         };
         for dir in ["a", "b", "a", "a/a", "a/a", "b"] {
@@ -370,9 +375,9 @@ mod tests {
         }
         // A removed file is an error, not the kept directory's file of that name.
         std::fs::remove_file(root.path().join("b/same.txt")).unwrap();
-        assert!(open_regular(&root.path().join("b/same.txt"), false).is_err());
+        assert!(open_regular(&root.path().join("b/same.txt"), false, &mut directory).is_err());
         // A bare file name opens in the working directory.
-        let err = open_regular(Path::new("no-such-file-anywhere.txt"), false).unwrap_err();
+        let err = open_regular(Path::new("no-such-file-anywhere.txt"), false, &mut directory).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
     }
 }
