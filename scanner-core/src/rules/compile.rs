@@ -605,6 +605,7 @@ impl RuleSet {
     /// sequential load would meet them: the first file's first problem.
     fn load(files: impl IntoIterator<Item = (String, String, bool)>) -> Result<RuleSet, Error> {
         let files: Vec<(String, String, bool)> = files.into_iter().collect();
+        super::keyword_filter::prepare();
         let parsed: Vec<_> = files
             .par_iter()
             .map(|(name, text, eager)| {
@@ -750,10 +751,11 @@ fn keyword_forms(rules: &[Rule], keywords: &[String]) -> Vec<Vec<String>> {
     let mut forms: Vec<Vec<String>> = vec![Vec::new(); keywords.len()];
     let position: BTreeMap<&str, usize> = keywords.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
     for rule in rules {
+        // Each example lowercased once, not once per keyword.
+        let lowered: Vec<String> = rule.examples.iter().map(|e| e.to_ascii_lowercase()).collect();
         for k in &rule.keywords {
             let Some(&i) = position.get(k.as_str()) else { continue };
-            for example in &rule.examples {
-                let lower = example.to_ascii_lowercase();
+            for (example, lower) in rule.examples.iter().zip(&lowered) {
                 for (at, _) in lower.match_indices(k.as_str()) {
                     let form = &example[at..at + k.len()];
                     if !forms[i].iter().any(|f| f == form) {
