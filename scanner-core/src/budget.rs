@@ -9,8 +9,9 @@
 //! A share grows as an item's content grows ([`LaneGuard::grow_to`]: an archive member being
 //! inflated). A thread that already holds a share and needs more (a member inflated from a
 //! large file) waits too, but never for itself: when every other holder is also waiting to
-//! grow, or after waiting [`NESTED_PATIENCE`], it goes ahead over the budget, so holders can
-//! never wait for each other forever.
+//! grow, or after [`NESTED_PATIENCE`] with no share released meanwhile, it goes ahead over the
+//! budget, so holders can never wait for each other forever, and a holder that keeps making
+//! progress (releasing shares) is waited for as long as it does.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,8 +24,8 @@ pub const LARGE_ITEM: u64 = 8 << 20;
 /// `--max-file-size` of 256 MiB fit, so reading one overlaps scanning the other).
 pub const DEFAULT_IN_FLIGHT: u64 = 512 << 20;
 
-/// How long a thread that already holds a share waits for room to grow it before going ahead
-/// over the budget (see [`LaneGuard::grow_to`]).
+/// How long a thread that already holds a share waits for room to grow it, with no share
+/// released meanwhile, before going ahead over the budget (see [`LaneGuard::grow_to`]).
 const NESTED_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 
 static LIMIT: AtomicU64 = AtomicU64::new(DEFAULT_IN_FLIGHT);
@@ -32,6 +33,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     used: 0,
     holders: 0,
     growing: 0,
+    releases: 0,
 });
 static FREED: Condvar = Condvar::new();
 
@@ -43,6 +45,9 @@ struct State {
     holders: usize,
     /// Holders waiting to grow their share.
     growing: usize,
+    /// Shares released so far (wrapping): a waiter that sees it change knows some holder is
+    /// making progress.
+    releases: u64,
 }
 
 thread_local! {
@@ -93,7 +98,7 @@ impl LaneGuard {
     /// waiting until that fits in the budget. A thread holding no share waits while anything
     /// else is in flight and the total would pass the budget; a thread that already holds
     /// one waits only while some other holder is not itself waiting to grow, and for at most
-    /// two seconds (see the module documentation).
+    /// two seconds after the last share released (see the module documentation).
     pub fn grow_to(&mut self, total: u64) {
         if total <= LARGE_ITEM || total <= self.bytes {
             return;
@@ -108,10 +113,17 @@ impl LaneGuard {
             state.holders += 1;
         } else {
             // Wait while some other holder can still finish (is not waiting itself), for at
-            // most NESTED_PATIENCE: a holder may be blocked on something else than the budget
-            // (a rayon join that stole this task), and must not be waited for forever.
-            let give_up = std::time::Instant::now() + NESTED_PATIENCE;
+            // most NESTED_PATIENCE without a release: a holder may be blocked on something else
+            // than the budget (a rayon join that stole this task) and must not be waited for
+            // forever, but one that releases shares is progressing (an unsized stream being
+            // inflated on a slow machine) and is waited for afresh.
+            let mut give_up = std::time::Instant::now() + NESTED_PATIENCE;
+            let mut releases = state.releases;
             while state.used + extra > limit && state.holders - 1 - state.growing > 0 {
+                if state.releases != releases {
+                    releases = state.releases;
+                    give_up = std::time::Instant::now() + NESTED_PATIENCE;
+                }
                 let Some(left) = give_up.checked_duration_since(std::time::Instant::now()) else {
                     break;
                 };
@@ -137,6 +149,7 @@ impl Drop for LaneGuard {
         }
         let mut state = lock_state();
         state.used -= self.bytes;
+        state.releases = state.releases.wrapping_add(1);
         let held = HELD.with(|h| {
             h.set(h.get() - self.bytes);
             h.get()
@@ -334,6 +347,40 @@ mod tests {
         assert!(waited >= NESTED_PATIENCE, "it waited for room first: {waited:?}");
         assert!(waited < NESTED_PATIENCE * 5, "then went ahead: {waited:?}");
         drop(held);
+    }
+
+    #[test]
+    fn a_holder_that_keeps_releasing_shares_is_waited_for_past_the_patience() {
+        let _serial = serial();
+        let limit = in_flight_limit();
+        // This thread holds half the budget and keeps making progress (takes and releases
+        // small shares) for longer than the patience; the other, growing past the budget,
+        // waits for it instead of going over the budget, and grows once the half is released.
+        let held = large_item(limit / 2);
+        let progress_for = NESTED_PATIENCE + NESTED_PATIENCE / 2;
+        let started = std::time::Instant::now();
+        std::thread::scope(|s| {
+            let grower = s.spawn(|| {
+                let mut share = large_item(LARGE_ITEM * 2);
+                share.grow_to(limit);
+                (started.elapsed(), in_flight())
+            });
+            while started.elapsed() < progress_for {
+                drop(large_item(LARGE_ITEM * 2));
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            drop(held);
+            let (waited, in_flight_then) = grower.join().expect("the grower finishes");
+            assert!(
+                waited >= progress_for,
+                "it waited while this thread progressed: {waited:?}"
+            );
+            assert!(
+                in_flight_then <= limit,
+                "and did not go over the budget: {in_flight_then}"
+            );
+        });
+        assert_eq!(in_flight(), 0);
     }
 
     #[test]
