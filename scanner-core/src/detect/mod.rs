@@ -397,8 +397,9 @@ impl<'r> Detector<'r> {
                 for ri in touched.drain(..) {
                     open[ri] = NO_WINDOW;
                 }
+                let allow_marker = self.rules.allow_marker_pattern();
                 filter.find(data, owned.clone(), |pattern, start| {
-                    if pattern == self.rules.allow_marker_pattern {
+                    if pattern == allow_marker {
                         if let Some(seen) = self.allow_markers {
                             seen.store(true, std::sync::atomic::Ordering::Relaxed);
                         }

@@ -174,9 +174,6 @@ pub struct RuleSet {
     pub(crate) plain_patterns: usize,
     /// The encoding of each encoded-keyword pattern, from `plain_patterns` on.
     pub(crate) encoded_patterns: Vec<crate::detect::decode::Encoding>,
-    /// The prefilter pattern of [`ALLOW_MARKER`], after the encoded ones (`usize::MAX` when
-    /// there is no prefilter).
-    pub(crate) allow_marker_pattern: usize,
     /// [`RuleSet::max_reach`], worked out on first use (it parses every rule's regex).
     max_reach: OnceLock<usize>,
 }
@@ -675,13 +672,11 @@ impl RuleSet {
             .map(String::as_str)
             .chain(encoded.keys().map(String::as_str))
             .collect();
-        // The inline allow marker rides along, so that the scan finds markers in the same pass.
-        let allow_marker_pattern = if keywords.is_empty() {
-            usize::MAX
-        } else {
-            patterns.len()
-        };
-        patterns.push(ALLOW_MARKER);
+        // The inline allow marker rides along, the last pattern, so that the scan finds
+        // markers in the same pass (see `RuleSet::allow_marker_pattern`).
+        if !keywords.is_empty() {
+            patterns.push(ALLOW_MARKER);
+        }
         let prefilter = (!keywords.is_empty()).then(|| super::keyword_filter::KeywordFilter::new(&patterns));
         Ok(RuleSet {
             max_keyword_len: patterns.iter().map(|p| p.len()).max().unwrap_or(0),
@@ -691,7 +686,6 @@ impl RuleSet {
             unfiltered_rules,
             plain_patterns,
             encoded_patterns,
-            allow_marker_pattern,
             max_reach: OnceLock::new(),
         })
     }
@@ -699,7 +693,13 @@ impl RuleSet {
     /// Whether the keyword filter also finds [`ALLOW_MARKER`] (see
     /// [`crate::detect::Detector::noting_allow_markers`]): when the rule set has keywords.
     pub fn finds_allow_markers(&self) -> bool {
-        self.allow_marker_pattern != usize::MAX
+        self.prefilter.is_some()
+    }
+
+    /// The prefilter pattern of [`ALLOW_MARKER`]: the last, after the encoded keyword forms
+    /// (meaningful when [`RuleSet::finds_allow_markers`]).
+    pub(crate) fn allow_marker_pattern(&self) -> usize {
+        self.plain_patterns + self.encoded_patterns.len()
     }
 
     /// All rules, in load order.
