@@ -310,19 +310,11 @@ impl<'r> Detector<'r> {
                 continue;
             };
             let mut caps = regex.create_captures();
-            for (_, window, keep_from) in group {
+            for window in group {
                 if out_of_time() {
                     return out;
                 }
-                self.run_rule(
-                    ri,
-                    (shape, regex),
-                    data,
-                    window.clone(),
-                    *keep_from,
-                    &mut caps,
-                    &mut out,
-                );
+                self.run_rule(window, (shape, regex), data, &mut caps, &mut out);
             }
         }
         // Hits arrive in order of their end; one rule's keywords may end out of start order.
@@ -501,19 +493,17 @@ impl<'r> Detector<'r> {
         }
     }
 
-    /// Searches one window of rule `ri` (whose shape and regex are `compiled`), with `caps`
-    /// (the regex's capture slots) as scratch space.
-    #[allow(clippy::too_many_arguments)]
+    /// Searches one merged window (rule, span, lowest match start kept) with the rule's
+    /// `compiled` shape and regex, and `caps` (the regex's capture slots) as scratch space.
     fn run_rule(
         &self,
-        ri: usize,
+        (ri, window, keep_from): &(usize, Range<usize>, usize),
         compiled: (&Shape, &meta::Regex),
         data: &[u8],
-        window: Range<usize>,
-        keep_from: usize,
         caps: &mut Captures,
         out: &mut Vec<Candidate>,
     ) {
+        let (ri, window, keep_from) = (*ri, window.clone(), *keep_from);
         let (shape, regex) = compiled;
         if shape.line_anchored {
             // Every match starts at a line start and stays on its line: an anchored attempt at
