@@ -491,6 +491,12 @@ fn rules_list_and_explain() {
             .code(0)
             .stdout(predicate::str::contains(search));
     }
+    // Rules whose regex has a fast prefix are searched only where their match test passes.
+    leakscan()
+        .args(["rules", "explain", "github-pat-classic"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("where a match test"));
     leakscan().args(["rules", "explain", "no-such-rule"]).assert().code(2);
 }
 

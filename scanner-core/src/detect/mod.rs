@@ -4,6 +4,7 @@
 pub mod decode;
 mod entropy;
 mod placeholder;
+mod rule_search;
 pub mod validate;
 
 pub use entropy::shannon_entropy;
@@ -12,12 +13,11 @@ pub use placeholder::placeholder_reason;
 use std::ops::Range;
 
 use rayon::prelude::*;
-use regex_automata::util::captures::Captures;
+use regex_automata::Input;
 use regex_automata::util::iter::Searcher;
-use regex_automata::{Input, meta};
 
+use self::rule_search::RuleSearch;
 use crate::rules::RuleSet;
-use crate::rules::Shape;
 
 /// Blobs are split into chunks of this many bytes for parallel detection.
 pub const PARALLEL_CHUNK: usize = 8 << 20;
@@ -302,19 +302,18 @@ impl<'r> Detector<'r> {
             searches += 1;
             searches % CLOCK_EVERY == 1 && self.out_of_time()
         };
-        // One rule's windows after another: each rule's capture slots are allocated once.
+        // One rule's windows after another: each rule's match-test cache, full regex and
+        // capture slots are taken or made once.
         windows.sort_unstable_by_key(|(rule, window, _)| (*rule, window.start));
         for group in windows.chunk_by(|a, b| a.0 == b.0) {
-            let ri = group[0].0;
-            let Ok((shape, regex)) = self.rules.rules()[ri].compiled() else {
+            let Some(mut search) = RuleSearch::new(&self.rules.rules()[group[0].0]) else {
                 continue;
             };
-            let mut caps = regex.create_captures();
             for window in group {
                 if out_of_time() {
                     return out;
                 }
-                self.run_rule(window, (shape, regex), data, &mut caps, &mut out);
+                self.run_rule(window, &mut search, data, &mut out);
             }
         }
         // Hits arrive in order of their end; one rule's keywords may end out of start order.
@@ -409,12 +408,12 @@ impl<'r> Detector<'r> {
                     // A keyword lies inside every match, so a rule whose matches cannot span lines
                     // is searched on the keyword's line only (found once, as far as the longest
                     // reach of those rules).
-                    // (A rule's regex is parsed and compiled at its first hit; one that does not
-                    // compile never runs.)
+                    // (A rule's regex is parsed, and its match test built, at its first hit;
+                    // one that does not parse never runs.)
                     let shapes = || {
                         keyword_rules
                             .iter()
-                            .filter_map(|&ri| Some((ri, rules[ri].compiled().ok()?.0)))
+                            .filter_map(|&ri| Some((ri, rules[ri].tested().ok()?.0)))
                     };
                     let line = shapes()
                         .filter(|(_, shape)| shape.single_line && !shape.keyword_anchored)
@@ -457,7 +456,7 @@ impl<'r> Detector<'r> {
             });
         }
         for &ri in &self.rules.unfiltered_rules {
-            let Ok((shape, _)) = rules[ri].compiled() else { continue };
+            let Ok((shape, _)) = rules[ri].tested() else { continue };
             let end = (owned.end + shape.reach).min(data.len());
             merged.push((ri, owned.start..end, owned.start));
         }
@@ -474,38 +473,37 @@ impl<'r> Detector<'r> {
     /// a search of the window around it. Hits inside the last match are skipped, as an
     /// unanchored search resumes after each match.
     fn run_anchored(&self, ri: usize, data: &[u8], starts: impl Iterator<Item = usize>, out: &mut Vec<Candidate>) {
-        let rule = &self.rules.rules()[ri];
-        let Ok((shape, regex)) = rule.compiled() else { return };
-        let mut caps = regex.create_captures();
+        let Some(mut search) = RuleSearch::new(&self.rules.rules()[ri]) else {
+            return;
+        };
+        let reach = search.shape.reach;
         let mut resume = 0;
         for start in starts {
             if start < resume {
                 continue;
             }
             let input = Input::new(data)
-                .span(start..(start + shape.reach).min(data.len()))
+                .span(start..(start + reach).min(data.len()))
                 .anchored(regex_automata::Anchored::Yes);
-            regex.search_captures(&input, &mut caps);
+            let Some(caps) = search.captures(&input) else { continue };
             if let Some(matched) = caps.get_match() {
                 resume = matched.end();
             }
-            self.consider(ri, data, &caps, 0, out);
+            self.consider(ri, data, caps, 0, out);
         }
     }
 
     /// Searches one merged window (rule, span, lowest match start kept) with the rule's
-    /// `compiled` shape and regex, and `caps` (the regex's capture slots) as scratch space.
+    /// `search` (its shape, match test and, for windows that pass the test, full regex).
     fn run_rule(
         &self,
         (ri, window, keep_from): &(usize, Range<usize>, usize),
-        compiled: (&Shape, &meta::Regex),
+        search: &mut RuleSearch<'_>,
         data: &[u8],
-        caps: &mut Captures,
         out: &mut Vec<Candidate>,
     ) {
         let (ri, window, keep_from) = (*ri, window.clone(), *keep_from);
-        let (shape, regex) = compiled;
-        if shape.line_anchored {
+        if search.shape.line_anchored {
             // Every match starts at a line start and stays on its line: an anchored attempt at
             // each line start of the window finds exactly the matches an unanchored search
             // would, and a line that cannot match stops the attempt at its first misfit byte
@@ -520,14 +518,20 @@ impl<'r> Detector<'r> {
                 let input = Input::new(data)
                     .span(start..window.end)
                     .anchored(regex_automata::Anchored::Yes);
-                regex.search_captures(&input, caps);
-                self.consider(ri, data, caps, keep_from, out);
+                if let Some(caps) = search.captures(&input) {
+                    self.consider(ri, data, caps, keep_from, out);
+                }
             }
             return;
         }
+        let input = Input::new(data).span(window);
+        if !search.may_match(&input) {
+            return;
+        }
+        let Some((regex, caps)) = search.full() else { return };
         // Every match of the window, as `captures_iter` finds them (the searcher steps past
         // empty matches), without new capture slots for each.
-        let mut searcher = Searcher::new(Input::new(data).span(window));
+        let mut searcher = Searcher::new(input);
         while searcher
             .advance(|input| {
                 regex.search_captures(input, caps);

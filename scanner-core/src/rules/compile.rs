@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use regex_automata::{meta, util::syntax};
 
 use super::syntax::{RuleFile, RuleSyntax};
-use super::{Confidence, Severity, builtin};
+use super::{Confidence, MatchTest, Severity, builtin};
 use crate::error::Error;
 
 /// The inline allow marker (`leakscan:allow`, `leakscan:allow-next-line`), which the keyword
@@ -129,9 +129,14 @@ impl Shape {
 /// A rule's regex, parsed, analysed and compiled on first use, then shared by every thread.
 /// Parsing ~300 built-in regexes at start-up was most of it; a scan now parses only the
 /// rules whose keywords it meets, once for both the shape and the compiled regex.
+///
+/// The full regex is compiled only once a window passes the rule's match test (see
+/// [`super::match_test`]), which is built at the rule's first keyword hit instead.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RuleRegex {
     shape: OnceLock<Result<Shape, String>>,
+    /// The match test; `Ok(None)` when none can be built (every window is then searched).
+    test: OnceLock<Result<Option<MatchTest>, String>>,
     regex: OnceLock<Result<meta::Regex, String>>,
 }
 
@@ -141,6 +146,19 @@ impl RuleRegex {
         self.shape
             .get_or_init(|| parse_regex(pattern).map(|hir| Shape::of(&hir, keywords)))
             .as_ref()
+    }
+
+    /// The shape and the match test, from one parse of `pattern`.
+    fn tested(&self, pattern: &str, keywords: &[String]) -> Result<(&Shape, Option<&MatchTest>), &String> {
+        let test = self
+            .test
+            .get_or_init(|| {
+                let hir = parse_regex(pattern)?;
+                self.shape.get_or_init(|| Ok(Shape::of(&hir, keywords)));
+                Ok(MatchTest::new(&hir, REGEX_SIZE_LIMIT))
+            })
+            .as_ref()?;
+        Ok((self.shape(pattern, keywords)?, test.as_ref()))
     }
 
     /// The shape and the compiled regex, from one parse of `pattern`.
@@ -442,6 +460,13 @@ impl Rule {
         self.regex.compiled(&self.pattern, &self.keywords)
     }
 
+    /// The shape and the match test of the rule's regex (both made now, from one parse, if
+    /// they have not been); an error if the regex does not parse. The test is `None` when
+    /// none can be built for the regex: every window is then searched with the full regex.
+    pub(crate) fn tested(&self) -> Result<(&Shape, Option<&MatchTest>), &String> {
+        self.regex.tested(&self.pattern, &self.keywords)
+    }
+
     /// A structural check: metadata and examples only; `checks` implements it.
     fn build_check(syn: &RuleSyntax, file: &str, check: &str) -> Result<Rule, String> {
         if !crate::checks::FAMILIES.contains(&check) {
@@ -516,7 +541,7 @@ impl Rule {
             };
             format!("{} bytes ({why})", shape.reach)
         };
-        if self.keywords.is_empty() {
+        let plan: String = if self.keywords.is_empty() {
             "every byte (the rule has no keywords)".into()
         } else if shape.keyword_anchored {
             "one anchored attempt at each keyword hit (every match starts with a keyword)".into()
@@ -532,6 +557,10 @@ impl Rule {
             )
         } else {
             format!("a search within {} either side of each keyword hit", reach())
+        };
+        match self.tested() {
+            Ok((_, Some(_))) => format!("{plan}; where a match test (a lazy DFA without capture groups) passes"),
+            _ => plan,
         }
     }
 
@@ -822,6 +851,24 @@ mod tests {
         // Eagerly built rules (files given by the user) report it at load.
         let err = Rule::build(&rule("broken", r"k=(\w+", &["k="]), "t", true).unwrap_err();
         assert!(err.to_string().contains("regex does not compile"), "{err}");
+    }
+
+    #[test]
+    fn the_full_regex_is_compiled_only_when_a_window_passes_the_match_test() {
+        let lazy = |id: &str| {
+            let pattern = r"\btok_(?P<secret>[a-z0-9]{12})\b";
+            Rule::build(&rule(id, pattern, &["tok_"]), "t", false).unwrap()
+        };
+        let set = RuleSet::new(vec![lazy("a")]).unwrap();
+        let detector = crate::detect::Detector::new(&set);
+        // A keyword hit the regex cannot match: tested, never compiled.
+        assert!(detector.detect(b"let tok_ = 1; tok_short").is_empty());
+        let rule = &set.rules()[0];
+        assert!(rule.regex.test.get().is_some_and(|t| t.as_ref().unwrap().is_some()));
+        assert!(rule.regex.regex.get().is_none(), "compiled without need");
+        // A match: compiled and found.
+        assert_eq!(detector.detect(b"x tok_abcdef012345 y").len(), 1);
+        assert!(rule.regex.regex.get().is_some());
     }
 
     #[test]

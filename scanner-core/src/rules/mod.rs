@@ -4,6 +4,7 @@ pub mod builtin;
 mod check;
 mod compile;
 mod keyword_filter;
+mod match_test;
 mod syntax;
 
 pub use builtin::builtin_rule_files;
@@ -11,6 +12,7 @@ pub use check::{CheckIssue, CheckLevel, check_rules};
 pub(crate) use compile::{LazyRegex, Shape};
 pub use compile::{Rule, RuleSet, compile_regex};
 pub use keyword_filter::KeywordFilter;
+pub(crate) use match_test::{MatchTest, Tester};
 pub use syntax::{RuleFile, RuleSyntax};
 
 use serde::{Deserialize, Serialize};
