@@ -191,6 +191,8 @@ def kf_accuracy(rc, cmd, out, corpus, labels):
 
 # ------------------------------------------------------------------ report
 def fmt_s(s):
+    if s < 1:
+        return f"{s:.3f}"
     return f"{s:.2f}" if s < 100 else f"{s:.0f}"
 
 
@@ -209,8 +211,8 @@ def report(meta_path, rec_path, out_path):
       " (do not edit by hand; rerun the script). Every tool gets the same corpus, "
       f"{st.get('threads', 2)} worker threads where it takes a thread count, one untimed warm-up run "
       f"(so the page cache is warm) and then {st.get('runs')} timed run(s) under a "
-      f"{st.get('timeout')} s timeout, measured with `/usr/bin/time -f '%e %M'` (wall time, start-up "
-      "included; peak RSS). The table shows the median wall time and the largest peak RSS of the "
+      f"{st.get('timeout')} s timeout, timed by bash's clock (wall time to the millisecond, start-up "
+      "included) and measured with `/usr/bin/time -f '%M'` (peak RSS). The table shows the median wall time and the largest peak RSS of the "
       "timed runs; MB/s is the corpus bytes (10^6) over that median; *ratio* is the tool's time over "
       "leakscan's on the same corpus (higher = slower than leakscan).")
     w("")
