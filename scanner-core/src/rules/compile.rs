@@ -128,10 +128,10 @@ impl Shape {
 
 /// A rule's regex, parsed, analysed and compiled on first use, then shared by every thread.
 /// Parsing ~300 built-in regexes at start-up was most of it; a scan now parses only the
-/// rules whose keywords it meets, once for both the shape and the compiled regex.
-///
-/// The full regex is compiled only once a window passes the rule's match test (see
-/// [`super::match_test`]), which is built at the rule's first keyword hit instead.
+/// rules whose keywords it meets, once for both the shape and the match test (see
+/// [`super::match_test`]), which is built at the rule's first keyword hit. The full regex is
+/// parsed again and compiled only once a window passes the test (6 of the 88 rules met on the
+/// crate sources).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RuleRegex {
     shape: OnceLock<Result<Shape, String>>,
