@@ -150,28 +150,34 @@ impl RuleRegex {
 
     /// The shape and the match test, from one parse of `pattern`.
     fn tested(&self, pattern: &str, keywords: &[String]) -> Result<(&Shape, Option<&MatchTest>), &String> {
-        let test = self
-            .test
-            .get_or_init(|| {
-                let hir = parse_regex(pattern)?;
-                self.shape.get_or_init(|| Ok(Shape::of(&hir, keywords)));
-                Ok(MatchTest::new(&hir, REGEX_SIZE_LIMIT))
-            })
-            .as_ref()?;
-        Ok((self.shape(pattern, keywords)?, test.as_ref()))
+        let (shape, test) = self.built(&self.test, pattern, keywords, |hir| {
+            Ok(MatchTest::new(hir, REGEX_SIZE_LIMIT))
+        })?;
+        Ok((shape, test.as_ref()))
     }
 
     /// The shape and the compiled regex, from one parse of `pattern`.
     fn compiled(&self, pattern: &str, keywords: &[String]) -> Result<(&Shape, &meta::Regex), &String> {
-        let regex = self
-            .regex
+        self.built(&self.regex, pattern, keywords, compile_hir)
+    }
+
+    /// The shape and `cell`'s value, built by `build` from one parse of `pattern` (which also
+    /// gives the shape, if nothing has yet) unless it was built before.
+    fn built<'a, T>(
+        &'a self,
+        cell: &'a OnceLock<Result<T, String>>,
+        pattern: &str,
+        keywords: &[String],
+        build: impl FnOnce(&regex_syntax::hir::Hir) -> Result<T, String>,
+    ) -> Result<(&'a Shape, &'a T), &'a String> {
+        let value = cell
             .get_or_init(|| {
                 let hir = parse_regex(pattern)?;
                 self.shape.get_or_init(|| Ok(Shape::of(&hir, keywords)));
-                compile_hir(&hir)
+                build(&hir)
             })
             .as_ref()?;
-        Ok((self.shape(pattern, keywords)?, regex))
+        Ok((self.shape(pattern, keywords)?, value))
     }
 }
 

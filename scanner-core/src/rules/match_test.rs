@@ -88,13 +88,6 @@ impl MatchTest {
             cache: self.caches.get(),
         }
     }
-
-    /// Whether the regex may match in `input` (its span and anchoring as given): `false` only
-    /// when it cannot.
-    #[cfg(test)]
-    fn may_match(&self, input: &Input<'_>) -> bool {
-        self.tester().may_match(input)
-    }
 }
 
 /// A [`MatchTest`] in use by one thread, holding one of its caches.
@@ -169,26 +162,41 @@ mod tests {
         let pattern = r"\b(ghp_[A-Za-z0-9]{36})\b";
         let test = test_of(pattern);
         let token = format!("{}{}", "ghp_", "UA2PufeaOXMWxHiuYzAPqIKR6dMPYI2PLrMb");
-        assert!(test.may_match(&Input::new(format!("x = {token};").as_bytes())));
-        assert!(!test.may_match(&Input::new(b"let ghp_ = short;")));
-        assert!(!test.may_match(&Input::new(b"nothing here at all")));
+        assert!(test.tester().may_match(&Input::new(format!("x = {token};").as_bytes())));
+        assert!(!test.tester().may_match(&Input::new(b"let ghp_ = short;")));
+        assert!(!test.tester().may_match(&Input::new(b"nothing here at all")));
     }
 
     #[test]
     fn anchored_tests_look_only_at_the_span_start() {
         let test = test_of(r"ghp_[a-z]{4}");
         let text = b"xx ghp_abcd";
-        assert!(test.may_match(&Input::new(text).span(3..11).anchored(regex_automata::Anchored::Yes)));
-        assert!(!test.may_match(&Input::new(text).span(0..11).anchored(regex_automata::Anchored::Yes)));
-        assert!(test.may_match(&Input::new(text).span(0..11)));
+        assert!(
+            test.tester()
+                .may_match(&Input::new(text).span(3..11).anchored(regex_automata::Anchored::Yes))
+        );
+        assert!(
+            !test
+                .tester()
+                .may_match(&Input::new(text).span(0..11).anchored(regex_automata::Anchored::Yes))
+        );
+        assert!(test.tester().may_match(&Input::new(text).span(0..11)));
     }
 
     #[test]
     fn large_bounds_are_relaxed_and_small_ones_kept() {
         // 70 letters pass `{100,200}` relaxed to `{64,}`, not `{8,9}`.
         let long = "a".repeat(70);
-        assert!(test_of("-[a-z]{100,200}-").may_match(&Input::new(format!("-{long}-").as_bytes())));
-        assert!(!test_of("-[a-z]{8,9}-").may_match(&Input::new(format!("-{long}-").as_bytes())));
+        assert!(
+            test_of("-[a-z]{100,200}-")
+                .tester()
+                .may_match(&Input::new(format!("-{long}-").as_bytes()))
+        );
+        assert!(
+            !test_of("-[a-z]{8,9}-")
+                .tester()
+                .may_match(&Input::new(format!("-{long}-").as_bytes()))
+        );
         let relaxed = relax(&parse("(x{2,300})|(?:y{70}){1,5}"));
         assert_eq!(relaxed, parse("x{2,}|(?:y{64,}){1,5}"));
     }
@@ -200,8 +208,8 @@ mod tests {
         let pattern = r"(?u:\b)key(?u:\b)";
         let text = "ékey".as_bytes();
         assert!(regex_of(pattern).search(&Input::new(text)).is_none());
-        assert!(test_of(pattern).may_match(&Input::new(text)));
-        assert!(!test_of(pattern).may_match(&Input::new(b"ascii keyring")));
+        assert!(test_of(pattern).tester().may_match(&Input::new(text)));
+        assert!(!test_of(pattern).tester().may_match(&Input::new(b"ascii keyring")));
     }
 
     proptest! {
@@ -223,7 +231,7 @@ mod tests {
             for anchored in [regex_automata::Anchored::No, regex_automata::Anchored::Yes] {
                 let input = Input::new(text.as_bytes()).span(start..text.len()).anchored(anchored);
                 if regex.search(&input).is_some() {
-                    prop_assert!(test.may_match(&input), "{pattern} on {text:?}");
+                    prop_assert!(test.tester().may_match(&input), "{pattern} on {text:?}");
                 }
             }
         }
