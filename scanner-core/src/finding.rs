@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use crate::detect::{Candidate, Suppression};
 use crate::fingerprint::{fingerprint, secret_id};
-use crate::location::{LineIndex, Position};
+use crate::location::{Position, Positions, line_end_within, line_start_within};
 use crate::rules::{Confidence, Rule, Severity};
 use crate::source::Origin;
 
@@ -141,31 +141,24 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// Builds a finding from a detector candidate in `data`.
+    /// Builds a finding from a detector candidate in `data`. `positions` has located the
+    /// candidate's secret span; `masked` are the secret spans of every candidate of the blob,
+    /// merged and sorted (see [`merge_spans`]), which the snippet's context masks, so another
+    /// secret on the same line is never shown.
     pub(crate) fn from_candidate(
         rule: &Rule,
         c: &Candidate,
         data: &[u8],
-        index: &LineIndex,
+        positions: &Positions,
         origin: &Origin,
+        masked: &[Range<usize>],
     ) -> Finding {
         let secret = if c.evidence {
             Secret::evidence(c.secret_value(data).to_vec())
         } else {
             Secret::new(c.secret_value(data).to_vec())
         };
-        let line_start = index.line_start(c.secret.start);
-        let line_end = index.line_end(c.secret.start, data.len());
-        let before = String::from_utf8_lossy(&data[line_start..c.secret.start]);
-        let before = before.trim_start();
-        let after_end = line_end.max(c.secret.end).min(data.len());
-        let after = if c.secret.end < line_end {
-            String::from_utf8_lossy(&data[c.secret.end..after_end])
-                .trim_end()
-                .to_string()
-        } else {
-            String::new()
-        };
+        let (snippet_before, snippet_after) = snippet_context(data, &c.secret, masked);
         Finding {
             rule_id: rule.id.clone(),
             rule_name: rule.name.clone(),
@@ -182,16 +175,16 @@ impl Finding {
             },
             validation: c.validation,
             origin: origin.clone(),
-            start: index.position(data, c.secret.start),
-            end: index.position(data, c.secret.end),
+            start: positions.at(c.secret.start),
+            end: positions.at(c.secret.end),
             bytes: c.secret.clone(),
             secret_id: secret_id(&rule.id, secret.as_bytes()),
             fingerprint: fingerprint(&rule.id, secret.as_bytes(), &origin.logical),
             secret,
             entropy: c.entropy,
             suppression: c.suppression.clone(),
-            snippet_before: sanitize(&tail_chars(before, SNIPPET_BEFORE)),
-            snippet_after: sanitize(&head_chars(&after, SNIPPET_AFTER)),
+            snippet_before,
+            snippet_after,
         }
     }
 
@@ -268,6 +261,63 @@ pub(crate) fn non_production_dir(logical_path: &str) -> Option<&str> {
     parts
         .into_iter()
         .find(|p| NON_PRODUCTION_DIRS.iter().any(|d| d.eq_ignore_ascii_case(p)))
+}
+
+/// The snippet's text before and after `secret` on its line: at most [`SNIPPET_BEFORE`] and
+/// [`SNIPPET_AFTER`] characters, read from a bounded number of bytes (a finding on a line of
+/// megabytes costs the same as on a short one), with every span of `masked` (merged, sorted)
+/// and every token-shaped run masked, and control characters escaped.
+fn snippet_context(data: &[u8], secret: &Range<usize>, masked: &[Range<usize>]) -> (String, String) {
+    let (from, whole_line) = line_start_within(data, secret.start, CONTEXT_BYTES_BEFORE);
+    let before = masked_text(data, from..secret.start, masked);
+    let before = before.trim_start();
+    let mut before = tail_chars(before, SNIPPET_BEFORE);
+    if !whole_line && !before.starts_with('…') {
+        before.insert(0, '…');
+    }
+    let spans_lines = memchr::memchr(b'\n', &data[secret.start.min(data.len())..secret.end.min(data.len())]).is_some();
+    let after = if spans_lines {
+        String::new()
+    } else {
+        let (to, whole_line) = line_end_within(data, secret.end, CONTEXT_BYTES_AFTER);
+        let text = masked_text(data, secret.end.min(to)..to, masked);
+        let mut after = head_chars(text.trim_end(), SNIPPET_AFTER);
+        if !whole_line && !after.ends_with('…') {
+            after.push('…');
+        }
+        after
+    };
+    (sanitize(&before), sanitize(&after))
+}
+
+/// Bytes read either side of a secret for its snippet: enough for the kept characters even
+/// when every one is four bytes long.
+const CONTEXT_BYTES_BEFORE: usize = 4 * SNIPPET_BEFORE + 4;
+const CONTEXT_BYTES_AFTER: usize = 4 * SNIPPET_AFTER + 4;
+
+/// `data[range]` as text, with the parts of `masked` (merged, sorted) inside it masked.
+fn masked_text(data: &[u8], range: Range<usize>, masked: &[Range<usize>]) -> String {
+    let first = masked.partition_point(|s| s.end <= range.start);
+    let inside = masked[first..].iter().take_while(|s| s.start < range.end).map(|s| {
+        let clipped = s.start.max(range.start) - range.start..s.end.min(range.end) - range.start;
+        (clipped, s.start >= range.start)
+    });
+    crate::mask::mask_parts(&data[range.clone()], inside)
+}
+
+/// `spans` sorted and merged where they overlap or touch: a list whose starts and ends both
+/// ascend, so the spans near any range are found by binary search.
+pub(crate) fn merge_spans(mut spans: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    spans.retain(|s| !s.is_empty());
+    spans.sort_unstable_by_key(|s| s.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(spans.len());
+    for s in spans {
+        match merged.last_mut() {
+            Some(last) if s.start <= last.end => last.end = last.end.max(s.end),
+            _ => merged.push(s),
+        }
+    }
+    merged
 }
 
 fn tail_chars(s: &str, n: usize) -> String {

@@ -46,6 +46,7 @@ pub mod filter;
 pub mod finding;
 pub mod fingerprint;
 pub mod location;
+pub mod mask;
 pub mod redact;
 pub mod report;
 pub mod rules;

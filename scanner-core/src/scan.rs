@@ -16,9 +16,9 @@ use crate::detect::Suppression;
 use crate::detect::decode;
 use crate::error::{Error, ScanError, ScanErrorKind};
 use crate::filter::baseline::{BaselineMatcher, BaselineVerdict};
-use crate::filter::inline::{describe, inline_allow, markers};
+use crate::filter::inline::{InlineMarkers, MarkerLines, describe};
 use crate::finding::Finding;
-use crate::location::LineIndex;
+use crate::location::{Positions, line_end_within, nth_line_start};
 use crate::rules::{Confidence, RuleSet, Severity};
 use crate::source::archive::{self, ArchiveError, ArchiveKind, ArchiveLimits, Budget};
 use crate::source::image::{ImageSource, LayerKey, shadowed};
@@ -487,36 +487,33 @@ impl Scanner {
             path: path.to_path_buf(),
             source,
         })?;
-        let index = LineIndex::new(&data);
         let rules = self.rules.rules();
+        let diagnostic: Vec<Candidate> = Detector::diagnostic(&self.rules).detect(&data);
+        let positions = Positions::locate(&data, diagnostic.iter().map(|c| c.secret.start));
         let mut low_entropy = Vec::new();
-        for c in Detector::diagnostic(&self.rules).detect(&data) {
-            if let Some(Suppression::LowEntropy(detail)) = &c.suppression {
-                let at = index.position(&data, c.secret.start).line;
-                if at == line {
-                    low_entropy.push((rules[c.rule].id.clone(), detail.clone()));
-                }
+        for c in &diagnostic {
+            if let Some(Suppression::LowEntropy(detail)) = &c.suppression
+                && positions.at(c.secret.start).line == line
+            {
+                low_entropy.push((rules[c.rule].id.clone(), detail.clone()));
             }
         }
         let mut keyword_only = Vec::new();
-        if line >= 1 {
-            let start = if line == 1 { 0 } else { nth_line_start(&data, line) };
-            if start <= data.len() {
-                let end = index.line_end(start, data.len());
-                let text = data[start..end].to_ascii_lowercase();
-                for rule in rules {
-                    let explained = findings.iter().any(|f| f.rule_id == rule.id)
-                        || low_entropy.iter().any(|(id, _)| *id == rule.id);
-                    if explained {
-                        continue;
-                    }
-                    if let Some(k) = rule
-                        .keywords
-                        .iter()
-                        .find(|k| memchr::memmem::find(&text, k.as_bytes()).is_some())
-                    {
-                        keyword_only.push((rule.id.clone(), k.clone()));
-                    }
+        if let Some(start) = nth_line_start(&data, line) {
+            let (end, _) = line_end_within(&data, start, data.len());
+            let text = data[start..end].to_ascii_lowercase();
+            for rule in rules {
+                let explained =
+                    findings.iter().any(|f| f.rule_id == rule.id) || low_entropy.iter().any(|(id, _)| *id == rule.id);
+                if explained {
+                    continue;
+                }
+                if let Some(k) = rule
+                    .keywords
+                    .iter()
+                    .find(|k| memchr::memmem::find(&text, k.as_bytes()).is_some())
+                {
+                    keyword_only.push((rule.id.clone(), k.clone()));
                 }
             }
         }
@@ -640,13 +637,6 @@ impl<'e, 'a> StreamOrder<'e, 'a> {
     }
 }
 
-/// The byte offset where 1-based line `line` starts (or past the end when there is none).
-fn nth_line_start(data: &[u8], line: usize) -> usize {
-    memchr::memchr_iter(b'\n', data)
-        .nth(line - 2)
-        .map_or(data.len() + 1, |nl| nl + 1)
-}
-
 /// What [`Scanner::explain_line`] found out about one line.
 #[derive(Debug, Clone, Default)]
 pub struct LineExplanation {
@@ -737,33 +727,31 @@ impl Engine<'_> {
     fn check_markers(
         &self,
         blob: &Blob<'_>,
-        index: &LineIndex,
+        markers: &MarkerLines<'_>,
         used: &std::collections::HashSet<usize>,
         owned: &Range<usize>,
         line_shift: usize,
     ) {
         let mut warnings = Vec::new();
-        for m in markers(blob.data, index)
-            .into_iter()
-            .filter(|m| owned.contains(&m.offset))
+        for (line, m) in markers
+            .iter()
+            .filter(|(_, m)| m.kind.is_leakscan() && owned.contains(&m.offset))
         {
-            let name = if m.next_line {
-                "leakscan:allow-next-line"
-            } else {
-                "leakscan:allow"
-            };
-            let line = m.line + line_shift;
+            let name = m.kind.as_str();
+            // A name in the marker is repository content: shown masked if it looks like a token.
+            let shown_line = line + line_shift;
             for id in m.rules.iter().flatten() {
                 if self.rules.get(id).is_none() {
                     warnings.push(format!(
-                        "{}:{line}: `{name}` names unknown rule `{id}`",
-                        blob.origin.display
+                        "{}:{shown_line}: `{name}` names unknown rule `{}`",
+                        blob.origin.display,
+                        crate::mask::mask_tokens(&crate::finding::sanitize(id))
                     ));
                 }
             }
-            if self.filters.report_unused_allows && !used.contains(&m.line) {
+            if self.filters.report_unused_allows && !used.contains(&line) {
                 warnings.push(format!(
-                    "{}:{line}: `{name}` suppresses nothing (remove it)",
+                    "{}:{shown_line}: `{name}` suppresses nothing (remove it)",
                     blob.origin.display
                 ));
             }
@@ -1132,21 +1120,38 @@ impl Engine<'_> {
         if candidates.is_empty() && !markers_here {
             return Vec::new();
         }
-        let index = LineIndex::new(blob.data);
+        // Findings are allowed by any tool's marker; the scan looks for them once per blob.
+        let markers = InlineMarkers::find(blob.data);
+        let positions = Positions::locate(
+            blob.data,
+            candidates
+                .iter()
+                .flat_map(|c| [c.secret.start, c.secret.end, c.matched.start])
+                .chain(markers.iter().map(|m| m.offset)),
+        );
+        let marker_lines = markers.on_lines(&positions);
+        // Every secret of the blob is masked in every snippet, not only the finding's own.
+        let masked = crate::finding::merge_spans(
+            candidates
+                .iter()
+                .filter(|c| !c.evidence)
+                .map(|c| c.secret.clone())
+                .collect(),
+        );
         let mut used_markers = std::collections::HashSet::new();
         let rules = self.rules.rules();
         let mut found: Vec<Finding> = candidates
             .iter()
             .map(|c| {
                 let rule = &rules[c.rule];
-                let mut f = Finding::from_candidate(rule, c, blob.data, &index, &blob.origin);
+                let mut f = Finding::from_candidate(rule, c, blob.data, &positions, &blob.origin, &masked);
                 if let Some(dir) = crate::finding::non_production_dir(&blob.origin.logical) {
                     f.lower_confidence(format!("under `{dir}/` (tests, fixtures, examples or docs)"));
                 }
                 if f.suppression.is_none()
                     && let Some((marker, line)) = [c.secret.start, c.matched.start]
                         .into_iter()
-                        .find_map(|at| inline_allow(blob.data, &index, at, &rule.id))
+                        .find_map(|at| marker_lines.allowing(positions.at(at).line, &rule.id))
                 {
                     used_markers.insert(line);
                     f.suppression = Some(Suppression::Inline(describe(marker, line + shift.lines)));
@@ -1172,7 +1177,7 @@ impl Engine<'_> {
             }
         }
         if markers_here {
-            self.check_markers(blob, &index, &used_markers, &owned, shift.lines);
+            self.check_markers(blob, &marker_lines, &used_markers, &owned, shift.lines);
         }
         found
     }
