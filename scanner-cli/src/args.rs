@@ -368,6 +368,10 @@ pub struct RedactArgs {
     /// Ignore configuration files.
     #[arg(long)]
     pub isolated: bool,
+    /// Ignore configuration found from the current directory (leakscan.toml,
+    /// .leakscan.toml); `--config FILE` still applies.
+    #[arg(long)]
+    pub no_repo_config: bool,
 }
 
 /// `leakscan explain`.
@@ -443,6 +447,11 @@ pub struct CommonArgs {
     /// Ignore every configuration file.
     #[arg(long, help_heading = "Configuration")]
     pub isolated: bool,
+    /// Ignore configuration found in the scanned tree (leakscan.toml, .leakscan.toml) and
+    /// `.leakscanignore`: for scanning repositories you do not trust (pull requests from
+    /// forks). `.gitignore` is still honoured; `--config FILE` still applies.
+    #[arg(long, help_heading = "Configuration")]
+    pub no_repo_config: bool,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N", help_heading = "Limits")]
     pub threads: Option<usize>,

@@ -44,3 +44,179 @@ fn a_snippet_never_shows_another_secret_on_its_line() {
     let snippet = active(&doc)[0]["snippet"].as_str().unwrap().to_string();
     assert!(snippet.contains("a = ") && snippet.contains(" end"), "{snippet}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Configuration found in the scanned tree (the trust model of SECURITY.md)
+// ---------------------------------------------------------------------------------------
+
+/// A repository with `.git`, a planted token and `leakscan.toml` holding `config`.
+fn repo_with_config(config: &str) -> tempfile::TempDir {
+    let dir = tree(&[
+        ("app.env", format!("GITHUB_TOKEN={GITHUB_TOKEN}\n")),
+        ("leakscan.toml", config.to_string()),
+    ]);
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    dir
+}
+
+/// `leakscan scan --no-progress ARGS… .` in `dir`, as CI runs it (configuration discovered).
+fn scan_in(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = leakscan()
+        .current_dir(dir)
+        .env("CI_JOB_TOKEN_CANARY", OTHER_TOKEN)
+        .args(["scan", "--no-progress"])
+        .args(args)
+        .arg(".")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_repository_configuration_cannot_read_files_outside_the_repository() {
+    // The environment of the scanning process, a file beside the repository, and a link out.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("credentials"),
+        format!("[x]\nkey = {OTHER_TOKEN}\n"),
+    )
+    .unwrap();
+    let creds = outside.path().join("credentials");
+    for (key, value) in [
+        ("[rules]\nextra", "[\"/proc/self/environ\"]".to_string()),
+        ("[rules]\nextra", format!("[{:?}]", creds.display().to_string())),
+        ("baseline", format!("{:?}", creds.display().to_string())),
+        ("baseline", "\"/dev/zero\"".to_string()),
+        ("[rules]\nextra", "[\"linked.toml\"]".to_string()),
+    ] {
+        let dir = repo_with_config(&format!("{key} = {value}\n"));
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&creds, dir.path().join("linked.toml")).unwrap();
+        let started = std::time::Instant::now();
+        let (code, stdout, stderr) = scan_in(dir.path(), &[]);
+        assert_eq!(code, Some(2), "{key} = {value}: {stderr}");
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "{key} = {value} took {:?}",
+            started.elapsed()
+        );
+        let name = key.rsplit('\n').next().unwrap();
+        let expect_key = if name == "extra" { "[rules] extra" } else { name };
+        assert!(
+            stderr.contains(&format!("{expect_key}: ")) && stderr.contains("is outside the repository"),
+            "{key} = {value}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        assert_absent(&format!("{key} = {value}"), &(stdout + &stderr), &[OTHER_TOKEN]);
+        // The user's own configuration (--config) is trusted with the same file.
+        let trusted = dir.path().join("leakscan.toml");
+        if value.contains("credentials") && key == "baseline" {
+            let (code, _, stderr) = scan_in(dir.path(), &["--config", trusted.to_str().unwrap()]);
+            assert_eq!(code, Some(2), "a TOML file is no JSON baseline: {stderr}");
+            assert_absent("trusted baseline error", &stderr, &[OTHER_TOKEN]);
+        }
+    }
+}
+
+#[test]
+fn parse_errors_never_quote_the_file() {
+    let dir = repo_with_config(&format!("[rules\nsecret = \"{OTHER_TOKEN}\"\n"));
+    let (code, stdout, stderr) = scan_in(dir.path(), &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("line 1, column"), "{stderr}");
+    assert_absent("config parse error", &(stdout + &stderr), &[OTHER_TOKEN]);
+    // A rule file inside the repository that does not parse.
+    let dir = repo_with_config("[rules]\nextra = [\"rules.toml\"]\n");
+    std::fs::write(dir.path().join("rules.toml"), format!("[[rule]]\nid = {OTHER_TOKEN}\n")).unwrap();
+    let (code, stdout, stderr) = scan_in(dir.path(), &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_absent("rule file parse error", &(stdout + &stderr), &[OTHER_TOKEN]);
+}
+
+#[test]
+fn a_repository_configuration_that_weakens_the_scan_is_reported() {
+    // A tiny size limit: every file is skipped, and the report says who asked for it.
+    let dir = repo_with_config("[limits]\nmax_file_size = \"1\"\nmax_memory = \"64G\"\n");
+    let (code, stdout, _) = scan_in(dir.path(), &["-f", "json"]);
+    assert_eq!(code, Some(0));
+    let doc = json_of(stdout.as_bytes());
+    let notes = doc["notifications"].as_array().unwrap();
+    let has = |kind: &str, level: &str, text: &str| {
+        notes
+            .iter()
+            .any(|n| n["kind"] == kind && n["level"] == level && n["message"].as_str().unwrap().contains(text))
+    };
+    assert!(
+        has("repository-config-limit", "warning", "max_file_size = 1"),
+        "{notes:?}"
+    );
+    assert!(
+        has("repository-config-limit", "note", "max_memory"),
+        "raising is ignored: {notes:?}"
+    );
+    assert!(
+        doc["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["path"] == "app.env")
+    );
+    // The same in SARIF, as tool configuration notifications.
+    let (_, sarif, _) = scan_in(dir.path(), &["-f", "sarif"]);
+    let sarif = json_of(sarif.as_bytes());
+    assert_valid_sarif(&sarif);
+    let config_notes = sarif["runs"][0]["invocations"][0]["toolConfigurationNotifications"].to_string();
+    assert!(config_notes.contains("repository-config-limit"), "{config_notes}");
+    // Rules turned off and an allowlist that hides the finding: counted, never silent.
+    let dir = repo_with_config("[allow]\npaths = [\"**\"]\n");
+    let (code, stdout, _) = scan_in(dir.path(), &[]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.contains("warning") && stdout.contains("suppressed"),
+        "the suppression by the repository's allowlist is reported:\n{stdout}"
+    );
+    // --no-repo-config: CI on an untrusted pull request ignores all of it.
+    let (code, stdout, _) = scan_in(dir.path(), &["--no-repo-config"]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(!stdout.contains("Configuration ("), "{stdout}");
+}
+
+#[test]
+fn an_ignore_file_that_covers_the_tree_is_reported_and_no_repo_config_scans_anyway() {
+    let dir = tree(&[
+        ("app.env", format!("GITHUB_TOKEN={GITHUB_TOKEN}\n")),
+        ("src/more.env", format!("TOKEN={OTHER_TOKEN}\n")),
+        (".leakscanignore", "*\n".to_string()),
+    ]);
+    let (code, stdout, _) = scan_in(dir.path(), &["-f", "json"]);
+    assert_eq!(code, Some(0));
+    let doc = json_of(stdout.as_bytes());
+    let note = doc["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "repository-ignore-file")
+        .unwrap_or_else(|| panic!("no ignore-file notification: {doc}"));
+    assert_eq!(note["level"], "warning");
+    assert!(
+        note["message"].as_str().unwrap().contains("excludes 3 file(s)"),
+        "{note}"
+    );
+    let (code, stdout, _) = scan_in(dir.path(), &["--no-repo-config", "-f", "json"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(active(&json_of(stdout.as_bytes())).len(), 2);
+    // A .gitignore is not the repository configuring leakscan: no notification.
+    let dir = tree(&[
+        ("app.env", format!("GITHUB_TOKEN={GITHUB_TOKEN}\n")),
+        ("build/out.env", format!("TOKEN={OTHER_TOKEN}\n")),
+        (".gitignore", "build/\n".to_string()),
+    ]);
+    let (code, stdout, _) = scan_in(dir.path(), &["-f", "json"]);
+    assert_eq!(code, Some(1));
+    assert!(json_of(stdout.as_bytes()).get("notifications").is_none(), "{stdout}");
+}

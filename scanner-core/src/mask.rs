@@ -95,6 +95,46 @@ pub fn mask_tokens(text: &str) -> String {
     mask_spans(text.as_bytes(), &[])
 }
 
+/// Longest parser message kept in an error (a message can quote a value of the file).
+const MAX_MESSAGE_CHARS: usize = 160;
+
+/// A parser's message as it may be shown: control characters escaped, token-shaped runs
+/// masked, and cut to a sentence's length.
+fn shown_message(message: &str) -> String {
+    let first = message.trim().lines().next().unwrap_or("");
+    let masked = mask_tokens(&crate::finding::sanitize(first));
+    if masked.chars().count() > MAX_MESSAGE_CHARS {
+        format!("{}…", masked.chars().take(MAX_MESSAGE_CHARS).collect::<String>())
+    } else {
+        masked
+    }
+}
+
+/// A TOML parse error of `text` without the excerpt of the file the parser prints (the file
+/// may be anything a repository points at): `line L, column C: message`.
+pub fn toml_error(e: &toml::de::Error, text: &str) -> String {
+    let message = shown_message(e.message());
+    match e.span() {
+        Some(span) => {
+            let at = span.start.min(text.len());
+            let before = &text.as_bytes()[..at];
+            let line = memchr::memchr_iter(b'\n', before).count() + 1;
+            let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
+/// A JSON parse error, its message masked: `line L, column C: message`.
+pub fn json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    // serde_json appends " at line L column C"; it is rebuilt from the error itself.
+    let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
+    format!("line {}, column {}: {}", e.line(), e.column(), shown_message(message))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +171,19 @@ mod tests {
             mask_spans(b"k=abcdefghijklmnopq!", std::slice::from_ref(&span)),
             "k=abcd…!"
         );
+    }
+
+    #[test]
+    fn parse_errors_do_not_quote_the_file() {
+        let text = format!("[section]\nkey = {TOKEN}\n");
+        let e = toml::from_str::<toml::Table>(&text).unwrap_err();
+        let shown = toml_error(&e, &text);
+        assert!(shown.starts_with("line 2, column 7: "), "{shown}");
+        assert!(!shown.contains(TOKEN), "{shown}");
+        let e = serde_json::from_str::<u32>(&format!("\"{TOKEN}\"")).unwrap_err();
+        let shown = json_error(&e);
+        assert!(shown.starts_with("line 1, column "), "{shown}");
+        assert!(!shown.contains(TOKEN), "{shown}");
     }
 
     #[test]

@@ -40,6 +40,10 @@ pub struct ScanSettings {
     pub max_file_size: u64,
     /// Do not honour `.gitignore`, `.ignore` and `.leakscanignore`.
     pub no_ignore: bool,
+    /// Honour `.leakscanignore` files (`false`: `--no-repo-config`, the scanned tree does not
+    /// decide what is scanned; `.gitignore` still applies). When they exclude anything, the
+    /// report says how much.
+    pub repo_ignore_files: bool,
     /// Follow symbolic links while walking.
     pub follow_symlinks: bool,
     /// Warn about `leakscan:allow` markers that suppress nothing.
@@ -74,6 +78,7 @@ impl Default for ScanSettings {
             threads: 0,
             max_file_size: 256 * 1024 * 1024,
             no_ignore: false,
+            repo_ignore_files: true,
             follow_symlinks: false,
             report_unused_allows: false,
             archives: ArchiveLimits::default(),
@@ -168,6 +173,9 @@ pub struct ScanReport {
     pub staged: Option<StagedSummary>,
     /// Things a user should know that did not stop the scan (expired baseline entries, …).
     pub warnings: Vec<String>,
+    /// What the scan's configuration changed, above all a configuration found in the scanned
+    /// tree (see [`crate::config::trust`]); filled in by the caller that resolved it.
+    pub notifications: Vec<crate::notification::Notification>,
 }
 
 impl ScanReport {
@@ -346,12 +354,23 @@ impl Scanner {
             threads: self.settings.effective_threads(),
             max_file_size: self.settings.max_file_size,
             no_ignore: self.settings.no_ignore,
+            leakscan_ignore: self.settings.repo_ignore_files,
             follow_symlinks: self.settings.follow_symlinks,
             shard: self.settings.shard,
         };
-        source.visit(&opts, &engine);
+        let walked = source.visit(&opts, &engine);
         let mut report = engine.finish(started.elapsed());
         report.base = source.primary_base();
+        if !walked.ignore_files.is_empty() {
+            // What the tree's own ignore files keep out of the scan is said, never silent.
+            let all = source.count_entries(&WalkOptions {
+                leakscan_ignore: false,
+                ..opts
+            });
+            report
+                .notifications
+                .push(ignore_file_notification(&walked, all.saturating_sub(walked.files)));
+        }
         Ok(report)
     }
 
@@ -637,6 +656,35 @@ impl<'e, 'a> StreamOrder<'e, 'a> {
     }
 }
 
+/// The notification for `.leakscanignore` files that excluded `excluded` entries.
+fn ignore_file_notification(walked: &crate::source::WalkSummary, excluded: u64) -> crate::notification::Notification {
+    use crate::notification::{Notification, kinds};
+    let files: Vec<String> = walked
+        .ignore_files
+        .iter()
+        .take(5)
+        .map(|f| format!("`{}`", crate::mask::mask_tokens(&crate::finding::sanitize(f))))
+        .collect();
+    let more = walked.ignore_files.len().saturating_sub(5);
+    let listed = if more > 0 {
+        format!("{} and {more} more", files.join(", "))
+    } else {
+        files.join(", ")
+    };
+    let message = format!(
+        "{} {listed} exclude{} {excluded} file(s) from the scan ({} scanned); --no-repo-config scans them",
+        crate::source::LEAKSCAN_IGNORE_FILE,
+        if walked.ignore_files.len() == 1 { "s" } else { "" },
+        walked.files
+    );
+    // Excluding as much as is scanned is more than vendored code: a reader must see it.
+    if excluded > 0 && excluded >= walked.files {
+        Notification::warning(kinds::IGNORE_FILE, None, message)
+    } else {
+        Notification::note(kinds::IGNORE_FILE, None, message)
+    }
+}
+
 /// What [`Scanner::explain_line`] found out about one line.
 #[derive(Debug, Clone, Default)]
 pub struct LineExplanation {
@@ -717,6 +765,7 @@ impl<'a> Engine<'a> {
             history: None,
             staged: None,
             warnings,
+            notifications: Vec::new(),
         }
     }
 }

@@ -4,7 +4,9 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 
-use super::output::load_config;
+use scanner_core::config::resolve::{CommandLine, resolve};
+
+use super::output::{ConfigChoice, load_config, load_rules_with};
 use crate::args::{ConfigArgs, ConfigCommand};
 use crate::exit;
 
@@ -21,12 +23,20 @@ pub fn run(cmd: &ConfigCommand) -> Result<u8> {
         }
         bail!("no leakscan.toml or .leakscan.toml found from {}", args.path.display());
     };
-    // Resolve everything a scan would: rules (extras, ids), allowlists, the baseline.
-    let dirs: Vec<_> = config.rules.extra.iter().map(|p| config.resolve(p)).collect();
-    let rules = config.apply_rules(&super::load_rules(&dirs)?)?;
+    // Resolve everything a scan would: rules (extras, ids), allowlists, the baseline, the
+    // limits and gate (with what a configuration found in the tree changes).
+    let rules = load_rules_with(&[], Some(&config), false)?;
     config.filter()?;
-    if let Some(b) = &config.baseline {
-        scanner_core::filter::baseline::Baseline::load(&config.resolve(b))?;
+    if let Some(b) = config.baseline_path()? {
+        scanner_core::filter::baseline::Baseline::load_with(&b, &config.trust)?;
+    }
+    let resolved = resolve(
+        Some(&config),
+        &CommandLine::default(),
+        scanner_core::ScanSettings::default(),
+    )?;
+    for n in &resolved.notifications {
+        eprintln!("{}: {}", n.level.as_str(), n.line());
     }
     let source = config.source.clone().unwrap_or_default();
     if print {
@@ -40,5 +50,10 @@ pub fn run(cmd: &ConfigCommand) -> Result<u8> {
 }
 
 fn load(args: &ConfigArgs) -> Result<Option<scanner_core::config::Config>> {
-    load_config(args.config.as_deref(), false, &args.path)
+    let choice = ConfigChoice {
+        explicit: args.config.as_deref(),
+        isolated: false,
+        no_repo_config: false,
+    };
+    load_config(choice, &args.path)
 }

@@ -19,30 +19,12 @@ pub mod triage;
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use scanner_core::RuleSet;
 
 /// The built-in rules plus the rule files in `paths` (`*.toml` files, or directories of them).
 pub fn load_rules(paths: &[PathBuf]) -> Result<RuleSet> {
-    Ok(RuleSet::builtin_with(read_rule_files(paths)?)?)
-}
-
-/// Only the rule files in `paths`, without the built-in rules (`--no-builtin-rules`).
-pub fn load_rule_files(paths: &[PathBuf]) -> Result<RuleSet> {
-    Ok(RuleSet::from_files(read_rule_files(paths)?)?)
-}
-
-fn read_rule_files(paths: &[PathBuf]) -> Result<Vec<(String, String)>> {
-    let mut files = Vec::new();
-    for path in paths {
-        if path.is_file() {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            files.push((path.display().to_string(), text));
-        } else {
-            files.extend(RuleSet::load_dir_files(path)?);
-        }
-    }
-    Ok(files)
+    output::load_rules_with(paths, None, false)
 }
 
 /// The embedded rule files as owned (name, text) pairs.

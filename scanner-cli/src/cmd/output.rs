@@ -6,8 +6,10 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use scanner_core::config::Config;
+use scanner_core::config::resolve::{CommandLine, parse_size, resolve, suppressed_notification};
+use scanner_core::config::{Config, Trust};
 use scanner_core::filter::baseline::Baseline;
+use scanner_core::notification::Notification;
 use scanner_core::{
     Confidence, Format, Gate, ReportOptions, RuleSet, ScanReport, ScanSettings, Scanner, Severity, write_report,
 };
@@ -15,18 +17,48 @@ use scanner_core::{
 use crate::args::{ColorArg, CommonArgs, ConfidenceArg, FormatArg, SeverityArg};
 use crate::exit;
 
-/// A scanner ready to run, with the gate and the warnings gathered while preparing it.
+/// A scanner ready to run, with the gate and what preparing it found to tell.
 pub struct Prepared {
     /// The scanner (rules, settings, config allowlists, baseline).
     pub scanner: Scanner,
     /// Which findings fail the scan.
     pub gate: Gate,
     warnings: Vec<String>,
+    /// What the configuration changed (a configuration found in the tree is reported).
+    notifications: Vec<Notification>,
+    /// The configuration used, for counting what it suppressed after the scan.
+    config: Option<Config>,
+    /// Whether the baseline came from a configuration found in the tree.
+    baseline_from_repo: bool,
 }
 
-/// Loads the configuration (searched from `root` unless `--config`/`--isolated`), the rules
-/// (built-in, `--rules`, the config's extras; then its disable/only/overrides), the baseline
-/// (unless `use_baseline` is false) and the settings. `adjust` sets command-specific settings.
+/// Where the configuration comes from: `--config` (trusted), else the one found from the
+/// scanned root (a repository's, limited by the trust model) unless `--isolated` or
+/// `--no-repo-config`.
+#[derive(Debug, Clone, Copy)]
+pub struct ConfigChoice<'a> {
+    /// `--config FILE`.
+    pub explicit: Option<&'a Path>,
+    /// `--isolated`: no configuration at all.
+    pub isolated: bool,
+    /// `--no-repo-config`: none found in the tree.
+    pub no_repo_config: bool,
+}
+
+impl<'a> ConfigChoice<'a> {
+    /// The choice the common scanning flags make.
+    pub fn of(args: &'a CommonArgs) -> ConfigChoice<'a> {
+        ConfigChoice {
+            explicit: args.config.as_deref(),
+            isolated: args.isolated,
+            no_repo_config: args.no_repo_config,
+        }
+    }
+}
+
+/// Loads the configuration (see [`ConfigChoice`]), the rules (built-in, `--rules`, the
+/// config's extras; then its disable/only/overrides), the baseline (unless `use_baseline` is
+/// false) and the settings. `adjust` sets command-specific settings.
 pub fn prepare(
     args: &CommonArgs,
     root: &Path,
@@ -36,107 +68,97 @@ pub fn prepare(
     if args.threads == Some(0) {
         bail!("--threads must be at least 1");
     }
-    let config = load_config(args.config.as_deref(), args.isolated, root)?;
-    let mut dirs: Vec<PathBuf> = args.rules_dirs.clone();
-    if let Some(c) = &config {
-        dirs.extend(c.rules.extra.iter().map(|p| c.resolve(p)));
-    }
-    let mut rules = if args.no_builtin_rules {
-        if dirs.is_empty() {
-            bail!("--no-builtin-rules needs rule files: add --rules DIR");
-        }
-        super::load_rule_files(&dirs)?
-    } else {
-        super::load_rules(&dirs)?
+    let config = load_config(ConfigChoice::of(args), root)?;
+    let rules = load_rules_with(&args.rules_dirs, config.as_ref(), args.no_builtin_rules)?;
+    let cli = CommandLine {
+        max_file_size: args.max_file_size.clone(),
+        threads: args.threads,
+        max_memory: args.max_memory.clone(),
+        file_timeout: args.file_timeout,
+        min_confidence: args.min_confidence.map(confidence),
+        fail_on: args.fail_on.map(severity),
     };
-    if let Some(c) = &config {
-        rules = c.apply_rules(&rules)?;
-    }
-    let limits = config.as_ref().map(|c| c.limits.clone()).unwrap_or_default();
-    let size_text = args
-        .max_file_size
-        .clone()
-        .or(limits.max_file_size)
-        .unwrap_or_else(|| "256M".into());
-    let mut settings = ScanSettings {
-        threads: args.threads.or(limits.threads).unwrap_or(0),
-        max_file_size: parse_size(&size_text).with_context(|| {
-            format!("invalid max file size `{size_text}` (--max-file-size or [limits] max_file_size)")
-        })?,
-        ..ScanSettings::default()
-    };
-    if let Some(text) = args.max_memory.clone().or(limits.max_memory) {
-        settings.max_in_flight = parse_size(&text)
-            .with_context(|| format!("invalid memory budget `{text}` (--max-memory or [limits] max_memory)"))?;
-    }
-    if let Some(seconds) = args.file_timeout.or(limits.file_timeout) {
-        if !seconds.is_finite() || seconds < 0.0 {
-            bail!("invalid file timeout `{seconds}` (--file-timeout or [limits] file_timeout): seconds, 0 for none");
-        }
-        settings.file_timeout = (seconds > 0.0).then(|| std::time::Duration::from_secs_f64(seconds));
-    }
+    let resolved = resolve(config.as_ref(), &cli, ScanSettings::default())?;
+    let mut settings = resolved.settings;
     settings.report_unused_allows = args.report_unused_allows;
+    settings.repo_ignore_files = !args.no_repo_config;
     settings.secrets = args.checks.contains(&crate::args::CheckKind::Secrets);
     settings.config_checks = args.checks.contains(&crate::args::CheckKind::Config);
     if let Some(depth) = args.archive_depth {
         settings.archives.max_depth = depth;
     }
     if let Some(size) = &args.archive_max_size {
-        settings.archives.max_total_bytes =
-            parse_size(size).with_context(|| format!("invalid --archive-max-size `{size}`"))?;
+        settings.archives.max_total_bytes = parse_size(size)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("invalid --archive-max-size `{size}`"))?;
     }
     adjust(&mut settings);
-    let defaults = Gate::default();
-    let gate = Gate {
-        min_confidence: args
-            .min_confidence
-            .map(confidence)
-            .or(config.as_ref().and_then(|c| c.min_confidence))
-            .unwrap_or(defaults.min_confidence),
-        fail_on: args
-            .fail_on
-            .map(severity)
-            .or(config.as_ref().and_then(|c| c.fail_on))
-            .unwrap_or(defaults.fail_on),
-    };
     let mut builder = Scanner::builder().settings(settings);
     let mut warnings = Vec::new();
     if let Some(c) = &config {
         builder = builder.config_filter(c.filter()?);
     }
-    let baseline_path = args
-        .baseline
-        .clone()
-        .or_else(|| config.as_ref().and_then(|c| c.baseline.as_ref().map(|b| c.resolve(b))));
+    let (baseline_path, baseline_trust) = match (&args.baseline, &config) {
+        (Some(path), _) => (Some(path.clone()), Trust::Trusted),
+        (None, Some(c)) => (c.baseline_path()?, c.trust.clone()),
+        (None, None) => (None, Trust::Trusted),
+    };
+    let baseline_from_repo = baseline_path.is_some() && !baseline_trust.is_trusted();
     if use_baseline && let Some(path) = baseline_path {
-        let baseline = Baseline::load(&path)?;
+        let baseline = Baseline::load_with(&path, &baseline_trust)?;
         warnings.extend(unknown_rule_warnings(&baseline, &rules, &path));
         builder = builder.baseline(baseline.matcher(&scanner_core::date::today()));
     }
     let scanner = builder.rules(rules).build()?;
     Ok(Prepared {
         scanner,
-        gate,
+        gate: resolved.gate,
         warnings,
+        notifications: resolved.notifications,
+        config,
+        baseline_from_repo,
     })
 }
 
-/// The configuration file to use: `explicit`, else the one found from `root`, unless isolated.
-pub fn load_config(explicit: Option<&Path>, isolated: bool, root: &Path) -> Result<Option<Config>> {
-    if isolated {
+/// The rules: built-in (unless `no_builtin`), the trusted `--rules` paths, and the extras of
+/// `config` (checked against its trust); then the config's disable/only/overrides.
+pub fn load_rules_with(rule_paths: &[PathBuf], config: Option<&Config>, no_builtin: bool) -> Result<RuleSet> {
+    let mut files = RuleSet::read_rule_paths(rule_paths, &Trust::Trusted)?;
+    if let Some(c) = config {
+        files.extend(RuleSet::read_rule_paths(&c.extra_rule_paths()?, &c.trust)?);
+    }
+    let rules = if no_builtin {
+        if files.is_empty() {
+            bail!("--no-builtin-rules needs rule files: add --rules DIR");
+        }
+        RuleSet::from_files(files)?
+    } else {
+        RuleSet::builtin_with(files)?
+    };
+    Ok(match config {
+        Some(c) => c.apply_rules(&rules)?,
+        None => rules,
+    })
+}
+
+/// The configuration to use (see [`ConfigChoice`]).
+pub fn load_config(choice: ConfigChoice<'_>, root: &Path) -> Result<Option<Config>> {
+    if choice.isolated {
         return Ok(None);
     }
-    let path = match explicit {
-        Some(p) => Some(p.to_path_buf()),
-        None => Config::discover(root),
-    };
-    match path {
-        Some(p) => {
-            log::info!("using configuration {}", p.display());
-            Ok(Some(Config::load(&p)?))
-        }
-        None => Ok(None),
+    if let Some(path) = choice.explicit {
+        log::info!("using configuration {}", path.display());
+        return Ok(Some(Config::load(path)?));
     }
+    let Some(found) = Config::discover(root) else {
+        return Ok(None);
+    };
+    if choice.no_repo_config {
+        log::info!("ignoring configuration {} (--no-repo-config)", found.display());
+        return Ok(None);
+    }
+    log::info!("using configuration {} (found in the scanned tree)", found.display());
+    Ok(Some(Config::load_discovered(&found)?))
 }
 
 fn unknown_rule_warnings(baseline: &Baseline, rules: &RuleSet, path: &Path) -> Vec<String> {
@@ -179,6 +201,14 @@ fn severity(s: SeverityArg) -> Severity {
 /// Writes the report(s) and returns the exit code (a closed stdout pipe is not an error).
 pub fn finish(args: &CommonArgs, mut report: ScanReport, prepared: &Prepared) -> Result<u8> {
     report.warnings.splice(0..0, prepared.warnings.iter().cloned());
+    report
+        .notifications
+        .splice(0..0, prepared.notifications.iter().cloned());
+    if let Some(c) = &prepared.config
+        && let Some(n) = suppressed_notification(&report, c, prepared.baseline_from_repo)
+    {
+        report.notifications.push(n);
+    }
     let code = exit_code(&report, args, &prepared.gate);
     match write_outputs(args, &report, prepared) {
         Err(e) if super::is_broken_pipe(&e) => {}
@@ -197,30 +227,6 @@ fn exit_code(report: &ScanReport, args: &CommonArgs, gate: &Gate) -> u8 {
     } else {
         exit::CLEAN
     }
-}
-
-/// `512`, `64K`, `256M`, `2G` (binary multiples; a trailing `B`/`iB` is accepted).
-pub fn parse_size(text: &str) -> Result<u64> {
-    let lower = text.trim().to_ascii_lowercase();
-    let t = lower
-        .strip_suffix("ib")
-        .or_else(|| lower.strip_suffix('b'))
-        .unwrap_or(&lower);
-    let (digits, mult) = match t.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => {
-            let mult: u64 = match c.to_ascii_uppercase() {
-                'K' => 1 << 10,
-                'M' => 1 << 20,
-                'G' => 1 << 30,
-                'T' => 1 << 40,
-                _ => bail!("unknown unit `{c}` (use K, M, G or T)"),
-            };
-            (&t[..i], mult)
-        }
-        _ => (t, 1),
-    };
-    let n: u64 = digits.trim().parse().context("expected a whole number")?;
-    n.checked_mul(mult).context("size too large")
 }
 
 /// A format name as used in `--output FORMAT=FILE`.
@@ -291,21 +297,4 @@ fn write_outputs(args: &CommonArgs, report: &ScanReport, prepared: &Prepared) ->
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("512").unwrap(), 512);
-        assert_eq!(parse_size("64K").unwrap(), 64 << 10);
-        assert_eq!(parse_size("256M").unwrap(), 256 << 20);
-        assert_eq!(parse_size("2GiB").unwrap(), 2 << 30);
-        assert_eq!(parse_size("1mb").unwrap(), 1 << 20);
-        assert!(parse_size("12X").is_err());
-        assert!(parse_size("lots").is_err());
-        assert!(parse_size("99999999999T").is_err());
-    }
 }

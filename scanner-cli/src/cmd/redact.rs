@@ -6,20 +6,19 @@ use std::io::{self, BufWriter, Read, Write};
 use anyhow::{Context, Result};
 use scanner_core::redact::redact;
 
+use super::output::{ConfigChoice, load_config, load_rules_with};
 use crate::args::RedactArgs;
 use crate::exit;
 
 /// Copies the input with secrets masked; exit 1 when anything was masked, 0 otherwise.
 pub fn run(args: &RedactArgs) -> Result<u8> {
-    let config = super::output::load_config(args.config.as_deref(), args.isolated, std::path::Path::new("."))?;
-    let mut dirs = args.rules_dirs.clone();
-    if let Some(c) = &config {
-        dirs.extend(c.rules.extra.iter().map(|p| c.resolve(p)));
-    }
-    let mut rules = super::load_rules(&dirs)?;
-    if let Some(c) = &config {
-        rules = c.apply_rules(&rules)?;
-    }
+    let choice = ConfigChoice {
+        explicit: args.config.as_deref(),
+        isolated: args.isolated,
+        no_repo_config: args.no_repo_config,
+    };
+    let config = load_config(choice, std::path::Path::new("."))?;
+    let rules = load_rules_with(&args.rules_dirs, config.as_ref(), false)?;
     let mask = args
         .mask
         .clone()

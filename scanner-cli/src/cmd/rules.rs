@@ -71,11 +71,7 @@ fn check(dirs: &[std::path::PathBuf], warnings_as_errors: bool) -> Result<u8> {
     let files = if dirs.is_empty() {
         super::builtin_files()
     } else {
-        let mut files = Vec::new();
-        for dir in dirs {
-            files.extend(RuleSet::load_dir_files(dir)?);
-        }
-        files
+        RuleSet::read_rule_paths(dirs, &scanner_core::config::Trust::Trusted)?
     };
     let (count, issues) = check_rules(&files);
     let mut err = io::stderr().lock();

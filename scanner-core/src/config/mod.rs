@@ -43,6 +43,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::rules::{Confidence, Rule, RuleSet, Severity};
 
+pub mod resolve;
+pub mod trust;
+
+pub use trust::Trust;
+
 /// The names searched for, in this order, in each directory.
 pub const CONFIG_NAMES: [&str; 2] = ["leakscan.toml", ".leakscan.toml"];
 
@@ -75,6 +80,9 @@ pub struct Config {
     /// Where the file was read from (not a key).
     #[serde(skip)]
     pub source: Option<PathBuf>,
+    /// Who wrote it (not a key): the user's own file, or one found in the scanned tree.
+    #[serde(skip)]
+    pub trust: Trust,
 }
 
 /// `[environments]`: path globs per environment.
@@ -189,23 +197,41 @@ pub struct LimitsConfig {
 }
 
 impl Config {
-    /// Parses a configuration file's text; `file` names it in errors.
+    /// Parses a configuration file's text; `file` names it in errors (which give the line
+    /// and column, never an excerpt of the text).
     pub fn parse(text: &str, file: &Path) -> Result<Config, Error> {
         let mut config: Config = toml::from_str(text).map_err(|e| Error::Config {
             file: file.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
+            message: crate::mask::toml_error(&e, text),
         })?;
         config.source = Some(file.to_path_buf());
         Ok(config)
     }
 
-    /// Reads and parses a configuration file.
+    /// Reads and parses the user's own configuration file (`--config`): trusted.
     pub fn load(file: &Path) -> Result<Config, Error> {
-        let text = std::fs::read_to_string(file).map_err(|e| Error::Config {
+        Config::load_with(file, Trust::Trusted)
+    }
+
+    /// Reads and parses a configuration file found in the scanned tree: it may only name
+    /// files inside its repository and only lower limits (see [`trust`]).
+    pub fn load_discovered(file: &Path) -> Result<Config, Error> {
+        Config::load_with(file, Trust::repository_of(file))
+    }
+
+    fn load_with(file: &Path, trust: Trust) -> Result<Config, Error> {
+        let text = trust::read_text(file, trust::MAX_CONFIG_BYTES, &trust).map_err(|message| Error::Config {
             file: file.to_path_buf(),
-            message: format!("cannot read: {e}"),
+            message,
         })?;
-        Config::parse(&text, file)
+        let mut config = Config::parse(&text, file)?;
+        config.trust = trust;
+        Ok(config)
+    }
+
+    /// Whether this configuration was found in the scanned tree (not given by the user).
+    pub fn is_from_repository(&self) -> bool {
+        !self.trust.is_trusted()
     }
 
     /// Finds the configuration for a scan of `root`: `leakscan.toml` or `.leakscan.toml` in
@@ -238,13 +264,39 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("."))
     }
 
-    /// Resolves a path written in this file.
+    /// Resolves a path written in this file (relative to its directory), unchecked.
     pub fn resolve(&self, path: &Path) -> PathBuf {
         if path.is_absolute() {
             path.to_path_buf()
         } else {
             self.dir().join(path)
         }
+    }
+
+    /// Resolves a path written in this file under `key` and checks it against the file's
+    /// [`Trust`]: a configuration from the scanned tree may only name files inside its
+    /// repository.
+    pub fn resolve_checked(&self, path: &Path, key: &str) -> Result<PathBuf, Error> {
+        self.trust
+            .check_path(&self.resolve(path), key)
+            .map_err(|message| self.error(message))
+    }
+
+    /// The baseline this file names, resolved and checked.
+    pub fn baseline_path(&self) -> Result<Option<PathBuf>, Error> {
+        self.baseline
+            .as_ref()
+            .map(|b| self.resolve_checked(b, "baseline"))
+            .transpose()
+    }
+
+    /// The extra rule files and directories this file names, resolved and checked.
+    pub fn extra_rule_paths(&self) -> Result<Vec<PathBuf>, Error> {
+        self.rules
+            .extra
+            .iter()
+            .map(|p| self.resolve_checked(p, "[rules] extra"))
+            .collect()
     }
 
     fn error(&self, message: String) -> Error {
@@ -260,7 +312,7 @@ impl Config {
     pub fn apply_rules(&self, rules: &RuleSet) -> Result<RuleSet, Error> {
         let known = |id: &String, key: &str| {
             if rules.get(id).is_none() {
-                Err(self.error(format!("[rules] {key}: unknown rule id `{id}`")))
+                Err(self.error(format!("[rules] {key}: unknown rule id `{}`", shown(id))))
             } else {
                 Ok(())
             }
@@ -291,7 +343,10 @@ impl Config {
                 }
                 if let Some(e) = o.entropy {
                     if !(0.0..=8.0).contains(&e) {
-                        return Err(self.error(format!("[rules.override.{}] entropy {e} is outside 0..=8", rule.id)));
+                        return Err(self.error(format!(
+                            "[rules.override.{}] entropy {e} is outside 0..=8",
+                            shown(&rule.id)
+                        )));
                     }
                     rule.entropy = Some(e);
                 }
@@ -306,7 +361,12 @@ impl Config {
         let global = self.allow_set(&self.allow.paths, &self.allow.regexes, &self.allow.stopwords, "[allow]")?;
         let mut per_rule = BTreeMap::new();
         for r in &self.allow.rules {
-            let set = self.allow_set(&r.paths, &r.regexes, &r.stopwords, &format!("[[allow.rule]] {}", r.id))?;
+            let set = self.allow_set(
+                &r.paths,
+                &r.regexes,
+                &r.stopwords,
+                &format!("[[allow.rule]] {}", shown(&r.id)),
+            )?;
             per_rule.insert(r.id.clone(), set);
         }
         let mut scopes = BTreeMap::new();
@@ -314,8 +374,9 @@ impl Config {
             if o.paths.is_empty() && o.exclude_paths.is_empty() {
                 continue;
             }
-            let include = (!o.paths.is_empty()).then(|| self.globs(&o.paths, id)).transpose()?;
-            let exclude = self.globs(&o.exclude_paths, id)?;
+            let key = format!("[rules.override.{}]", shown(id));
+            let include = (!o.paths.is_empty()).then(|| self.globs(&o.paths, &key)).transpose()?;
+            let exclude = self.globs(&o.exclude_paths, &key)?;
             scopes.insert(id.clone(), (include, exclude));
         }
         use crate::checks::reuse::Environment;
@@ -347,7 +408,8 @@ impl Config {
     fn globs(&self, patterns: &[String], key: &str) -> Result<PatternSet, Error> {
         let mut builder = GlobSetBuilder::new();
         for p in patterns {
-            let glob = Glob::new(p).map_err(|e| self.error(format!("{key}: invalid glob `{p}`: {e}")))?;
+            let glob = Glob::new(p)
+                .map_err(|e| self.error(format!("{key}: invalid glob `{}`: {}", shown(p), shown(&e.to_string()))))?;
             builder.add(glob);
         }
         let set = builder.build().map_err(|e| self.error(format!("{key}: {e}")))?;
@@ -369,7 +431,7 @@ impl Config {
             .map(|r| {
                 crate::rules::compile_regex(r)
                     .map(|re| (r.clone(), re))
-                    .map_err(|e| self.error(format!("{key} regexes: `{r}` does not compile: {e}")))
+                    .map_err(|e| self.error(format!("{key} regexes: `{}` does not compile: {}", shown(r), shown(&e))))
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(AllowSet {
@@ -378,6 +440,12 @@ impl Config {
             stopwords: stopwords.iter().map(|s| s.to_ascii_lowercase()).collect(),
         })
     }
+}
+
+/// A value of the file as it may be shown in a message or a suppression reason: escaped,
+/// token-shaped runs masked (an allowlist regex may spell out the very secret it allows).
+fn shown(value: &str) -> String {
+    crate::mask::mask_tokens(&crate::finding::sanitize(value))
 }
 
 /// Globs with the patterns they came from (for explanations).
@@ -403,16 +471,16 @@ struct AllowSet {
 impl AllowSet {
     fn reason(&self, path: &str, secret: &[u8]) -> Option<String> {
         if let Some(p) = self.paths.first_match(path) {
-            return Some(format!("path matches `{p}`"));
+            return Some(format!("path matches `{}`", shown(p)));
         }
         if let Some((r, _)) = self.regexes.iter().find(|(_, re)| re.is_match(secret)) {
-            return Some(format!("secret matches `{r}`"));
+            return Some(format!("secret matches `{}`", shown(r)));
         }
         let lower = secret.to_ascii_lowercase();
         self.stopwords
             .iter()
             .find(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
-            .map(|w| format!("stopword `{w}`"))
+            .map(|w| format!("stopword `{}`", shown(w)))
     }
 }
 

@@ -25,6 +25,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::Trust;
 use crate::error::Error;
 use crate::finding::Finding;
 
@@ -69,7 +70,7 @@ impl Baseline {
             file: file.to_path_buf(),
             message,
         };
-        let baseline: Baseline = serde_json::from_str(text).map_err(|e| fail(e.to_string()))?;
+        let baseline: Baseline = serde_json::from_str(text).map_err(|e| fail(crate::mask::json_error(&e)))?;
         if baseline.version > BASELINE_VERSION {
             return Err(fail(format!(
                 "format version {} is newer than this leakscan understands ({BASELINE_VERSION}); upgrade leakscan",
@@ -80,9 +81,11 @@ impl Baseline {
             if let Some(date) = &e.expires
                 && !is_date(date)
             {
+                let shown = |v: &str| crate::mask::mask_tokens(&crate::finding::sanitize(v));
                 return Err(fail(format!(
-                    "entry {}: expires `{date}` is not a YYYY-MM-DD date",
-                    e.fingerprint
+                    "entry {}: expires `{}` is not a YYYY-MM-DD date",
+                    shown(&e.fingerprint),
+                    shown(date)
                 )));
             }
         }
@@ -91,10 +94,19 @@ impl Baseline {
 
     /// Reads a baseline file.
     pub fn load(file: &Path) -> Result<Baseline, Error> {
-        let text = std::fs::read_to_string(file).map_err(|e| Error::Baseline {
-            file: file.to_path_buf(),
-            message: format!("cannot read: {e}"),
-        })?;
+        Baseline::load_with(file, &Trust::Trusted)
+    }
+
+    /// Reads and parses a baseline named by a configuration of `trust` (a repository's
+    /// configuration may only name a regular file inside the repository; the caller checked
+    /// the path). Capped at [`MAX_BASELINE_BYTES`](crate::config::trust::MAX_BASELINE_BYTES).
+    pub fn load_with(file: &Path, trust: &Trust) -> Result<Baseline, Error> {
+        let text = crate::config::trust::read_text(file, crate::config::trust::MAX_BASELINE_BYTES, trust).map_err(
+            |message| Error::Baseline {
+                file: file.to_path_buf(),
+                message,
+            },
+        )?;
         Baseline::parse(&text, file)
     }
 

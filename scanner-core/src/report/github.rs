@@ -71,6 +71,17 @@ impl Reporter for GithubReporter {
                 escape_data(&format!("{}: {}", e.path, e.message))
             )?;
         }
+        for n in &report.notifications {
+            let command = match n.level {
+                crate::notification::NotificationLevel::Warning => "warning",
+                crate::notification::NotificationLevel::Note => "notice",
+            };
+            writeln!(
+                out,
+                "::{command} title=leakscan: configuration::{}",
+                escape_data(&n.line())
+            )?;
+        }
         let failing = report.findings.iter().filter(|f| gate.fails(f)).count();
         writeln!(
             out,

@@ -42,7 +42,9 @@
 //!   // reasons: size-limit, symlink, not-regular-file, conflicted, submodule,
 //!   // config-checks-limit (a YAML alias bomb: configuration checks stopped, secret rules ran)
 //!   "errors":  [ { "path": "secret.txt", "kind": "unreadable", "message": "…" } ],
-//!   "warnings": [ "…" ]                 // e.g. an expired baseline entry
+//!   "warnings": [ "…" ],                // e.g. an expired baseline entry
+//!   "notifications": [                  // what a configuration found in the tree changed
+//!     { "level": "warning", "kind": "repository-config-gate", "source": "leakscan.toml", "message": "…" } ]
 //! }
 //! ```
 //! Suppressed findings appear in `findings` only with `--show-suppressed`; `stats` always counts them.
@@ -84,6 +86,8 @@ struct JsonReport<'a> {
     skipped: &'a [Skipped],
     errors: &'a [ScanError],
     warnings: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    notifications: &'a [crate::notification::Notification],
 }
 
 #[derive(Serialize)]
@@ -189,6 +193,7 @@ impl Reporter for JsonReporter {
             skipped: &report.skipped,
             errors: &report.errors,
             warnings: &report.warnings,
+            notifications: &report.notifications,
         };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)

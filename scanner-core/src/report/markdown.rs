@@ -63,6 +63,17 @@ impl Reporter for MarkdownReporter {
                 "\nRotate each secret at its provider before removing it: it is in the history already."
             )?;
         }
+        let warnings: Vec<_> = report
+            .notifications
+            .iter()
+            .filter(|n| n.level == crate::notification::NotificationLevel::Warning)
+            .collect();
+        if !warnings.is_empty() {
+            writeln!(out, "\n**Configuration from the repository:**\n")?;
+            for n in warnings {
+                writeln!(out, "- {}", md(&n.line()))?;
+            }
+        }
         let st = &report.stats;
         let below = report.active_findings().filter(|f| !gate.fails(f)).count();
         writeln!(

@@ -357,7 +357,19 @@ impl SarifReporter {
                 ),
             ));
         }
-        let warnings: Vec<sarif::Notification> = report.warnings.iter().map(|w| note("warning", w.clone())).collect();
+        let mut warnings: Vec<sarif::Notification> =
+            report.warnings.iter().map(|w| note("warning", w.clone())).collect();
+        warnings.extend(report.notifications.iter().map(|n| {
+            sarif::Notification::builder()
+                .level(json!(n.level.as_str()))
+                .message(sarif::Message::builder().text(n.line()).build())
+                .descriptor(
+                    sarif::ReportingDescriptorReference::builder()
+                        .id(n.kind.to_string())
+                        .build(),
+                )
+                .build()
+        }));
         let invocation = sarif::Invocation::builder()
             .execution_successful(report.errors.is_empty())
             .tool_execution_notifications(notifications)

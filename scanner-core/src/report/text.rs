@@ -189,6 +189,17 @@ impl Reporter for TextReporter {
             }
             writeln!(out)?;
         }
+        if !report.notifications.is_empty() {
+            writeln!(
+                out,
+                "{}",
+                self.paint("33", &format!("Configuration ({}):", report.notifications.len()))
+            )?;
+            for n in &report.notifications {
+                writeln!(out, "  {}: {}", n.level.as_str(), sanitize(&n.line()))?;
+            }
+            writeln!(out)?;
+        }
         if let Some(h) = &report.history {
             let shallow = if h.shallow {
                 " (shallow clone: older history is missing)"

@@ -1,7 +1,7 @@
 //! Validated rules ([`Rule`]) and the compiled rule set with its keyword prefilter ([`RuleSet`]).
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use std::sync::OnceLock;
 
@@ -10,6 +10,7 @@ use regex_automata::{meta, util::syntax};
 
 use super::syntax::{RuleFile, RuleSyntax};
 use super::{Confidence, MatchTest, Severity, builtin};
+use crate::config::Trust;
 use crate::error::Error;
 
 /// The inline allow marker (`leakscan:allow`, `leakscan:allow-next-line`), which the keyword
@@ -602,28 +603,32 @@ impl RuleSet {
         RuleSet::load(builtin.chain(extra.into_iter().map(|(n, t)| (n, t, true))))
     }
 
-    /// Loads every `*.toml` file of a directory (sorted by name), as extra or replacement rules.
-    pub fn load_dir_files(dir: &Path) -> Result<Vec<(String, String)>, Error> {
-        let unreadable = |source| Error::RootUnreadable {
-            path: dir.to_path_buf(),
-            source,
-        };
-        let mut paths: Vec<_> = std::fs::read_dir(dir)
-            .map_err(unreadable)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        paths.sort();
-        paths
-            .into_iter()
-            .map(|p| {
-                let text = std::fs::read_to_string(&p).map_err(|source| Error::RootUnreadable {
-                    path: p.clone(),
-                    source,
-                })?;
-                Ok((p.display().to_string(), text))
-            })
-            .collect()
+    /// Reads rule files as (name, TOML text): each path is a rule file or a directory whose
+    /// `*.toml` files are read (sorted by name). Under [`Trust::Repository`] every file must be
+    /// a regular file inside the boundary (symbolic links followed); every file is capped at
+    /// [`MAX_RULE_FILE_BYTES`](crate::config::trust::MAX_RULE_FILE_BYTES).
+    pub fn read_rule_paths(paths: &[PathBuf], trust: &Trust) -> Result<Vec<(String, String)>, Error> {
+        let mut files = Vec::new();
+        for path in paths {
+            let unreadable = |message: String| Error::RuleFile {
+                file: path.display().to_string(),
+                message,
+            };
+            if path.is_dir() {
+                let mut members: Vec<PathBuf> = std::fs::read_dir(path)
+                    .map_err(|e| unreadable(format!("cannot read the directory: {e}")))?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                    .collect();
+                members.sort();
+                for member in members {
+                    files.push(read_rule_file(&member, trust)?);
+                }
+            } else {
+                files.push(read_rule_file(path, trust)?);
+            }
+        }
+        Ok(files)
     }
 
     /// Parses and compiles rule files given as (name, TOML text). Fails on the first invalid
@@ -801,6 +806,18 @@ fn keyword_forms(rules: &[Rule], keywords: &[String]) -> Vec<Vec<String>> {
         }
     }
     forms
+}
+
+/// One rule file, checked against `trust` and size-capped.
+fn read_rule_file(path: &Path, trust: &Trust) -> Result<(String, String), Error> {
+    let fail = |message: String| Error::RuleFile {
+        file: crate::config::trust::shown_path(path),
+        message,
+    };
+    let real = trust.check_path(path, "rule file").map_err(fail)?;
+    let text =
+        crate::config::trust::read_text(&real, crate::config::trust::MAX_RULE_FILE_BYTES, trust).map_err(fail)?;
+    Ok((path.display().to_string(), text))
 }
 
 #[cfg(test)]

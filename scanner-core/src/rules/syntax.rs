@@ -75,6 +75,6 @@ pub struct RuleSyntax {
 impl RuleFile {
     /// Parses one rule file; the error names the line and column.
     pub fn parse(text: &str) -> Result<RuleFile, String> {
-        toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())
+        toml::from_str(text).map_err(|e| crate::mask::toml_error(&e, text))
     }
 }

@@ -19,6 +19,9 @@ pub struct WalkOptions {
     pub max_file_size: u64,
     /// Ignore `.gitignore`, `.ignore` and `.leakscanignore` files.
     pub no_ignore: bool,
+    /// Honour `.leakscanignore` files (unless `no_ignore`); `false` for `--no-repo-config`,
+    /// which does not let the scanned tree decide what is scanned (`.gitignore` still applies).
+    pub leakscan_ignore: bool,
     /// Follow symbolic links (loops are detected and reported).
     pub follow_symlinks: bool,
     /// Visit only the files of this share, by path relative to their root.
@@ -83,16 +86,44 @@ impl FsSource {
         self.roots.first().map(|r| r.base.clone())
     }
 
-    /// Walks every root in parallel and pushes each regular file to `visitor`.
-    pub fn visit(&self, opts: &WalkOptions, visitor: &dyn BlobVisitor) {
+    /// Walks every root in parallel and pushes each regular file to `visitor`; returns how
+    /// many entries were visited and which `.leakscanignore` files applied.
+    pub fn visit(&self, opts: &WalkOptions, visitor: &dyn BlobVisitor) -> WalkSummary {
+        let mut summary = WalkSummary::default();
         for root in &self.roots {
-            self.visit_root(root, opts, visitor);
+            let (files, ignore_files) = self.visit_root(root, opts, Some(visitor));
+            summary.files += files;
+            summary.ignore_files.extend(ignore_files);
         }
+        summary.ignore_files.sort();
+        summary.ignore_files.dedup();
+        summary
     }
 
-    fn visit_root(&self, root: &Root, opts: &WalkOptions, visitor: &dyn BlobVisitor) {
+    /// Counts the entries a walk with `opts` visits (files, links, special files: everything
+    /// but directories), reading nothing: with and without `.leakscanignore`, it tells how
+    /// many entries those files exclude.
+    pub fn count_entries(&self, opts: &WalkOptions) -> u64 {
+        self.roots.iter().map(|root| self.visit_root(root, opts, None).0).sum()
+    }
+
+    fn visit_root(&self, root: &Root, opts: &WalkOptions, visitor: Option<&dyn BlobVisitor>) -> (u64, Vec<String>) {
         let mut builder = WalkBuilder::new(&root.given);
         let respect = !opts.no_ignore;
+        let leakscan_ignore = respect && opts.leakscan_ignore;
+        let found: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+        if leakscan_ignore {
+            // Ignore files above the root apply too (`parents`).
+            let abs = std::fs::canonicalize(&root.given).unwrap_or_else(|_| root.given.clone());
+            let mut list = found.lock().unwrap_or_else(|p| p.into_inner());
+            for dir in abs.ancestors().filter(|d| d.is_dir()) {
+                let file = dir.join(LEAKSCAN_IGNORE_FILE);
+                if file.is_file() {
+                    list.push(display_path(&file));
+                }
+            }
+        }
+        let seen = found.clone();
         builder
             .hidden(false)
             .ignore(respect)
@@ -103,21 +134,72 @@ impl FsSource {
             .require_git(false)
             .follow_links(opts.follow_symlinks)
             .threads(opts.threads.max(1))
-            .filter_entry(|e| !(e.file_name() == ".git" && e.file_type().is_some_and(|t| t.is_dir())));
-        if respect {
+            .filter_entry(move |e| {
+                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                if is_dir && e.file_name() == ".git" {
+                    return false;
+                }
+                // One stat per directory: which directories carry a `.leakscanignore`.
+                if leakscan_ignore && is_dir {
+                    let file = e.path().join(LEAKSCAN_IGNORE_FILE);
+                    if file.is_file() {
+                        seen.lock().unwrap_or_else(|p| p.into_inner()).push(display_path(&file));
+                    }
+                }
+                true
+            });
+        if leakscan_ignore {
             builder.add_custom_ignore_filename(LEAKSCAN_IGNORE_FILE);
         }
+        let entries = std::sync::atomic::AtomicU64::new(0);
         builder.build_parallel().run(|| {
             let mut buf = Vec::new();
             let mut directory = OpenDirectory::default();
+            let entries = &entries;
             Box::new(move |entry| {
                 match entry {
-                    Ok(entry) => visit_entry(root, &entry, opts, (&mut buf, &mut directory), visitor),
-                    Err(err) => visitor.error(walk_error(&err)),
+                    Ok(entry) => {
+                        if counts(root, &entry, opts) {
+                            entries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            if let Some(visitor) = visitor {
+                                visit_entry(root, &entry, opts, (&mut buf, &mut directory), visitor);
+                            }
+                        }
+                    }
+                    Err(err) => {
+                        if let Some(visitor) = visitor {
+                            visitor.error(walk_error(&err));
+                        }
+                    }
                 }
                 WalkState::Continue
             })
         });
+        let found = std::mem::take(&mut *found.lock().unwrap_or_else(|p| p.into_inner()));
+        (entries.into_inner(), found)
+    }
+}
+
+/// What a walk saw.
+#[derive(Debug, Clone, Default)]
+pub struct WalkSummary {
+    /// Entries visited (files, links, special files; not directories).
+    pub files: u64,
+    /// The `.leakscanignore` files that applied (display paths, sorted).
+    pub ignore_files: Vec<String>,
+}
+
+/// Whether the walk visits `entry`: not a directory, and in the shard when sharded.
+fn counts(root: &Root, entry: &ignore::DirEntry, opts: &WalkOptions) -> bool {
+    let Some(file_type) = entry.file_type() else {
+        return false;
+    };
+    if file_type.is_dir() {
+        return false;
+    }
+    match opts.shard {
+        Some(shard) => shard.contains(&relative_slash_path(entry.path(), &root.given)),
+        None => true,
     }
 }
 
@@ -143,16 +225,9 @@ fn visit_entry(
     (buf, directory): (&mut Vec<u8>, &mut OpenDirectory),
     visitor: &dyn BlobVisitor,
 ) {
+    // `counts` has checked it is no directory and in the shard.
     let Some(file_type) = entry.file_type() else { return };
-    if file_type.is_dir() {
-        return;
-    }
     let path = entry.path();
-    if let Some(shard) = opts.shard
-        && !shard.contains(&relative_slash_path(path, &root.given))
-    {
-        return;
-    }
     let display = display_path(path);
     if file_type.is_symlink() {
         visitor.skipped(Skipped {

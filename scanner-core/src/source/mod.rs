@@ -8,7 +8,7 @@ pub mod image;
 pub mod registry;
 pub mod stream;
 
-pub use fs::{FsSource, LEAKSCAN_IGNORE_FILE, WalkOptions};
+pub use fs::{FsSource, LEAKSCAN_IGNORE_FILE, WalkOptions, WalkSummary};
 pub use git::{
     CommitInfo, DEFAULT_OBJECT_ALLOC_LIMIT, GitOptions, GitRepo, HeadState, HistorySummary, Occurrence, StagedSummary,
     object_alloc_limit,
