@@ -220,3 +220,182 @@ fn an_ignore_file_that_covers_the_tree_is_reported_and_no_repo_config_scans_anyw
     assert_eq!(code, Some(1));
     assert!(json_of(stdout.as_bytes()).get("notifications").is_none(), "{stdout}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Metadata: commit messages, authors, ref names, image history, labels and environment
+// ---------------------------------------------------------------------------------------
+
+/// Five distinct fake GitHub tokens (valid checksums), generated: one per metadata field.
+fn metadata_tokens() -> Vec<String> {
+    let mut rng = Rng::new(21);
+    (0..5).map(|_| fake_github_token(&mut rng)).collect()
+}
+
+/// Runs `leakscan ARGS…` and returns stdout + stderr, asserting the exit code.
+fn output_of(args: &[&str], dir: &std::path::Path, code: i32) -> String {
+    let out = leakscan()
+        .current_dir(dir)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(code), "leakscan {args:?}:\n{text}");
+    text
+}
+
+#[test]
+fn commit_metadata_is_scanned_and_never_printed() {
+    let t = metadata_tokens();
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path();
+    git(dir, &["init", "-q"]);
+    std::fs::write(dir.join("app.env"), format!("GITHUB_TOKEN={GITHUB_TOKEN}\n")).unwrap();
+    git(dir, &["add", "app.env"]);
+    let message = format!("Deploy with {}\n\nThe body says the key is {}\n", t[0], t[1]);
+    git(
+        dir,
+        &[
+            "-c",
+            &format!("user.name=Mallory {}", t[2]),
+            "-c",
+            &format!("user.email={}@example.org", t[3]),
+            "commit",
+            "-q",
+            "-m",
+            &message,
+        ],
+    );
+    git(dir, &["branch", &format!("leak-{}", t[4])]);
+    let planted: Vec<&str> = t.iter().map(String::as_str).chain([GITHUB_TOKEN]).collect();
+    for format in FORMATS {
+        let out = output_of(&["git", "--isolated", "--no-progress", "-f", format, "."], dir, 1);
+        assert_absent(format, &out, &planted);
+    }
+    // Each field is a finding of its own kind, at its line.
+    let doc = json_of(output_of(&["git", "--isolated", "--no-progress", "-f", "json", "."], dir, 1).as_bytes());
+    let kinds: Vec<(String, u64)> = active(&doc)
+        .iter()
+        .map(|f| {
+            (
+                f["location_kind"].as_str().unwrap_or("file").to_string(),
+                f["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("commit-message", 1),
+        ("commit-message", 3),
+        ("commit-message", 5),
+        ("ref-names", 1),
+    ] {
+        assert!(
+            kinds.contains(&(expected.0.to_string(), expected.1)),
+            "{expected:?} not in {kinds:?}"
+        );
+    }
+    // Author name (line 5) and email (line 5 too, and the committer's on line 6).
+    assert!(
+        kinds.iter().filter(|(k, _)| k == "commit-message").count() >= 5,
+        "{kinds:?}"
+    );
+    // The SARIF says what kind of place it is.
+    let sarif = json_of(output_of(&["git", "--isolated", "--no-progress", "-f", "sarif", "."], dir, 1).as_bytes());
+    assert_valid_sarif(&sarif);
+    assert!(sarif.to_string().contains("\"locationKind\":\"commit-message\""));
+    // The audit datastore and every report made from it.
+    let org = tempfile::tempdir().unwrap();
+    copy_dir_with_git(dir, &org.path().join("repo"));
+    let db = org.path().join("audit.db");
+    let out = leakscan()
+        .args(["audit", "--isolated", "--no-progress", "--datastore"])
+        .arg(&db)
+        .arg(org.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert_absent("audit", &text, &planted);
+    for format in ["text", "json", "sarif", "csv", "html"] {
+        let out = leakscan()
+            .args(["report", "-f", format, "--datastore"])
+            .arg(&db)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("app.env"), "{format}: the report lists the file finding");
+        assert_absent(&format!("report -f {format}"), &text, &planted);
+    }
+}
+
+/// Copies a repository (its `.git` included) with `git clone`.
+fn copy_dir_with_git(from: &std::path::Path, to: &std::path::Path) {
+    let status = std::process::Command::new("git")
+        .args(["clone", "-q", "--mirror"])
+        .arg(from)
+        .arg(to.join(".git"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    git(to, &["config", "--bool", "core.bare", "false"]);
+    git(to, &["checkout", "-q", "-f", "HEAD"]);
+}
+
+#[test]
+fn image_metadata_is_scanned_and_never_printed() {
+    let t = metadata_tokens();
+    let layer = gzip(&tar_of(&[(
+        "etc/app.env",
+        format!("GH_TOKEN={GITHUB_TOKEN}\n").as_bytes(),
+    )]));
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64",
+        "config": {
+            "Env": ["PATH=/usr/bin", format!("DEPLOY_TOKEN={}", t[0])],
+            "Labels": { "ci.token": t[1].clone() },
+            "Cmd": ["/bin/tool", "--token", t[2].clone()]
+        },
+        "history": [ { "created_by": format!("/bin/sh -c echo {} > /etc/app.env", t[3]) } ],
+        "rootfs": { "type": "layers", "diff_ids": [] }
+    }))
+    .unwrap();
+    let layer_path = format!("blobs/sha256/{}", sha256_hex(&layer));
+    let config_path = format!("blobs/sha256/{}", sha256_hex(&config));
+    let manifest = serde_json::json!([{ "Config": config_path, "RepoTags": ["acme/app:1.0"], "Layers": [layer_path] }]);
+    let manifest = serde_json::to_vec(&manifest).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tarball = tar_of(&[
+        (layer_path.as_str(), layer.as_slice()),
+        (config_path.as_str(), config.as_slice()),
+        ("manifest.json", manifest.as_slice()),
+    ]);
+    std::fs::write(dir.path().join("app.tar"), tarball).unwrap();
+    let planted: Vec<&str> = t[..4].iter().map(String::as_str).chain([GITHUB_TOKEN]).collect();
+    for format in FORMATS {
+        let out = output_of(
+            &["image", "--isolated", "--no-progress", "-f", format, "app.tar"],
+            dir.path(),
+            1,
+        );
+        assert_absent(format, &out, &planted);
+    }
+    let doc = json_of(
+        output_of(
+            &["image", "--isolated", "--no-progress", "-f", "json", "app.tar"],
+            dir.path(),
+            1,
+        )
+        .as_bytes(),
+    );
+    let found = active(&doc);
+    let in_config = found.iter().filter(|f| f["location_kind"] == "image-config").count();
+    assert_eq!(in_config, 4, "env, label, command and history are findings: {doc:#}");
+    let layer_finding = found.iter().find(|f| f["location_kind"].is_null()).unwrap();
+    let created_by = layer_finding["layer"]["created_by"].as_str().unwrap();
+    assert!(created_by.starts_with("/bin/sh -c echo ghp_…"), "{created_by}");
+}

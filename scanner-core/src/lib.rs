@@ -47,6 +47,7 @@ pub mod finding;
 pub mod fingerprint;
 pub mod location;
 pub mod mask;
+pub mod metadata;
 pub mod notification;
 pub mod redact;
 pub mod report;

@@ -25,8 +25,8 @@ use crate::source::image::{ImageSource, LayerKey, shadowed};
 use crate::source::registry::{ImageReference, RegistryOptions};
 use crate::source::stream::{STREAM_CHUNK, Windowed};
 use crate::source::{
-    Blob, BlobVisitor, FsSource, GitOptions, GitRepo, HistorySummary, Origin, SkipReason, Skipped, StagedSummary,
-    WalkOptions,
+    Blob, BlobVisitor, FsSource, GitOptions, GitRepo, HistorySummary, Origin, OriginKind, SkipReason, Skipped,
+    StagedSummary, WalkOptions,
 };
 use std::collections::HashMap;
 use std::ops::Range;
@@ -414,6 +414,11 @@ impl Scanner {
         }
         let mut report = engine.finish(started.elapsed());
         report.base = Some(git.base());
+        let mut summary = summary;
+        // The branch name is a ref name: repository content, shown masked (SARIF, JSON).
+        if let Some(branch) = &summary.branch {
+            summary.branch = Some(crate::metadata::MetadataMasker::new(&self.rules).mask(branch));
+        }
         report.history = Some(summary);
         Ok(report)
     }
@@ -427,6 +432,12 @@ impl Scanner {
     /// Scans `path` as an image when it is one (`leakscan scan` of a single path): `None` when
     /// it is not an image, so the caller scans it as files. The input is read once.
     pub fn scan_if_image(&self, path: &Path) -> Option<ScanReport> {
+        // Only a directory or a regular file can be an image. Anything else (a FIFO: opening
+        // it waits for a writer; a device) is not opened here, and `scan_paths` refuses it.
+        let meta = std::fs::metadata(path).ok()?;
+        if !(meta.is_dir() || meta.is_file()) {
+            return None;
+        }
         ImageSource::open(path).ok().map(|image| self.scan_image_source(&image))
     }
 
@@ -734,6 +745,8 @@ impl<'a> Engine<'a> {
             }
         }
         let mut findings = self.findings.into_inner().unwrap_or_else(|p| p.into_inner());
+        // Commit and image metadata are scanned input too: shown masked in every format.
+        crate::metadata::MetadataMasker::new(self.rules).mask_findings(&mut findings);
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         let mut skipped = self.skipped.into_inner().unwrap_or_else(|p| p.into_inner());
         skipped.sort_by(|a, b| a.path.cmp(&b.path));
@@ -835,7 +848,7 @@ impl Engine<'_> {
 impl BlobVisitor for Engine<'_> {
     fn blob(&self, blob: Blob<'_>) {
         match self.filters.archives {
-            Some(limits) => self.visit(blob, 0, &mut Budget::new(limits)),
+            Some(limits) => self.visit(blob, 0, &mut Budget::new(limits), false),
             None => self.scan_content(blob),
         }
     }
@@ -853,7 +866,12 @@ impl Engine<'_> {
     /// Expands archives (recursively, within `budget`) and scans their members; scans
     /// anything else as it is. A container that cannot be expanded (corrupt, or over a
     /// limit) is reported and its raw bytes are scanned too, so nothing found there is lost.
-    fn visit(&self, blob: Blob<'_>, depth: usize, budget: &mut Budget) {
+    ///
+    /// `cut`: the blob is only the start of a member (a limit or damage cut it off, which its
+    /// container reported). A container inside it is expanded up to the cut; the damage the
+    /// cut causes at its end (a tar member or a compressed stream broken off) is not reported
+    /// a second time.
+    fn visit(&self, blob: Blob<'_>, depth: usize, budget: &mut Budget, cut: bool) {
         let Some(kind) = archive::sniff(blob.data) else {
             return self.scan_content(blob);
         };
@@ -877,28 +895,33 @@ impl Engine<'_> {
             kind,
             blob.data,
             budget,
-            &mut |budget, name, content| {
+            &mut |budget, member| {
                 members += 1;
-                let origin = nested_origin(&blob.origin, name);
+                let origin = nested_origin(&blob.origin, member.name);
                 self.visit(
                     Blob {
                         origin,
-                        data: content,
+                        data: member.data,
                         previous: None,
                     },
                     depth + 1,
                     budget,
+                    member.truncated,
                 );
             },
             &mut |name, problem| {
                 damaged |= !matches!(problem, ArchiveError::Limit(_) | ArchiveError::MemberLimit(_));
-                self.error(archive_error(&nested_origin(&blob.origin, name), problem))
+                if !(cut && matches!(problem, ArchiveError::Corrupt(_))) {
+                    self.error(archive_error(&nested_origin(&blob.origin, name), problem));
+                }
             },
         );
         let mut scan_raw = damaged;
         if let Err(e) = result {
             scan_raw |= members == 0;
-            self.error(archive_error(&blob.origin, e));
+            if !(cut && matches!(e, ArchiveError::Corrupt(_))) {
+                self.error(archive_error(&blob.origin, e));
+            }
         }
         if scan_raw {
             self.scan_content(blob);
@@ -907,8 +930,12 @@ impl Engine<'_> {
 
     /// Detects, builds findings and applies the filters for one piece of content.
     fn scan_content(&self, blob: Blob<'_>) {
-        self.progress.blobs.fetch_add(1, Ordering::Relaxed);
-        self.progress.bytes.fetch_add(blob.data.len() as u64, Ordering::Relaxed);
+        // Metadata scanned as content (commit messages, ref names) is not a file or blob of the
+        // input: the counts stay those of the input.
+        if matches!(blob.origin.kind, OriginKind::File | OriginKind::ImageConfig) {
+            self.progress.blobs.fetch_add(1, Ordering::Relaxed);
+            self.progress.bytes.fetch_add(blob.data.len() as u64, Ordering::Relaxed);
+        }
         let detected = self.candidates(&blob.origin, blob.data);
         self.report(&blob, detected, 0..blob.data.len(), Shift::default());
         // The raw bytes are scanned too: a byte-order mark may start binary or mis-encoded data.

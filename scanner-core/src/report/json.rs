@@ -32,7 +32,8 @@
 //!       "blob_id": "<hex>",             // git only
 //!       "at_head": "same" | "changed" | "deleted",  // git history only: is the file still at HEAD?
 //!       "occurrences": [ { "commit", "path" } ],    // git --all-occurrences only
-//!       "layer": { "image", "digest", "index", "created_by", "deleted_later" }  // images only
+//!       "layer": { "image", "digest", "index", "created_by", "deleted_later" },  // images only
+//!       "location_kind": "commit-message" | "ref-names" | "image-config"  // metadata scanned as content (absent for files)
 //!   } ],
 //!   "history": { "commits", "unique_blobs", "shallow", "submodules", "head", "branch", "remote_url" },  // git history only
 //!   "staged": { "changed", "conflicted" },                            // git --staged only
@@ -140,6 +141,9 @@ struct JsonFinding<'a> {
     occurrences: Option<&'a [Occurrence]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     layer: Option<&'a LayerInfo>,
+    /// `commit-message`, `ref-names` or `image-config` for metadata scanned as content.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location_kind: Option<&'static str>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -172,6 +176,7 @@ impl<'a> JsonFinding<'a> {
             at_head: f.origin.at_head,
             occurrences: f.origin.occurrences.as_deref().map(Vec::as_slice),
             layer: f.origin.layer.as_deref(),
+            location_kind: (!f.origin.kind.is_file()).then(|| f.origin.kind.as_str()),
         }
     }
 }

@@ -209,6 +209,9 @@ fn result(f: &Finding, rule_index: &HashMap<&str, usize>, primary: Option<&Path>
         }
         props.insert("deletedInLaterLayer".to_string(), json!(layer.deleted_later));
     }
+    if !f.origin.kind.is_file() {
+        props.insert("locationKind".to_string(), json!(f.origin.kind.as_str()));
+    }
     if let Some(state) = f.origin.at_head {
         props.insert("atHead".to_string(), json!(state));
     }

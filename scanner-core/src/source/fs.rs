@@ -47,7 +47,10 @@ pub struct FsSource {
 }
 
 impl FsSource {
-    /// Resolves the roots; a root that does not exist or cannot be inspected is fatal.
+    /// Resolves the roots; a root that does not exist or cannot be inspected is fatal, and so
+    /// is one that is neither a regular file nor a directory (a FIFO, a socket, a device:
+    /// [`Error::RootNotRegular`]), which is never opened. Inside a directory such entries are
+    /// skipped instead (`not-regular-file`).
     pub fn new(paths: &[PathBuf]) -> Result<FsSource, Error> {
         let roots = paths
             .iter()
@@ -59,6 +62,13 @@ impl FsSource {
                         source,
                     },
                 })?;
+                if !(meta.is_dir() || meta.is_file()) {
+                    // Named explicitly, it would be scanned as nothing and pass as clean.
+                    return Err(Error::RootNotRegular {
+                        path: given.clone(),
+                        kind: special_file_kind(&meta.file_type()),
+                    });
+                }
                 if meta.is_dir() {
                     std::fs::read_dir(given).map_err(|source| Error::RootUnreadable {
                         path: given.clone(),
@@ -285,6 +295,7 @@ fn visit_entry(
         at_head: None,
         occurrences: None,
         layer: None,
+        kind: super::OriginKind::File,
     };
     // Files are read, never memory-mapped: a file truncated by another process while mapped
     // raises SIGBUS and kills the scan (see SECURITY.md). The buffer is reserved from the
@@ -416,6 +427,23 @@ mod tests {
         // A blocking open would wait here forever for a writer.
         let file = open_regular(&fifo, false, &mut OpenDirectory::default()).unwrap();
         assert!(!file.metadata().unwrap().is_file());
+    }
+
+    #[test]
+    fn a_fifo_root_is_refused_without_being_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        // Opening it would block here forever (no writer).
+        let err = FsSource::new(std::slice::from_ref(&fifo)).unwrap_err();
+        assert!(
+            matches!(&err, Error::RootNotRegular { path, kind: "FIFO (named pipe)" } if *path == fifo),
+            "{err}"
+        );
+        assert!(err.to_string().contains("leakscan scan - <"), "{err}");
+        // A directory holding it is fine: the FIFO is skipped by the walk.
+        assert!(FsSource::new(&[dir.path().to_path_buf()]).is_ok());
     }
 
     #[test]

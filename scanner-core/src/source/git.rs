@@ -86,6 +86,10 @@ pub struct GitOptions {
     pub skip_blobs: Option<Arc<HashSet<ObjectId>>>,
     /// Fill [`HistorySummary::blob_ids`] with every unique blob id the walk reached.
     pub collect_blob_ids: bool,
+    /// Do not scan commit messages (with author and committer) and ref names as content.
+    /// They are scanned by default: a token pasted into a commit message is as leaked as one in
+    /// a file.
+    pub skip_metadata: bool,
 }
 
 /// What a history scan saw besides blobs.
@@ -409,6 +413,7 @@ impl GitRepo {
                     at_head: None,
                     occurrences: None,
                     layer: None,
+                    kind: super::OriginKind::File,
                 },
                 data,
                 previous,
@@ -498,6 +503,9 @@ impl GitRepo {
         let head: HashMap<String, ObjectId> = head_files.into_iter().collect();
         log::info!("listed HEAD's {} files in {:?}", head.len(), phase.elapsed());
         let started = std::time::Instant::now();
+        if !options.skip_metadata {
+            self.scan_ref_names(&repo, visitor);
+        }
         let commits = self.commits(&repo, tips, hidden, options.max_commits, visitor);
         summary.commits = commits.len() as u64;
         log::info!("walked {} commits in {:?}", commits.len(), started.elapsed());
@@ -541,6 +549,9 @@ impl GitRepo {
                     }
                 };
                 let info = Arc::new(commit_info(&commit));
+                if !options.skip_metadata {
+                    self.scan_commit_metadata(&commit, &info, visitor);
+                }
                 match commit.tree_id() {
                     Ok(tree) => {
                         let mut send = |blob: ObjectId, path: String| {
@@ -587,6 +598,76 @@ impl GitRepo {
             self.visit_submodules(&mut summary, options, visitor);
         }
         Ok(summary)
+    }
+
+    /// Scans a commit's message, author and committer as content of kind
+    /// [`OriginKind::CommitMessage`](super::OriginKind): the message's lines first (so a
+    /// finding's line is the message's line), then `Author:` and `Committer:` lines.
+    fn scan_commit_metadata(&self, commit: &gix::Commit<'_>, info: &Arc<CommitInfo>, visitor: &dyn BlobVisitor) {
+        let mut text: Vec<u8> = match commit.message_raw() {
+            Ok(m) => m.to_vec(),
+            Err(e) => {
+                visitor.error(object_error(
+                    &self.label,
+                    &commit.id,
+                    &format!("unreadable commit: {e}"),
+                ));
+                return;
+            }
+        };
+        if !text.ends_with(b"\n") {
+            text.push(b'\n');
+        }
+        for (label, signature) in [("Author", commit.author()), ("Committer", commit.committer())] {
+            if let Ok(sig) = signature {
+                text.extend_from_slice(format!("{label}: {} <{}>\n", sig.name, sig.email).as_bytes());
+            }
+        }
+        let short = &info.id[..info.id.len().min(10)];
+        visitor.blob(Blob {
+            origin: Origin {
+                display: join_path(&self.prefix, &format!("commit {short} message")),
+                logical: join_path(&self.prefix, &format!("commit/{}/message", info.id)),
+                base: Some(self.base.clone()),
+                commit: Some(info.clone()),
+                blob_id: None,
+                at_head: None,
+                occurrences: None,
+                layer: None,
+                kind: super::OriginKind::CommitMessage,
+            },
+            data: &text,
+            previous: None,
+        });
+    }
+
+    /// Scans the names of the repository's refs, one per line, as content of kind
+    /// [`OriginKind::RefNames`](super::OriginKind) (a branch named after a token is pushed and
+    /// printed like any other).
+    fn scan_ref_names(&self, repo: &gix::Repository, visitor: &dyn BlobVisitor) {
+        let Ok(platform) = repo.references() else { return };
+        let Ok(all) = platform.all() else { return };
+        let mut names: Vec<String> = all.flatten().map(|r| r.name().as_bstr().to_string()).collect();
+        if names.is_empty() {
+            return;
+        }
+        names.sort();
+        let text = names.join("\n") + "\n";
+        visitor.blob(Blob {
+            origin: Origin {
+                display: join_path(&self.prefix, "refs"),
+                logical: join_path(&self.prefix, "refs"),
+                base: Some(self.base.clone()),
+                commit: None,
+                blob_id: None,
+                at_head: None,
+                occurrences: None,
+                layer: None,
+                kind: super::OriginKind::RefNames,
+            },
+            data: text.as_bytes(),
+            previous: None,
+        });
     }
 
     /// Scans the history of every checked-out submodule (paths in `summary.submodules`).
@@ -674,6 +755,7 @@ impl GitRepo {
                     blob_id: Some(id.to_string()),
                     occurrences: None,
                     layer: None,
+                    kind: super::OriginKind::File,
                     at_head: Some(match head.get(&first.path) {
                         Some(head_id) if head_id == id => HeadState::Same,
                         Some(_) => HeadState::Changed,

@@ -602,6 +602,11 @@ impl ImageSource {
             at_head: None,
             occurrences: None,
             layer: Some(Arc::new(info.clone())),
+            kind: if info.digest == "config" {
+                super::OriginKind::ImageConfig
+            } else {
+                super::OriginKind::File
+            },
         }
     }
 

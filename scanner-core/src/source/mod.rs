@@ -39,6 +39,41 @@ pub struct Origin {
     pub occurrences: Option<Arc<Vec<Occurrence>>>,
     /// For container images: the image and layer (or config) the bytes came from.
     pub layer: Option<Arc<image::LayerInfo>>,
+    /// What kind of place the bytes are: a file's content, or metadata scanned as content.
+    pub kind: OriginKind,
+}
+
+/// The kind of place a blob is: file content, or metadata that a source scans as content
+/// because a secret can hide there too.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OriginKind {
+    /// The content of a file (in a tree, an archive, a git blob or an image layer).
+    #[default]
+    File,
+    /// A commit's message, author and committer (`leakscan git`).
+    CommitMessage,
+    /// The names of a repository's refs (branches, tags, notes), one per line.
+    RefNames,
+    /// An image's configuration: environment, labels, command, entrypoint, build history.
+    ImageConfig,
+}
+
+impl OriginKind {
+    /// Whether this is file content (the usual case; reports name other kinds).
+    pub fn is_file(self) -> bool {
+        self == OriginKind::File
+    }
+
+    /// The kebab-case name used in JSON and SARIF (`commit-message`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OriginKind::File => "file",
+            OriginKind::CommitMessage => "commit-message",
+            OriginKind::RefNames => "ref-names",
+            OriginKind::ImageConfig => "image-config",
+        }
+    }
 }
 
 impl Origin {
@@ -53,6 +88,7 @@ impl Origin {
             at_head: None,
             occurrences: None,
             layer: None,
+            kind: OriginKind::File,
         }
     }
 }
