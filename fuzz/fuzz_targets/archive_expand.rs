@@ -17,7 +17,7 @@ fn visit(data: &[u8], depth: usize, budget: &mut Budget) {
         kind,
         data,
         budget,
-        &mut |budget, _name, content| visit(content, depth + 1, budget),
+        &mut |budget, member| visit(member.data, depth + 1, budget),
         &mut |_name, _problem| {},
     );
 }

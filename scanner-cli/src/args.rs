@@ -46,7 +46,7 @@ pub enum Command {
     /// Scan a git repository's full history (every blob once), or its staged changes (--staged).
     #[command(after_help = EXIT_CODES)]
     Git(GitArgs),
-    /// Copy input to stdout with every secret masked (a log filter); exit 1 when anything was masked.
+    /// Copy input to stdout with every secret masked, every line kept (a log filter); exit 1 when anything was masked.
     Redact(RedactArgs),
     /// Explain why a line is or is not reported: `leakscan explain src/app.py:12`.
     Explain(ExplainArgs),

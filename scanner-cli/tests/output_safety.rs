@@ -101,14 +101,17 @@ fn hostile_file_names_are_escaped_in_machine_formats() {
     assert!(!junit.contains("cdata]]>") && junit.contains("cdata]]&gt;"), "{junit}");
     assert!(junit.contains("lt&lt;amp&amp;gt&gt;"), "{junit}");
     assert!(junit.contains("quote&quot;and&apos;"), "{junit}");
-    // CSV: no cell starts a formula; quotes doubled; the newline kept inside a quoted cell.
+    // CSV: no cell starts a formula; quotes doubled; a newline escaped (`\n`), so every row
+    // is one line.
     let (csv, _) = scan_in(dir.path(), "csv", &[]);
     for bad in [",=", ",+", ",-", ",@", ",\"="] {
         assert!(!csv.contains(bad), "{bad}: {csv}");
     }
     assert!(csv.contains(",\"'=HYPERLINK(\"\"http:x\"\").env\","), "{csv}");
     assert!(csv.contains(",'+plus.env,") && csv.contains(",'@at.env,"), "{csv}");
-    assert!(csv.contains(",\"new\nline.env\","), "{csv}");
+    assert!(csv.contains(",new\\nline.env,"), "{csv}");
+    assert!(!csv.contains('\u{1b}'), "{csv}");
+    assert!(!csv.split("\r\n").any(|row| row.contains('\n')), "{csv}");
 }
 
 /// Several kinds of planted secrets, in full.

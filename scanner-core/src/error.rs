@@ -37,6 +37,21 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A root input given by the user is neither a regular file nor a directory (a FIFO, a
+    /// socket, a device). It is not opened: opening a FIFO waits for a writer, and a device
+    /// can deliver bytes forever. Its content can be piped to standard input instead.
+    #[error(
+        "{}: is a {kind}, not a regular file or directory; it is not opened (reading it could block \
+         or never end); to scan what it delivers, pipe it in: `leakscan scan - < {}`",
+        path.display(),
+        path.display()
+    )]
+    RootNotRegular {
+        /// The path as given.
+        path: PathBuf,
+        /// What it is (`FIFO (named pipe)`, `socket`, `character device`, …).
+        kind: &'static str,
+    },
     /// The path is not inside a git repository (or the repository cannot be opened).
     #[error("{}: not a git repository: {message}", path.display())]
     NotARepository {

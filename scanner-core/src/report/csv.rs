@@ -1,6 +1,8 @@
-//! CSV (RFC 4180), one row per shown finding, for spreadsheets and ad-hoc tooling. Cells that
-//! a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or CR first) are prefixed
-//! with `'`.
+//! CSV (RFC 4180), one row per shown finding, for spreadsheets and ad-hoc tooling. Control
+//! characters in a cell (from file names, archive member names, secrets) are escaped as in the
+//! text format (`\n`, `\r`, `\u{1b}`; a tab becomes a space), so a row is one line and no raw
+//! terminal escape reaches a `cat` of the file. Cells that a spreadsheet would run as a formula
+//! (`=`, `+`, `-`, `@`, tab or CR first) are prefixed with `'`.
 
 use std::io::{self, Write};
 
@@ -15,13 +17,18 @@ pub struct CsvReporter {
     pub options: ReportOptions,
 }
 
-/// One CSV cell: quoted when needed, formula-neutralised.
-pub(crate) fn cell(text: &str) -> String {
+/// One CSV cell: control characters escaped (see [`crate::finding::sanitize`]),
+/// formula-neutralised, quoted when needed.
+pub(crate) fn cell(raw: &str) -> String {
     // OWASP's list: a leading tab or carriage return also starts a formula in some programs.
-    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    const FORMULA: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+    let text = crate::finding::sanitize(raw);
+    // Judged on the raw text too: an escaped leading tab is a space, and " =1+1" may still
+    // be evaluated by some programs.
+    let text = if raw.starts_with(FORMULA) || text.starts_with(FORMULA) {
         format!("'{text}")
     } else {
-        text.to_string()
+        text
     };
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
@@ -67,5 +74,25 @@ mod tests {
         assert_eq!(cell("a,b"), "\"a,b\"");
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_formulas_still_neutralised() {
+        // ESC (a terminal escape), CR and LF, C1 controls (CSI U+009B, NEL U+0085), DEL, BEL
+        // and a bidirectional override never reach the output raw.
+        let hostile = "dir/esc\u{1b}[2J\u{1b}]0;pwned\u{7}\r\nnext\u{9b}31m\u{85}\u{7f}\u{202e}.env";
+        let out = cell(hostile);
+        assert!(!out.chars().any(|c| c.is_control() || c == '\u{202e}'), "{out:?}");
+        assert_eq!(
+            out,
+            "dir/esc\\u{1b}[2J\\u{1b}]0;pwned\\u{7}\\r\\nnext\\u{9b}31m\\u{85}\\u{7f}\\u{202e}.env"
+        );
+        // Formulas are still neutralised, a leading tab or CR included (judged before the
+        // escaping turns them into a space and `\r`).
+        assert_eq!(cell("=cmd|' /C calc'!A0\u{1b}"), "'=cmd|' /C calc'!A0\\u{1b}");
+        assert_eq!(cell("\t=1+1"), "' =1+1");
+        assert_eq!(cell("\r=1+1"), "'\\r=1+1");
+        assert_eq!(cell("\u{1b}=1+1"), "\\u{1b}=1+1");
+        assert_eq!(cell("-2+3,\u{1b}"), "\"'-2+3,\\u{1b}\"");
     }
 }

@@ -4,6 +4,8 @@
 //!
 //! Every expansion of one top-level input shares a [`Budget`] (inflated bytes, entries), and
 //! each member has a compression-ratio guard, so zip bombs stop early with a reported reason.
+//! Content inflated up to a limit is still handed on (marked [`Member::truncated`]): what a
+//! limit cuts off is reported, what came before it is scanned.
 
 use std::io::{Cursor, Read};
 
@@ -129,13 +131,47 @@ impl std::fmt::Display for ArchiveError {
     }
 }
 
-/// Receives each member of a container: the shared budget, the member's name inside the
-/// container (none for a compressed stream) and its content.
-pub type MemberSink<'s> = dyn FnMut(&mut Budget, Option<&str>, &[u8]) + 's;
+/// One member of a container, as handed to a [`MemberSink`].
+#[derive(Debug, Clone, Copy)]
+pub struct Member<'a> {
+    /// Its name inside the container (none for the content of a compressed stream).
+    pub name: Option<&'a str>,
+    /// Its content: all of it, or, when [`Member::truncated`], the part before the cut.
+    pub data: &'a [u8],
+    /// Whether `data` is only the start of the member: a limit (the total size, the ratio
+    /// guard) or damage cut it off. The expansion reports why (as its error or through the
+    /// `problem` callback), so a container inside `data` is expected to end early.
+    pub truncated: bool,
+}
+
+impl<'a> Member<'a> {
+    fn whole(name: Option<&'a str>, data: &'a [u8]) -> Member<'a> {
+        Member {
+            name,
+            data,
+            truncated: false,
+        }
+    }
+
+    fn cut(name: Option<&'a str>, data: &'a [u8]) -> Member<'a> {
+        Member {
+            name,
+            data,
+            truncated: true,
+        }
+    }
+}
+
+/// Receives each member of a container, with the shared budget.
+pub type MemberSink<'s> = dyn FnMut(&mut Budget, Member<'_>) + 's;
 
 /// Expands `data` of `kind`, calling `member` for each regular member with the shared budget.
 /// Member-level problems (an encrypted entry) are reported through `problem` and the rest is
 /// expanded; an error that stops the container is returned.
+///
+/// A member that inflates past a limit (the budget's bytes, the ratio guard) is handed on up
+/// to the limit, marked truncated, and the limit is reported; so is the readable start of a
+/// damaged member. Nothing that was inflated before a limit or the damage is lost.
 pub fn expand(
     kind: ArchiveKind,
     data: &[u8],
@@ -163,7 +199,8 @@ pub fn expand(
 
 /// Decompresses a single-stream container (gzip, zstd, bzip2, xz) and hands the content on.
 /// A stream that breaks off (truncated, corrupt) still hands on what was decompressed before
-/// the damage, then reports the error: nothing already readable is lost.
+/// the damage, and one that inflates past a limit what it inflated up to the limit; then the
+/// error is returned: nothing already inflated is lost.
 fn stream(
     reader: impl Read,
     compressed: usize,
@@ -179,33 +216,24 @@ fn stream(
     };
     match inflate(reader, source, budget, &mut share) {
         Ok(out) => {
-            member(budget, None, &out);
+            member(budget, Member::whole(None, &out));
             Ok(())
         }
-        Err(Inflate::Broken(e, partial)) => {
+        Err(Inflate::Broken(e, partial) | Inflate::Limit(e, partial)) => {
             if !partial.is_empty() {
-                member(budget, None, &partial);
+                member(budget, Member::cut(None, &partial));
             }
             Err(e)
         }
-        Err(Inflate::Limit(e)) => Err(e),
     }
 }
 
-/// Why [`inflate`] stopped early.
+/// Why [`inflate`] stopped early, with the bytes inflated before it stopped.
 enum Inflate {
-    /// Corrupt or truncated input, with the bytes decompressed before the damage.
+    /// Corrupt or truncated input; the bytes decompressed before the damage.
     Broken(ArchiveError, Vec<u8>),
-    /// A limit of the budget or the ratio guard.
-    Limit(ArchiveError),
-}
-
-impl From<Inflate> for ArchiveError {
-    fn from(e: Inflate) -> ArchiveError {
-        match e {
-            Inflate::Broken(e, _) | Inflate::Limit(e) => e,
-        }
-    }
+    /// A limit of the budget or the ratio guard; the bytes inflated up to the limit.
+    Limit(ArchiveError, Vec<u8>),
 }
 
 /// The gzip trailer's size of the (last) member's content, modulo 2^32: a hint, since the
@@ -257,17 +285,22 @@ fn inflate(
         return Err(Inflate::Broken(ArchiveError::Corrupt(format!("{what}{e}")), out));
     }
     if out.len() as u64 > cap {
-        return Err(Inflate::Limit(if cap == budget.bytes_left {
+        // What was inflated up to the limit is handed on (scanned); the rest is not read.
+        out.truncate(cap as usize);
+        let scanned = scanned_part(cap);
+        let error = if cap == budget.bytes_left {
             ArchiveError::Limit(format!(
-                "{what}more than {} inflated bytes in total (zip bomb?)",
+                "{what}more than {} inflated bytes in total (--archive-max-size; zip bomb?): {scanned}",
                 budget.limits.max_total_bytes
             ))
         } else {
             ArchiveError::MemberLimit(format!(
-                "{what}compression ratio above {}:1 (zip bomb?)",
+                "{what}compression ratio above {}:1 (zip bomb?): {scanned}",
                 budget.limits.max_ratio
             ))
-        }));
+        };
+        budget.bytes_left -= cap;
+        return Err(Inflate::Limit(error, out));
     }
     budget.bytes_left -= out.len() as u64;
     Ok(out)
@@ -332,14 +365,16 @@ fn expand_zip(
         };
         let mut share = LaneGuard::none();
         match inflate(&mut file, source, budget, &mut share) {
-            Ok(content) => member(budget, Some(&name), &content),
-            // One bomb member is reported and skipped; the members after it are still read.
-            Err(Inflate::Limit(e @ ArchiveError::MemberLimit(_))) => problem(Some(&name), e),
-            Err(Inflate::Limit(e)) => return Err(e),
-            Err(Inflate::Broken(e, partial)) => {
-                // Scan what was readable of the member, and say it is damaged.
+            Ok(content) => member(budget, Member::whole(Some(&name), &content)),
+            Err(Inflate::Limit(e, partial) | Inflate::Broken(e, partial)) => {
+                // Scan what was inflated of the member, and say why the rest was not. A bomb
+                // member (the ratio guard) or a damaged one stops only itself; the members
+                // after it are still read. The total limit stops the container.
                 if !partial.is_empty() {
-                    member(budget, Some(&name), &partial);
+                    member(budget, Member::cut(Some(&name), &partial));
+                }
+                if matches!(e, ArchiveError::Limit(_)) {
+                    return Err(e);
                 }
                 problem(Some(&name), e);
             }
@@ -348,6 +383,11 @@ fn expand_zip(
     Ok(())
 }
 
+/// Expands a tar archive. A regular member is a slice of `data`: it was inflated (and counted
+/// against the budget) with its container already, so it is neither copied nor counted again.
+/// A sparse member is read through its map (its holes inflate) and counted. A member that
+/// runs past the end of `data` (the archive is cut short) is handed on up to the end, marked
+/// truncated, and the cut is returned as [`ArchiveError::Corrupt`].
 fn expand_tar(data: &[u8], budget: &mut Budget, member: &mut MemberSink<'_>) -> Result<(), ArchiveError> {
     let mut archive = tar::Archive::new(data);
     let entries = archive.entries().map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
@@ -355,26 +395,61 @@ fn expand_tar(data: &[u8], budget: &mut Budget, member: &mut MemberSink<'_>) -> 
         take_entry(budget)?;
         let mut entry = entry.map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
         let kind = entry.header().entry_type();
-        if !(kind.is_file() || kind == tar::EntryType::Continuous || kind == tar::EntryType::GNUSparse) {
+        let sparse = kind == tar::EntryType::GNUSparse;
+        if !(kind.is_file() || kind == tar::EntryType::Continuous || sparse) {
             continue;
         }
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let name = name.trim_start_matches("./").to_string();
         let size = entry.size();
-        if size > budget.bytes_left {
-            return Err(ArchiveError::Limit(format!(
-                "`{name}`: more than {} inflated bytes in total",
-                budget.limits.max_total_bytes
-            )));
+        if !sparse {
+            let start = usize::try_from(entry.raw_file_position()).map_or(data.len(), |p| p.min(data.len()));
+            let end = usize::try_from(size).ok().and_then(|s| start.checked_add(s));
+            match end.filter(|&end| end <= data.len()) {
+                Some(end) => member(budget, Member::whole(Some(&name), &data[start..end])),
+                None => {
+                    let present = &data[start..];
+                    if !present.is_empty() {
+                        member(budget, Member::cut(Some(&name), present));
+                    }
+                    return Err(ArchiveError::Corrupt(format!(
+                        "`{name}`: the archive ends {} bytes into this member of {size} bytes",
+                        present.len()
+                    )));
+                }
+            }
+            continue;
         }
-        let mut share = crate::budget::large_item(size);
-        let mut content = Vec::with_capacity(size.min(64 << 20) as usize);
-        read_counted(&mut entry, &mut content, &mut share)
+        // A sparse member's stated size is checked against its map by the tar crate; what
+        // does not fit in the budget is not inflated (the start that fits is scanned).
+        let allowed = size.min(budget.bytes_left);
+        let mut share = crate::budget::large_item(allowed);
+        let mut content = Vec::with_capacity(allowed.min(64 << 20) as usize);
+        read_counted((&mut entry).take(allowed), &mut content, &mut share)
             .map_err(|e| ArchiveError::Corrupt(format!("`{name}`: {e}")))?;
         budget.bytes_left -= content.len() as u64;
-        member(budget, Some(&name), &content);
+        if size > allowed {
+            if !content.is_empty() {
+                member(budget, Member::cut(Some(&name), &content));
+            }
+            return Err(ArchiveError::Limit(format!(
+                "`{name}`: more than {} inflated bytes in total (--archive-max-size): {}",
+                budget.limits.max_total_bytes,
+                scanned_part(content.len() as u64)
+            )));
+        }
+        member(budget, Member::whole(Some(&name), &content));
     }
     Ok(())
+}
+
+/// What of a member cut off at a limit was scanned, for messages.
+fn scanned_part(bytes: u64) -> String {
+    if bytes == 0 {
+        "nothing of it was scanned".to_string()
+    } else {
+        format!("only its first {bytes} inflated bytes were scanned")
+    }
 }
 
 #[cfg(test)]
@@ -400,16 +475,108 @@ mod tests {
         gz.write_all(&vec![0u8; 64 << 20]).unwrap();
         let bomb = gz.finish().unwrap();
         let mut budget = Budget::new(ArchiveLimits::default());
+        let mut members = Vec::new();
         let err = expand(
             ArchiveKind::Gzip,
             &bomb,
             &mut budget,
-            &mut |_, _, _| panic!("no member"),
+            &mut |_, m| members.push((m.name.is_none(), m.data.len() as u64, m.truncated)),
             &mut |_, _| {},
         )
         .unwrap_err();
+        // The guard stops inflating at the ratio; what came before it is still handed on.
+        let cap = bomb.len() as u64 * 1_000;
         assert!(
-            matches!(err, ArchiveError::MemberLimit(ref m) if m.contains("ratio")),
+            matches!(err, ArchiveError::MemberLimit(ref m) if m.contains("ratio") && m.contains(&format!("only its first {cap} inflated bytes were scanned"))),
+            "{err}"
+        );
+        assert_eq!(members, [(true, cap, true)]);
+        assert_eq!(budget.bytes_left, ArchiveLimits::default().max_total_bytes - cap);
+    }
+
+    /// A gzip stream: `head`, then `zeros` zero bytes (streamed through the encoder).
+    fn gzip_with_zeros(head: &[u8], zeros: usize) -> Vec<u8> {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(head).unwrap();
+        let block = vec![0u8; 1 << 20];
+        let mut left = zeros;
+        while left > 0 {
+            let n = left.min(block.len());
+            gz.write_all(&block[..n]).unwrap();
+            left -= n;
+        }
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn a_stream_over_the_total_limit_is_handed_on_up_to_the_limit() {
+        let head = b"first line\nsecond line\n";
+        let data = gzip_with_zeros(head, 12 << 20);
+        let limits = ArchiveLimits {
+            max_total_bytes: 4 << 20,
+            ..ArchiveLimits::default()
+        };
+        let mut budget = Budget::new(limits);
+        let mut seen = Vec::new();
+        let err = expand(
+            ArchiveKind::Gzip,
+            &data,
+            &mut budget,
+            &mut |_, m| seen.push((m.data.len(), m.data.starts_with(head), m.truncated)),
+            &mut |_, _| panic!("no member problem"),
+        )
+        .unwrap_err();
+        assert_eq!(seen, [(4 << 20, true, true)]);
+        assert!(
+            matches!(&err, ArchiveError::Limit(m) if m.contains("more than 4194304 inflated bytes in total") && m.contains("only its first 4194304 inflated bytes were scanned")),
+            "{err}"
+        );
+        assert_eq!(budget.bytes_left, 0);
+    }
+
+    #[test]
+    fn tar_members_are_slices_of_their_container_and_a_cut_member_is_handed_on() {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in [("a.env", &b"first member\n"[..]), ("big.bin", &[7u8; 5000][..])] {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(data.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            b.append_data(&mut header, name, data).unwrap();
+        }
+        let tar = b.into_inner().unwrap();
+        // Whole: both members, and the budget is not charged a second time for them.
+        let mut budget = Budget::new(ArchiveLimits::default());
+        let mut seen = Vec::new();
+        let mut collect =
+            |_: &mut Budget, m: Member<'_>| seen.push((m.name.unwrap().to_string(), m.data.len(), m.truncated));
+        expand(ArchiveKind::Tar, &tar, &mut budget, &mut collect, &mut |_, _| {}).unwrap();
+        assert_eq!(
+            seen,
+            [("a.env".to_string(), 13, false), ("big.bin".to_string(), 5000, false)]
+        );
+        assert_eq!(budget.bytes_left, ArchiveLimits::default().max_total_bytes);
+        // Cut 1000 bytes into the second member: the first whole, the start of the second.
+        let cut = 512 + 512 + 512 + 1000;
+        let mut seen = Vec::new();
+        let err = expand(
+            ArchiveKind::Tar,
+            &tar[..cut],
+            &mut budget,
+            &mut |_, m| seen.push((m.name.unwrap().to_string(), m.data.to_vec(), m.truncated)),
+            &mut |_, _| {},
+        )
+        .unwrap_err();
+        assert_eq!(
+            seen,
+            [
+                ("a.env".to_string(), b"first member\n".to_vec(), false),
+                ("big.bin".to_string(), vec![7u8; 1000], true)
+            ]
+        );
+        assert!(
+            matches!(&err, ArchiveError::Corrupt(m) if m.contains("ends 1000 bytes into this member of 5000 bytes")),
             "{err}"
         );
     }
@@ -433,16 +600,24 @@ mod tests {
             ArchiveKind::Zip,
             &data,
             &mut budget,
-            &mut |_, name, content| members.push((name.map(str::to_string), content.to_vec())),
+            &mut |_, m| members.push((m.name.map(str::to_string), m.data.len(), m.truncated)),
             &mut |name, e| problems.push((name.map(str::to_string), e)),
         )
         .unwrap();
-        assert_eq!(members, [(Some("after.txt".to_string()), b"still scanned".to_vec())]);
+        // The bomb member is handed on up to its ratio limit (~1000 × its ~8 KiB), cut.
+        let [(Some(bomb), cut, true), (Some(after), 13, false)] = &members[..] else {
+            panic!("{members:?}");
+        };
+        assert_eq!((bomb.as_str(), after.as_str()), ("bomb.bin", "after.txt"));
+        assert!((1 << 20..8 << 20).contains(cut), "{cut}");
         assert!(
-            matches!(&problems[..], [(Some(n), ArchiveError::MemberLimit(m))] if n == "bomb.bin" && m.contains("ratio")),
+            matches!(&problems[..], [(Some(n), ArchiveError::MemberLimit(m))] if n == "bomb.bin" && m.contains("ratio") && m.contains(&format!("only its first {cut} inflated"))),
             "{problems:?}"
         );
-        assert_eq!(budget.bytes_left, ArchiveLimits::default().max_total_bytes - 13);
+        assert_eq!(
+            budget.bytes_left,
+            ArchiveLimits::default().max_total_bytes - *cut as u64 - 13
+        );
     }
 
     #[test]
@@ -470,7 +645,7 @@ mod tests {
                 ArchiveKind::Gzip,
                 &lying,
                 &mut budget,
-                &mut |_, _, content| seen.push(content.to_vec()),
+                &mut |_, m| seen.push(m.data.to_vec()),
                 &mut |_, _| {},
             );
             assert!(matches!(result, Err(ArchiveError::Corrupt(_))), "{stated}: {result:?}");
@@ -488,7 +663,7 @@ mod tests {
             (ArchiveKind::Bzip2, &b"BZh9garbage"[..]),
             (ArchiveKind::Xz, &[0xfd, b'7', b'z', b'X', b'Z', 0, 1, 2][..]),
         ] {
-            let result = expand(kind, data, &mut budget, &mut |_, _, _| {}, &mut |_, _| {});
+            let result = expand(kind, data, &mut budget, &mut |_, _| {}, &mut |_, _| {});
             assert!(result.is_err(), "{kind:?}");
         }
     }
