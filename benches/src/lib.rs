@@ -79,6 +79,33 @@ pub fn source_corpus(seed: u64, size: usize, keyword_hits: bool) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// Alphabet of AWS access key ids after the `AKIA` prefix (base32).
+const AWS_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// One line of `count` AWS-shaped access key ids separated by spaces (a hostile file: many
+/// findings on one line).
+pub fn many_keys_on_one_line(seed: u64, count: usize) -> Vec<u8> {
+    let mut rng = Rng::new(seed);
+    let keys: Vec<String> = (0..count)
+        .map(|_| format!("AKIA{}", rng.string(AWS_ALPHABET, 16)))
+        .collect();
+    (keys.join(" ") + "\n").into_bytes()
+}
+
+/// One line of about `size` bytes of `api_key = "<32 characters>"; ` assignments.
+pub fn assignments_on_one_line(seed: u64, size: usize) -> Vec<u8> {
+    let mut rng = Rng::new(seed);
+    let mut out = String::with_capacity(size + 64);
+    while out.len() < size {
+        out.push_str("api_key = \"");
+        out.push_str(&rng.string(ALNUM, 32));
+        out.push_str("\"; ");
+    }
+    out.push('\n');
+    out.into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1382,6 +1382,101 @@ fn members_inflated_from_archives_count_against_the_memory_budget() {
     }
 }
 
+/// One line of `count` AWS-shaped key ids (distinct, generated).
+fn keys_on_one_line(count: usize) -> String {
+    let mut rng = Rng::new(24);
+    let keys: Vec<String> = (0..count).map(|_| fake_aws_key_id(&mut rng)).collect();
+    keys.join(" ") + "\n"
+}
+
+#[test]
+fn many_findings_on_one_line_cost_linear_time() {
+    // 12,000 keys on one 252 KB line. Locating each finding by counting from the line start
+    // was quadratic: 24,000 took 20 s in a release build. Now ~0.3 s release for 24,000 (see
+    // benches/hostile.rs); the bound here only has to catch a quadratic regression in a debug
+    // build.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("keys.txt"), keys_on_one_line(12_000)).unwrap();
+    let started = Instant::now();
+    let run = run_json("scan", dir.path());
+    run.expect_code(1);
+    let elapsed = started.elapsed();
+    let stats = &run.json()["stats"];
+    let reported = stats["findings"].as_u64().unwrap() + stats["suppressed"].as_u64().unwrap();
+    // A random key id now and then has less entropy than the rule's minimum (2.93 < 3 for one
+    // in ~6,000): those are not candidates.
+    assert!((11_990..=12_000).contains(&reported), "every key is reported: {stats}");
+    assert!(elapsed < Duration::from_secs(60), "{elapsed:?}");
+}
+
+#[test]
+fn the_file_timeout_bounds_building_findings_too() {
+    // A 6 MB line of assignments: ~130,000 findings, 15 s in a debug build without a limit.
+    // Detection stops at the limit, and so does turning what it found into findings
+    // (snippets, positions, filters; unit-tested exactly in scan.rs): the file takes about
+    // the limit plus sorting what was found, and reports a timeout.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng::new(5);
+    let mut line = String::new();
+    while line.len() < 6_000_000 {
+        line.push_str("api_key = \"");
+        line.push_str(&rng.string(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 32));
+        line.push_str("\"; ");
+    }
+    line.push('\n');
+    fs::write(dir.path().join("assign.txt"), line).unwrap();
+    let run = run([
+        OsStr::new("scan"),
+        OsStr::new("-f"),
+        OsStr::new("json"),
+        OsStr::new("--no-progress"),
+        OsStr::new("--file-timeout"),
+        OsStr::new("2"),
+        dir.path().as_os_str(),
+    ]);
+    assert!(matches!(run.code, Some(1 | 3)), "{:?}: {}", run.code, run.stderr);
+    let doc = run.json();
+    assert!(has_error(&doc, "timeout", "--file-timeout"), "{:?}", errors(&doc));
+    assert!(
+        run.elapsed < Duration::from_secs(12),
+        "stopped near the 2 s limit: {:?}",
+        run.elapsed
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn newline_floods_stay_within_the_memory_budget() {
+    // Two files of 100 MB of newlines and one secret each, two threads, a 32 MiB budget. A line
+    // index of 8 bytes per newline made this 1.6 GB; positions are now found in one pass with
+    // memory per finding, and the files themselves go through the budget one at a time.
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..2 {
+        let mut file = fs::File::create(dir.path().join(format!("flood{i}.txt"))).unwrap();
+        let newlines = vec![b'\n'; 1 << 20];
+        for _ in 0..100 {
+            file.write_all(&newlines).unwrap();
+        }
+        file.write_all(format!("key = {}\n", common::AWS_KEY_ID).as_bytes())
+            .unwrap();
+    }
+    let run = run(
+        ["scan", "-f", "json", "--no-progress", "-j", "2", "--max-memory", "32M"]
+            .iter()
+            .map(OsStr::new)
+            .chain([dir.path().as_os_str()]),
+    );
+    run.expect_code(1).expect_memory_below(260);
+    let doc = run.json();
+    let lines: Vec<u64> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["start"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [100 * (1 << 20) + 1; 2], "both found, on the right line");
+}
+
 #[test]
 fn a_file_that_takes_too_long_is_reported_as_timed_out() {
     // Keyword-dense text makes every generic rule search the whole file: slow enough (in a

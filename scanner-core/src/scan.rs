@@ -949,8 +949,9 @@ impl Engine<'_> {
         let timed_out = std::sync::atomic::AtomicBool::new(false);
         let markers = std::sync::atomic::AtomicBool::new(false);
         let mut detector = Detector::new(self.rules).noting_allow_markers(&markers);
-        if let Some(limit) = self.filters.file_timeout {
-            detector = detector.with_deadline(Instant::now() + limit, &timed_out);
+        let deadline = self.filters.file_timeout.map(|limit| Instant::now() + limit);
+        if let Some(deadline) = deadline {
+            detector = detector.with_deadline(deadline, &timed_out);
         }
         let mut found = if self.filters.secrets {
             detector.detect(data)
@@ -958,15 +959,7 @@ impl Engine<'_> {
             Vec::new()
         };
         if timed_out.load(Ordering::Relaxed) {
-            let limit = self.filters.file_timeout.unwrap_or_default();
-            self.error(ScanError {
-                path: origin.display.clone(),
-                kind: ScanErrorKind::Timeout,
-                message: format!(
-                    "scanning stopped after {limit:?} (--file-timeout): only partly scanned; findings \
-                     before the limit are reported"
-                ),
-            });
+            self.timeout_error(origin);
         }
         if self.filters.config_checks {
             let outcome = checks::check_file(&origin.logical, data, self.rules);
@@ -1010,16 +1003,21 @@ impl Engine<'_> {
             // A literal secret a check reports in context replaces a generic rule's report of
             // the same value (provider rules keep theirs: they say which credential to revoke).
             let rules = self.rules.rules();
-            let check_spans: Vec<Range<usize>> = found
-                .iter()
-                .filter(|c| rules[c.rule].is_check() && !c.evidence)
-                .map(|c| c.secret.clone())
-                .collect();
+            // Merged and sorted: each candidate looks up the spans near it (no quadratic scan
+            // when a hostile file makes thousands of both).
+            let check_spans = crate::finding::merge_spans(
+                found
+                    .iter()
+                    .filter(|c| rules[c.rule].is_check() && !c.evidence)
+                    .map(|c| c.secret.clone())
+                    .collect(),
+            );
             found.retain(|c| {
-                !(rules[c.rule].generic
-                    && check_spans
-                        .iter()
-                        .any(|s| s.start < c.secret.end && c.secret.start < s.end))
+                if !rules[c.rule].generic {
+                    return true;
+                }
+                let first = check_spans.partition_point(|s| s.end <= c.secret.start);
+                check_spans.get(first).is_none_or(|s| s.start >= c.secret.end)
             });
             found.sort_by_key(|c| (c.secret.start, c.rule, c.secret.end));
         }
@@ -1027,6 +1025,7 @@ impl Engine<'_> {
             candidates: found,
             allow_markers: (self.filters.secrets && self.rules.finds_allow_markers())
                 .then(|| markers.load(Ordering::Relaxed)),
+            deadline: deadline.map(|d| (d, timed_out.load(Ordering::Relaxed))),
         }
     }
 
@@ -1046,6 +1045,7 @@ impl Engine<'_> {
         let detected = Detected {
             candidates: Detector::new(self.rules).detect(&text),
             allow_markers: None,
+            deadline: None,
         };
         let found = self.findings_of(&transcoded, detected, 0..text.len(), Shift::default());
         self.publish(found.into_iter().map(|mut f| {
@@ -1142,6 +1142,8 @@ impl Engine<'_> {
                 .rules
                 .finds_allow_markers()
                 .then(|| markers.load(Ordering::Relaxed)),
+            // A window's findings are bounded by its size: the limit applies to detection.
+            deadline: None,
         };
         let Some(limit) = self.filters.file_timeout else {
             return detected(detector.detect_range(&job.data, job.owned.clone()));
@@ -1174,6 +1176,19 @@ impl Engine<'_> {
         self.publish(found);
     }
 
+    /// Reports that `origin` ran out of the per-file time limit.
+    fn timeout_error(&self, origin: &Origin) {
+        let limit = self.filters.file_timeout.unwrap_or_default();
+        self.error(ScanError {
+            path: origin.display.clone(),
+            kind: ScanErrorKind::Timeout,
+            message: format!(
+                "scanning stopped after {limit:?} (--file-timeout): only partly scanned; findings \
+                 before the limit are reported"
+            ),
+        });
+    }
+
     /// Adds findings to the report.
     fn publish(&self, found: impl IntoIterator<Item = Finding>) {
         let found: Vec<Finding> = found.into_iter().collect();
@@ -1190,6 +1205,7 @@ impl Engine<'_> {
         let Detected {
             candidates,
             allow_markers,
+            deadline,
         } = detected;
         // The keyword filter has looked for markers already when the secret rules ran.
         let markers_here = allow_markers.unwrap_or_else(|| MARKER.find(&blob.data[owned.clone()]).is_some());
@@ -1216,29 +1232,40 @@ impl Engine<'_> {
         );
         let mut used_markers = std::collections::HashSet::new();
         let rules = self.rules.rules();
-        let mut found: Vec<Finding> = candidates
-            .iter()
-            .map(|c| {
-                let rule = &rules[c.rule];
-                let mut f = Finding::from_candidate(rule, c, blob.data, &positions, &blob.origin, &masked);
-                if let Some(dir) = crate::finding::non_production_dir(&blob.origin.logical) {
-                    f.lower_confidence(format!("under `{dir}/` (tests, fixtures, examples or docs)"));
+        // A hostile file can hold millions of matches: building their findings counts against
+        // the per-file time limit too (the clock is read every CLOCK_EVERY findings) and stops,
+        // reported, when it runs out; the findings built so far are kept.
+        const CLOCK_EVERY: usize = 1024;
+        let mut found: Vec<Finding> = Vec::with_capacity(candidates.len());
+        for (i, c) in candidates.iter().enumerate() {
+            if i % CLOCK_EVERY == CLOCK_EVERY - 1
+                && let Some((deadline, reported)) = deadline
+                && Instant::now() >= deadline
+            {
+                if !reported {
+                    self.timeout_error(&blob.origin);
                 }
-                if f.suppression.is_none()
-                    && let Some((marker, line)) = [c.secret.start, c.matched.start]
-                        .into_iter()
-                        .find_map(|at| marker_lines.allowing(positions.at(at).line, &rule.id))
-                {
-                    used_markers.insert(line);
-                    f.suppression = Some(Suppression::Inline(describe(marker, line + shift.lines)));
-                }
-                f.start.line += shift.lines;
-                f.end.line += shift.lines;
-                f.bytes = f.bytes.start + shift.bytes..f.bytes.end + shift.bytes;
-                self.apply_filters(&mut f);
-                f
-            })
-            .collect();
+                break;
+            }
+            let rule = &rules[c.rule];
+            let mut f = Finding::from_candidate(rule, c, blob.data, &positions, &blob.origin, &masked);
+            if let Some(dir) = crate::finding::non_production_dir(&blob.origin.logical) {
+                f.lower_confidence(format!("under `{dir}/` (tests, fixtures, examples or docs)"));
+            }
+            if f.suppression.is_none()
+                && let Some((marker, line)) = [c.secret.start, c.matched.start]
+                    .into_iter()
+                    .find_map(|at| marker_lines.allowing(positions.at(at).line, &rule.id))
+            {
+                used_markers.insert(line);
+                f.suppression = Some(Suppression::Inline(describe(marker, line + shift.lines)));
+            }
+            f.start.line += shift.lines;
+            f.end.line += shift.lines;
+            f.bytes = f.bytes.start + shift.bytes..f.bytes.end + shift.bytes;
+            self.apply_filters(&mut f);
+            found.push(f);
+        }
         if let Some(previous) = blob.previous {
             let before: std::collections::HashSet<String> = self
                 .candidates(&blob.origin, previous)
@@ -1266,6 +1293,9 @@ struct Detected {
     /// Whether `leakscan:allow` occurs in the detected range, when the keyword filter looked
     /// (`None`: it did not, and the range is searched for markers).
     allow_markers: Option<bool>,
+    /// The per-file time limit, which also bounds building findings from the candidates, and
+    /// whether detection already ran out of it (reported once).
+    deadline: Option<(Instant, bool)>,
 }
 
 /// Where a window sits in its stream: lines and bytes before the window's buffer.
@@ -1295,4 +1325,83 @@ fn archive_error(origin: &Origin, e: ArchiveError) -> ScanError {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `count` `api_key = "…"` assignments of random 32-character values on one line.
+    fn assignments(count: usize) -> Vec<u8> {
+        const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut line = String::new();
+        for _ in 0..count {
+            line.push_str("api_key = \"");
+            for _ in 0..32 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                line.push(ALNUM[(state % 62) as usize] as char);
+            }
+            line.push_str("\"; ");
+        }
+        line.push('\n');
+        line.into_bytes()
+    }
+
+    #[test]
+    fn building_findings_stops_at_the_file_deadline_and_keeps_what_was_built() {
+        let rules = RuleSet::builtin().unwrap();
+        let settings = ScanSettings {
+            file_timeout: Some(Duration::from_secs(1)),
+            ..ScanSettings::default()
+        };
+        let scanner = Scanner::builder().rules(rules).settings(settings).build().unwrap();
+        let data = assignments(5000);
+        let candidates = Detector::new(&scanner.rules).detect(&data);
+        assert!(candidates.len() > 4000, "{}", candidates.len());
+        let blob = Blob {
+            origin: Origin::label("assign.txt"),
+            data: &data,
+            previous: None,
+        };
+        let progress = Progress::default();
+        let engine = Engine::new(&scanner.rules, &scanner.filters, &progress);
+        let late = Detected {
+            candidates: candidates.clone(),
+            allow_markers: None,
+            deadline: Some((Instant::now(), false)),
+        };
+        let found = engine.findings_of(&blob, late, 0..data.len(), Shift::default());
+        assert_eq!(found.len(), 1023, "stopped at the first clock reading");
+        let errors = lock(&engine.errors);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].kind, ScanErrorKind::Timeout);
+        drop(errors);
+        // In time, or already reported by detection: every candidate, no second error.
+        let in_time = Detected {
+            candidates: candidates.clone(),
+            allow_markers: None,
+            deadline: Some((Instant::now() + Duration::from_secs(3600), false)),
+        };
+        assert_eq!(
+            engine
+                .findings_of(&blob, in_time, 0..data.len(), Shift::default())
+                .len(),
+            candidates.len()
+        );
+        let reported = Detected {
+            candidates,
+            allow_markers: None,
+            deadline: Some((Instant::now(), true)),
+        };
+        assert_eq!(
+            engine
+                .findings_of(&blob, reported, 0..data.len(), Shift::default())
+                .len(),
+            1023
+        );
+        assert_eq!(lock(&engine.errors).len(), 1, "reported once");
+    }
 }

@@ -267,16 +267,23 @@ impl<'r> Detector<'r> {
         };
         let mut order: Vec<usize> = (0..found.len()).collect();
         order.sort_by_key(|&i| rank(&found[i]));
-        // Accepted secret spans, kept sorted by start; they never overlap each other.
-        let mut accepted: Vec<Range<usize>> = Vec::with_capacity(found.len());
+        // Accepted secret spans (start → end); they never overlap each other. A tree, not a
+        // sorted vector: spans arrive in rank order, not position order, and inserting into
+        // the middle of a vector made interleaved rules quadratic.
+        let mut accepted: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
         let mut keep = vec![false; found.len()];
         for i in order {
             let span = &found[i].secret;
-            let at = accepted.partition_point(|a| a.start < span.start);
-            let clashes_before = at > 0 && accepted[at - 1].end > span.start;
-            let clashes_after = at < accepted.len() && accepted[at].start < span.end;
+            let clashes_before = accepted
+                .range(..span.start)
+                .next_back()
+                .is_some_and(|(_, &end)| end > span.start);
+            let clashes_after = accepted
+                .range(span.start..)
+                .next()
+                .is_some_and(|(&start, _)| start < span.end || start == span.start);
             if !clashes_before && !clashes_after {
-                accepted.insert(at, span.clone());
+                accepted.insert(span.start, span.end);
                 keep[i] = true;
             }
         }
