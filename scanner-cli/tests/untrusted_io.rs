@@ -394,6 +394,15 @@ fn a_fifo_named_as_the_root_is_refused_without_blocking() {
         .timeout(Duration::from_secs(60))
         .assert()
         .code(2);
+    // So is a FIFO named as an image.
+    let out = leakscan()
+        .args(["image", "--isolated", "--no-progress"])
+        .arg(&fifo)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("FIFO (named pipe)"), "{stderr}");
 }
 
 #[cfg(unix)]

@@ -365,8 +365,9 @@ fn open_regular(path: &Path, _follow_symlinks: bool, _directory: &mut OpenDirect
     File::open(path)
 }
 
+/// What a file that is neither a regular file nor a directory is, for messages.
 #[cfg(unix)]
-fn special_file_kind(t: &std::fs::FileType) -> &'static str {
+pub(crate) fn special_file_kind(t: &std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     if t.is_fifo() {
         "FIFO (named pipe)"
@@ -381,8 +382,9 @@ fn special_file_kind(t: &std::fs::FileType) -> &'static str {
     }
 }
 
+/// What a file that is neither a regular file nor a directory is, for messages.
 #[cfg(not(unix))]
-fn special_file_kind(_: &std::fs::FileType) -> &'static str {
+pub(crate) fn special_file_kind(_: &std::fs::FileType) -> &'static str {
     "special file"
 }
 

@@ -105,7 +105,7 @@ impl Store {
                 let &(offset, size) = entries.get(name).ok_or_else(|| {
                     std::io::Error::new(std::io::ErrorKind::NotFound, format!("`{name}` is not in the tarball"))
                 })?;
-                let mut file = File::open(path)?;
+                let mut file = open_regular(path)?;
                 file.seek(SeekFrom::Start(offset))?;
                 Ok(Box::new(BufReader::new(file.take(size))))
             }
@@ -246,6 +246,26 @@ impl std::fmt::Debug for ImageSource {
     }
 }
 
+/// Opens an image tarball without blocking (a file swapped for a FIFO after the check cannot
+/// hang the scan) and checks on the descriptor that it is a regular file.
+fn open_regular(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (it changed after it was checked)",
+        ));
+    }
+    Ok(file)
+}
+
 impl ImageSource {
     /// Opens a docker-save or OCI tarball, or an OCI layout directory. Fails when the input is
     /// neither (no `manifest.json` and no `index.json`).
@@ -260,10 +280,17 @@ impl ImageSource {
             },
             _ => unreadable(source),
         })?;
+        if !(meta.is_dir() || meta.is_file()) {
+            // A FIFO would block the open forever; a device is no image.
+            return Err(Error::RootNotRegular {
+                path: path.to_path_buf(),
+                kind: super::fs::special_file_kind(&meta.file_type()),
+            });
+        }
         let store = if meta.is_dir() {
             Store::Dir(path.to_path_buf())
         } else {
-            let file = File::open(path).map_err(unreadable)?;
+            let file = open_regular(path).map_err(unreadable)?;
             let mut archive = tar::Archive::new(BufReader::new(file));
             let mut entries = HashMap::new();
             let mut small = HashMap::new();
