@@ -32,6 +32,12 @@ pub fn is_token_shaped(run: &[u8]) -> bool {
 
 /// The byte spans of token-shaped runs in `text`.
 pub fn token_spans(text: &[u8]) -> Vec<Range<usize>> {
+    token_spans_except(text, |_| false)
+}
+
+/// [`token_spans`] without judging the runs for which `masked` says they are masked already
+/// (their entropy is the cost of judging: a line of thousands of secrets has little else).
+fn token_spans_except(text: &[u8], masked: impl Fn(&Range<usize>) -> bool) -> Vec<Range<usize>> {
     let mut spans = Vec::new();
     let mut i = 0;
     while i < text.len() {
@@ -43,7 +49,7 @@ pub fn token_spans(text: &[u8]) -> Vec<Range<usize>> {
         while i < text.len() && is_token_byte(text[i]) {
             i += 1;
         }
-        if is_token_shaped(&text[start..i]) {
+        if !masked(&(start..i)) && is_token_shaped(&text[start..i]) {
             let padding = text[i..].iter().take(2).take_while(|&&b| b == b'=').count();
             spans.push(start..i + padding);
         }
@@ -64,8 +70,16 @@ pub(crate) fn mask_parts(text: &[u8], spans: impl Iterator<Item = (Range<usize>,
     let mut all: Vec<(Range<usize>, bool)> = spans
         .map(|(s, keep)| (s.start.min(text.len())..s.end.min(text.len()), keep))
         .filter(|(s, _)| !s.is_empty())
-        .chain(token_spans(text).into_iter().map(|s| (s, true)))
         .collect();
+    all.sort_by_key(|(s, _)| s.start);
+    let given = all.len();
+    // A run inside one given span is masked whatever it is.
+    let inside_given = |run: &Range<usize>| {
+        let i = all[..given].partition_point(|(s, _)| s.start <= run.start);
+        i > 0 && all[i - 1].0.end >= run.end
+    };
+    let tokens = token_spans_except(text, inside_given);
+    all.extend(tokens.into_iter().map(|s| (s, true)));
     all.sort_by_key(|(s, _)| s.start);
     // Overlapping or touching spans are masked as one.
     let mut merged: Vec<(Range<usize>, bool)> = Vec::with_capacity(all.len());
