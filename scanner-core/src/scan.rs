@@ -15,8 +15,9 @@ use crate::detect::Detector;
 use crate::detect::Suppression;
 use crate::detect::decode;
 use crate::error::{Error, ScanError, ScanErrorKind};
-use crate::filter::baseline::{BaselineMatcher, BaselineVerdict};
-use crate::filter::inline::{InlineMarkers, MarkerLines, describe};
+use crate::filter::baseline::BaselineMatcher;
+use crate::filter::chain::{FindingFilters, FindingSubject};
+use crate::filter::inline::{InlineMarkers, MarkerLines};
 use crate::finding::Finding;
 use crate::location::{Positions, line_end_within, nth_line_start};
 use crate::rules::{Confidence, RuleSet, Severity};
@@ -276,8 +277,7 @@ impl ScannerBuilder {
             rules,
             settings: self.settings,
             filters: Filters {
-                config: self.config_filter,
-                baseline: self.baseline,
+                chain: FindingFilters::new(self.config_filter, self.baseline),
                 report_unused_allows,
                 archives,
                 secrets,
@@ -307,11 +307,12 @@ pub struct Scanner {
     filters: Filters,
 }
 
-/// The filters after detection that depend on settings (inline markers always apply).
+/// What the engine applies after detection, from the settings: the finding chain of the
+/// filter chain (see [`crate::filter::chain`]), and what to scan and how long.
 #[derive(Debug, Default)]
 struct Filters {
-    config: Option<ConfigFilter>,
-    baseline: Option<BaselineMatcher>,
+    /// Inline allows, already-committed secrets, configuration allowlists, the baseline.
+    chain: FindingFilters,
     report_unused_allows: bool,
     /// Archive expansion limits; `None` scans archives as raw bytes.
     archives: Option<ArchiveLimits>,
@@ -551,6 +552,7 @@ impl Scanner {
             findings,
             low_entropy,
             keyword_only,
+            filters: crate::filter::chain::stage_names(&self.filters.chain),
         })
     }
 
@@ -706,6 +708,8 @@ pub struct LineExplanation {
     /// (rule id, keyword) for rules whose keyword is on the line but whose pattern does not
     /// match there.
     pub keyword_only: Vec<(String, String)>,
+    /// The filter chain's stages, in the order they run (the first that suppresses decides).
+    pub filters: Vec<&'static str>,
 }
 
 /// Turns blobs into findings; the [`BlobVisitor`] every source feeds.
@@ -736,7 +740,7 @@ impl<'a> Engine<'a> {
         if self.filters.config_checks
             && let Some(rule) = self.rules.get(checks::reuse::RULE_ID)
         {
-            let config = self.filters.config.as_ref();
+            let config = self.filters.chain.config();
             let configured = |path: &str| config.and_then(|c| c.environment_of(path));
             let reused = checks::reuse::find(&lock(&self.findings), rule, &configured);
             for mut f in reused {
@@ -823,25 +827,34 @@ impl Engine<'_> {
         }
     }
 
-    /// Configuration allowlists, then the baseline.
+    /// The finding chain for a finding made outside a blob's scan (the reuse check): no
+    /// inline markers, no previous version.
     fn apply_filters(&self, f: &mut Finding) {
-        if f.suppression.is_some() {
-            return;
+        let markers = MarkerLines::default();
+        let used = std::cell::RefCell::default();
+        let subject = FindingSubject {
+            finding: f,
+            lines: [f.start.line; 2],
+            line_shift: 0,
+            markers: &markers,
+            used_markers: &used,
+            previous: None,
+        };
+        let verdict = self.verdict(&subject, f.suppression.is_some());
+        f.suppression = f.suppression.take().or(verdict);
+    }
+
+    /// Runs the finding chain on `subject` unless detection suppressed it `already`; records
+    /// the chain's warnings and returns its suppression.
+    fn verdict(&self, subject: &FindingSubject<'_>, already: bool) -> Option<Suppression> {
+        if already {
+            return None;
         }
-        if let Some(config) = &self.filters.config
-            && let Some(why) = config.check(&f.rule_id, &f.origin.logical, f.secret.as_bytes())
-        {
-            f.suppression = Some(Suppression::Config(why));
-            return;
+        let outcome = self.filters.chain.run(subject);
+        if !outcome.warnings.is_empty() {
+            lock(&self.warnings).extend(outcome.warnings);
         }
-        match self.filters.baseline.as_ref().and_then(|b| b.check(&f.fingerprint)) {
-            Some(BaselineVerdict::Known(why)) => f.suppression = Some(Suppression::Baseline(why)),
-            Some(BaselineVerdict::Expired(date)) => lock(&self.warnings).push(format!(
-                "{}: the baseline entry for {} expired on {date}; the finding is reported again",
-                f.origin.display, f.rule_id
-            )),
-            None => {}
-        }
+        outcome.suppressed.map(|(_, s)| s)
     }
 }
 
@@ -1230,8 +1243,16 @@ impl Engine<'_> {
                 .map(|c| c.secret.clone())
                 .collect(),
         );
-        let mut used_markers = std::collections::HashSet::new();
+        let used_markers = std::cell::RefCell::new(std::collections::HashSet::new());
         let rules = self.rules.rules();
+        // A staged change: the secrets HEAD's version of the file already had.
+        let previous: Option<std::collections::HashSet<String>> = blob.previous.map(|previous| {
+            self.candidates(&blob.origin, previous)
+                .candidates
+                .iter()
+                .map(|c| crate::fingerprint::secret_id(&rules[c.rule].id, c.secret_value(previous)))
+                .collect()
+        });
         // A hostile file can hold millions of matches: building their findings counts against
         // the per-file time limit too (the clock is read every CLOCK_EVERY findings) and stops,
         // reported, when it runs out; the findings built so far are kept.
@@ -1252,35 +1273,24 @@ impl Engine<'_> {
             if let Some(dir) = crate::finding::non_production_dir(&blob.origin.logical) {
                 f.lower_confidence(format!("under `{dir}/` (tests, fixtures, examples or docs)"));
             }
-            if f.suppression.is_none()
-                && let Some((marker, line)) = [c.secret.start, c.matched.start]
-                    .into_iter()
-                    .find_map(|at| marker_lines.allowing(positions.at(at).line, &rule.id))
-            {
-                used_markers.insert(line);
-                f.suppression = Some(Suppression::Inline(describe(marker, line + shift.lines)));
-            }
             f.start.line += shift.lines;
             f.end.line += shift.lines;
             f.bytes = f.bytes.start + shift.bytes..f.bytes.end + shift.bytes;
-            self.apply_filters(&mut f);
+            // Every reason to suppress a finding is a stage of the finding chain.
+            let subject = FindingSubject {
+                finding: &f,
+                lines: [positions.at(c.secret.start).line, positions.at(c.matched.start).line],
+                line_shift: shift.lines,
+                markers: &marker_lines,
+                used_markers: &used_markers,
+                previous: previous.as_ref(),
+            };
+            let verdict = self.verdict(&subject, f.suppression.is_some());
+            f.suppression = f.suppression.take().or(verdict);
             found.push(f);
         }
-        if let Some(previous) = blob.previous {
-            let before: std::collections::HashSet<String> = self
-                .candidates(&blob.origin, previous)
-                .candidates
-                .iter()
-                .map(|c| crate::fingerprint::secret_id(&rules[c.rule].id, c.secret_value(previous)))
-                .collect();
-            for f in found.iter_mut().filter(|f| f.suppression.is_none()) {
-                if before.contains(&f.secret_id) {
-                    f.suppression = Some(Suppression::AlreadyCommitted);
-                }
-            }
-        }
         if markers_here {
-            self.check_markers(blob, &marker_lines, &used_markers, &owned, shift.lines);
+            self.check_markers(blob, &marker_lines, &used_markers.borrow(), &owned, shift.lines);
         }
         found
     }

@@ -30,7 +30,7 @@ pub fn run(args: &ExplainArgs) -> Result<u8> {
     }
     for f in &explanation.findings {
         let verdict = match &f.suppression {
-            Some(s) => format!("suppressed: {s}"),
+            Some(s) => format!("suppressed: {s} [filter `{}`]", s.stage()),
             None if prepared.gate.fails(f) => format!(
                 "REPORTED, fails the scan ({} severity, {} confidence)",
                 f.severity.as_str(),
@@ -50,7 +50,7 @@ pub fn run(args: &ExplainArgs) -> Result<u8> {
     for (rule, detail) in &explanation.low_entropy {
         writeln!(
             out,
-            "  {rule}: not reported: the pattern matches but the value has too little entropy ({detail})"
+            "  {rule}: not reported: the pattern matches but the value has too little entropy ({detail}) [filter `entropy-minimum`]"
         )?;
     }
     for (rule, keyword) in &explanation.keyword_only {
@@ -59,5 +59,10 @@ pub fn run(args: &ExplainArgs) -> Result<u8> {
             "  {rule}: not reported: keyword `{keyword}` is on the line but the pattern does not match"
         )?;
     }
+    writeln!(
+        out,
+        "  filters, in order (the first that suppresses decides): {}",
+        explanation.filters.join(" → ")
+    )?;
     Ok(exit::CLEAN)
 }

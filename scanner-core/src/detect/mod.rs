@@ -3,7 +3,7 @@
 
 pub mod decode;
 mod entropy;
-mod placeholder;
+pub(crate) mod placeholder;
 mod rule_search;
 pub mod validate;
 
@@ -44,6 +44,22 @@ pub enum Suppression {
     /// A staged change keeps a secret that HEAD's version of the file already had: it is
     /// not new (it is in history: scan history to find it).
     AlreadyCommitted,
+}
+
+impl Suppression {
+    /// The name of the filter-chain stage that makes this suppression (see
+    /// [`crate::filter::chain`]).
+    pub fn stage(&self) -> &'static str {
+        match self {
+            Suppression::RuleAllow(_) => "rule-allow",
+            Suppression::Placeholder(_) => "placeholder",
+            Suppression::Inline(_) => "inline-allow",
+            Suppression::Config(_) => "config-allowlist",
+            Suppression::Baseline(_) => "baseline",
+            Suppression::LowEntropy(_) => "entropy-minimum",
+            Suppression::AlreadyCommitted => "already-committed",
+        }
+    }
 }
 
 impl std::fmt::Display for Suppression {
@@ -574,22 +590,17 @@ impl<'r> Detector<'r> {
             }
             let value = &data[secret.range()];
             let entropy = shannon_entropy(value);
-            let low_entropy = rule.entropy.filter(|&min| entropy < min);
-            if low_entropy.is_some() && !self.keep_low_entropy {
+            // Every reason to suppress a match is a stage of the match chain.
+            let outcome = crate::filter::chain::judge_match(&crate::filter::chain::MatchSubject {
+                rule,
+                secret: value,
+                matched: &data[matched.range()],
+                entropy,
+            });
+            let suppression = outcome.suppressed.map(|(_, s)| s);
+            if matches!(suppression, Some(Suppression::LowEntropy(_))) && !self.keep_low_entropy {
                 return;
             }
-            let whole = &data[matched.range()];
-            let matches = |re: &&crate::rules::LazyRegex, text: &[u8]| re.get().is_some_and(|r| r.is_match(text));
-            let suppression = if let Some(min) = low_entropy {
-                Some(Suppression::LowEntropy(format!("{entropy:.2} < {min}")))
-            } else if let Some(re) = rule.allow.iter().find(|re| matches(re, value)) {
-                Some(Suppression::RuleAllow(re.pattern().to_string()))
-            } else if let Some(re) = rule.allow_match.iter().find(|re| matches(re, whole)) {
-                Some(Suppression::RuleAllow(re.pattern().to_string()))
-            } else {
-                placeholder::placeholder_reason_for(value, rule.allow_repeats)
-                    .map(|why| Suppression::Placeholder(why.to_string()))
-            };
             let context = &data[matched.start().saturating_sub(VALIDATION_CONTEXT)
                 ..(matched.end() + VALIDATION_CONTEXT).min(data.len())];
             let validation = rule

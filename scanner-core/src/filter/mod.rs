@@ -1,5 +1,7 @@
-//! Filters applied after detection: inline allow markers (more to come: config allowlists,
-//! baselines). A filter marks a finding as suppressed with the reason; nothing is dropped.
+//! Filters applied to matches and findings: every reason a match is not a finding to act on
+//! is a stage of the filter chain ([`chain`]); a stage marks a finding as suppressed with the
+//! reason, and nothing is dropped silently.
 
 pub mod baseline;
+pub mod chain;
 pub mod inline;
