@@ -15,37 +15,42 @@ const SNIPPET_AFTER: usize = 40;
 
 /// A secret value. Its `Debug` and `Display` are redacted; only [`Secret::expose`] shows it.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Vec<u8>, bool);
+pub struct Secret {
+    /// The value's bytes.
+    bytes: Vec<u8>,
+    /// Evidence of a configuration problem (shown whole), not a secret.
+    evidence: bool,
+}
 
 impl Secret {
     /// Wraps raw secret bytes.
     pub fn new(bytes: Vec<u8>) -> Secret {
-        Secret(bytes, false)
+        Secret { bytes, evidence: false }
     }
 
     /// Evidence of a configuration problem that is not a secret (a workflow trigger, a
     /// Dockerfile instruction): shown whole.
     pub fn evidence(bytes: Vec<u8>) -> Secret {
-        Secret(bytes, true)
+        Secret { bytes, evidence: true }
     }
 
     /// Whether this is evidence of a configuration problem rather than a secret.
     pub fn is_evidence(&self) -> bool {
-        self.1
+        self.evidence
     }
 
     /// The raw bytes (for fingerprints and `--show-secrets`).
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        &self.bytes
     }
 
     /// The redacted form: a short prefix (0, 2 or 4 characters by length) and `…`; evidence
     /// is shown whole.
     pub fn redacted(&self) -> String {
-        if self.1 {
+        if self.evidence {
             return self.expose();
         }
-        let text = String::from_utf8_lossy(&self.0);
+        let text = String::from_utf8_lossy(&self.bytes);
         let chars = text.chars().count();
         let keep = match chars {
             16.. => 4,
@@ -58,7 +63,7 @@ impl Secret {
 
     /// The full value, with control characters escaped so it is safe on a terminal.
     pub fn expose(&self) -> String {
-        sanitize(&String::from_utf8_lossy(&self.0))
+        sanitize(&String::from_utf8_lossy(&self.bytes))
     }
 }
 

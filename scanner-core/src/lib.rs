@@ -41,6 +41,7 @@ pub mod checks;
 pub mod config;
 pub mod date;
 pub mod detect;
+pub mod environment;
 pub mod error;
 pub mod filter;
 pub mod finding;
@@ -53,6 +54,7 @@ pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod shard;
 pub mod source;
 
 pub use detect::{Candidate, Detector, Suppression};

@@ -57,8 +57,8 @@ pub struct ScanSettings {
     /// cross-environment reuse).
     pub config_checks: bool,
     /// Scan only the files of this share (`--shard K/N`): files are assigned by their path
-    /// relative to the root they were found under (see [`crate::audit::shard`]).
-    pub shard: Option<crate::audit::Shard>,
+    /// relative to the root they were found under (see [`crate::shard`]).
+    pub shard: Option<crate::shard::Shard>,
     /// Process-wide budget for large items (files, blobs, archives over 8 MiB) in memory at
     /// once, in bytes (see [`crate::budget`]); applied when a [`Scanner`] is built.
     pub max_in_flight: u64,
@@ -976,23 +976,23 @@ impl Engine<'_> {
         }
         if self.filters.config_checks {
             let outcome = checks::check_file(&origin.logical, data, self.rules);
-            if let Some(problem) = outcome.parse_error {
-                if problem.contains("alias bomb") {
-                    // Hostile input, not a template with a typo: say so in the report.
-                    BlobVisitor::skipped(
-                        self,
-                        Skipped {
-                            path: origin.display.clone(),
-                            reason: SkipReason::ConfigChecksLimit,
-                            detail: format!("{problem}; secret rules still ran"),
-                        },
-                    );
-                } else {
-                    log::info!("{}: configuration checks skipped: {problem}", origin.display);
-                }
+            match outcome.unchecked {
+                // Hostile input, not a template with a typo: say so in the report.
+                Some(checks::Unchecked::Limit(problem)) => BlobVisitor::skipped(
+                    self,
+                    Skipped {
+                        path: origin.display.clone(),
+                        reason: SkipReason::ConfigChecksLimit,
+                        detail: format!("{problem}; secret rules still ran"),
+                    },
+                ),
+                Some(problem) => log::info!("{}: configuration checks skipped: {problem}", origin.display),
+                None => {}
             }
             for hit in outcome.hits {
-                let Some(rule) = self.rules.index_of(hit.rule) else {
+                // Every check rule is a built-in rule (tested in `checks`): one missing from the
+                // set was turned off (`[rules] disable`/`only`, `--no-builtin-rules`).
+                let Some(rule) = self.rules.index_of(hit.rule.id()) else {
                     continue;
                 };
                 let value = hit

@@ -34,7 +34,7 @@ pub fn scan(args: &ScanArgs, use_baseline: bool) -> Result<(ScanReport, Prepared
     let shard = args
         .shard
         .as_deref()
-        .map(scanner_core::audit::Shard::parse)
+        .map(scanner_core::shard::Shard::parse)
         .transpose()?;
     if shard.is_some() && stdin {
         bail!("--shard partitions files and cannot be used with `-` (standard input)");

@@ -6,7 +6,7 @@
 //!   findings, triage, audit log and its verification, triage import/export).
 //! - [`run`]: the orchestration: find repositories, scan them in parallel, persist each
 //!   repository's results in one transaction.
-//! - [`shard`]: deterministic partitioning of inputs across machines (`--shard K/N`).
+//! - [`Shard`] (from [`crate::shard`]): deterministic partitioning of inputs across machines (`--shard K/N`).
 //! - [`report`] and [`html`]: reports from the datastore (text, JSON, SARIF, CSV, HTML).
 //! - [`merge`]: combining shard outputs (JSON, SARIF, datastores), deduplicated.
 
@@ -17,14 +17,13 @@ pub mod migrate;
 pub mod model;
 pub mod report;
 pub mod run;
-pub mod shard;
 
 use std::path::PathBuf;
 
+pub use crate::shard::{Shard, ShardError};
 pub use datastore::{Datastore, LockMode, TriageStatus, VerifyOutcome};
 pub use model::{FindingRecord, RepositoryRecord};
 pub use run::{AuditObserver, AuditOptions, AuditSummary, Mode, RepoOutcome, RepoStatus, discover_repositories};
-pub use shard::Shard;
 
 /// A problem with the datastore, an audit, a report or a merge.
 #[derive(Debug, thiserror::Error)]
@@ -88,9 +87,6 @@ pub enum AuditError {
         /// What is wrong.
         message: String,
     },
-    /// A `--shard` value is invalid.
-    #[error("invalid shard `{0}`: expected K/N with 1 <= K <= N (for example 1/4)")]
-    BadShard(String),
     /// No finding matches the fingerprint given to triage.
     #[error("no finding with fingerprint `{0}` in the datastore")]
     UnknownFinding(String),

@@ -289,8 +289,30 @@ fn artifact_uri(repository: &str, path: &str) -> String {
     } else {
         format!("{}/{}", repository.trim_end_matches('/'), path)
     };
-    crate::report::percent_encode(&joined, b"-._~/!$&'()*+,;=:@")
+    percent_encoding::utf8_percent_encode(&joined, URI_REFERENCE_KEEPS).to_string()
 }
+
+/// What a URI reference's path keeps unencoded: unreserved characters, `/` and the
+/// sub-delimiters, `:` and `@` (RFC 3986 `pchar`).
+const URI_REFERENCE_KEEPS: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
 
 #[cfg(test)]
 mod tests {

@@ -18,9 +18,9 @@ use sha2::{Digest, Sha256};
 use super::AuditError;
 use super::datastore::{Datastore, NewFinding, RepoResult};
 use super::model::{CommitRecord, FindingRecord};
-use super::shard::Shard;
 use crate::finding::Finding;
 use crate::scan::{Progress, ScanReport, Scanner};
+use crate::shard::Shard;
 use crate::source::GitOptions;
 
 /// What is scanned in each repository.

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::{CheckHit, literal_secret, secret_name};
+use super::{CheckHit, CheckRule, literal_secret, secret_name};
 
 /// `Dockerfile`, `Containerfile`, `Dockerfile.prod`, `api.dockerfile`.
 pub(super) fn applies(lower_name: &str) -> bool {
@@ -181,7 +181,7 @@ pub(super) fn check(text: &str, out: &mut Vec<CheckHit>) {
                     }
                     if secret_name(&name) && literal_secret(&value) {
                         out.push(CheckHit::secret(
-                            "dockerfile-secret-in-env-arg",
+                            CheckRule::DockerfileSecretInEnvArg,
                             value_span,
                             format!(
                                 "`{} {name}` bakes a literal secret into every image layer and its history; use `RUN --mount=type=secret`",
@@ -200,7 +200,7 @@ pub(super) fn check(text: &str, out: &mut Vec<CheckHit>) {
                 for (source, span) in &paths[..paths.len() - 1] {
                     if secret_file(source) {
                         out.push(CheckHit::evidence(
-                            "dockerfile-copies-secret-file",
+                            CheckRule::DockerfileCopiesSecretFile,
                             span.clone(),
                             format!(
                                 "`{} {source}` copies a credential file into the image, where every layer keeps it",
@@ -220,7 +220,7 @@ pub(super) fn check(text: &str, out: &mut Vec<CheckHit>) {
                         .find(|a| word.contains(&format!("${a}")) || word.contains(&format!("${{{a}}}")))
                     {
                         out.push(CheckHit::evidence(
-                            "dockerfile-build-arg-secret",
+                            CheckRule::DockerfileBuildArgSecret,
                             span.clone(),
                             format!("`RUN` uses the build argument `{name}`: its value is recorded in the image history; use `RUN --mount=type=secret`"),
                         ));

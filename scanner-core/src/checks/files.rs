@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use super::dockerfile::is_template_suffix;
-use super::{CheckHit, literal_secret, secret_name};
+use super::{CheckHit, CheckRule, literal_secret, secret_name};
 
 pub(super) fn check(path: &str, lower_name: &str, data: &[u8], out: &mut Vec<CheckHit>) {
     if let Some(suffix) = lower_name.strip_prefix(".env") {
@@ -18,7 +18,7 @@ pub(super) fn check(path: &str, lower_name: &str, data: &[u8], out: &mut Vec<Che
     }
     if let Some(what) = key_store(lower_name, data) {
         out.push(CheckHit::evidence(
-            "private-key-file-committed",
+            CheckRule::PrivateKeyFileCommitted,
             first_line(data),
             format!("{what} committed to the repository: everyone with a clone has the key"),
         ));
@@ -26,7 +26,7 @@ pub(super) fn check(path: &str, lower_name: &str, data: &[u8], out: &mut Vec<Che
     }
     if let Some((span, what)) = credential_file(path, lower_name, data) {
         out.push(CheckHit::evidence(
-            "credentials-file-committed",
+            CheckRule::CredentialsFileCommitted,
             span,
             format!("{what}: keep it in the home directory or the CI secret store, never in the repository"),
         ));
@@ -67,7 +67,7 @@ fn env_file(data: &[u8], out: &mut Vec<CheckHit>) {
             String::new()
         };
         out.push(CheckHit::secret(
-            "env-file-committed",
+            CheckRule::EnvFileCommitted,
             span,
             format!("a `.env` file with real values is committed (`{key}`{more}); commit a `.env.example` with placeholders instead"),
         ));

@@ -1,7 +1,7 @@
 //! GitHub Actions workflows (`.github/workflows/*.yml`).
 
 use super::yaml::Node;
-use super::{CheckHit, find_in, literal_secret, secret_name};
+use super::{CheckHit, CheckRule, find_in, literal_secret, secret_name};
 
 /// Triggers whose runs see secrets while processing untrusted pull-request code.
 const PRIVILEGED_TRIGGERS: &[&str] = &["pull_request_target", "workflow_run"];
@@ -94,13 +94,13 @@ fn literal_env(env: Option<&Node>, scope: &str, out: &mut Vec<CheckHit>) {
             && matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes")
         {
             out.push(CheckHit::evidence(
-                "gha-unsecure-commands",
+                CheckRule::GhaUnsecureCommands,
                 key_node.span().start..value.span().end,
                 format!("{scope} re-enables the deprecated `set-env`/`add-path` workflow commands"),
             ));
         } else if secret_name(key) && literal_secret(v) {
             out.push(CheckHit::secret(
-                "gha-literal-secret",
+                CheckRule::GhaLiteralSecret,
                 value.span(),
                 format!("`{key}` in {scope} is a literal value; reference `${{{{ secrets.{key} }}}}` instead"),
             ));
@@ -117,7 +117,7 @@ fn literal_with(step: &Node, step_name: &str, out: &mut Vec<CheckHit>) {
             && literal_secret(v)
         {
             out.push(CheckHit::secret(
-                "gha-literal-secret",
+                CheckRule::GhaLiteralSecret,
                 value.span(),
                 format!("input `{key}` of step `{step_name}` is a literal value; pass a secret instead"),
             ));
@@ -142,7 +142,7 @@ fn permissions(node: Option<&Node>, uses_secrets: bool, out: &mut Vec<CheckHit>)
         && uses_secrets
     {
         out.push(CheckHit::evidence(
-            "gha-write-all-with-secrets",
+            CheckRule::GhaWriteAllWithSecrets,
             p.span(),
             "`permissions: write-all` in a workflow that uses secrets: any compromised step can push code and releases"
                 .into(),
@@ -202,7 +202,7 @@ fn run_script(run: &Node, text: &str, secret_env: &[String], out: &mut Vec<Check
         };
         if let Some(why) = problem {
             out.push(CheckHit::evidence(
-                "gha-secret-printed",
+                CheckRule::GhaSecretPrinted,
                 evidence,
                 format!("`{trimmed}` {why}"),
             ));
@@ -250,7 +250,7 @@ fn unpinned_action((uses, node): (&str, &Node), step: &Node, out: &mut Vec<Check
     });
     if !pinned && gets_secrets {
         out.push(CheckHit::evidence(
-            "gha-unpinned-action-with-secrets",
+            CheckRule::GhaUnpinnedActionWithSecrets,
             node.span(),
             format!("`{action}` is referenced by `{reference}`, which its owner can move, and receives secrets; pin a full commit SHA"),
         ));
@@ -268,7 +268,7 @@ fn untrusted_checkout(uses: &str, step: &Node, privileged: &[&str], out: &mut Ve
     let Some(value) = reference.as_str() else { return };
     if UNTRUSTED_REFS.iter().any(|u| value.contains(u)) {
         out.push(CheckHit::evidence(
-            "gha-untrusted-checkout",
+            CheckRule::GhaUntrustedCheckout,
             reference.span(),
             format!(
                 "a `{}` workflow checks out the untrusted head (`{value}`) while secrets and a write token are in scope",

@@ -1,7 +1,7 @@
 //! GitLab CI (`.gitlab-ci.yml`).
 
 use super::yaml::Node;
-use super::{CheckHit, find_in, literal_secret, secret_name};
+use super::{CheckHit, CheckRule, find_in, literal_secret, secret_name};
 
 /// Top-level keys that are not jobs.
 const GLOBAL_KEYWORDS: &[&str] = &[
@@ -45,7 +45,7 @@ fn variables(vars: Option<&Node>, scope: &str, out: &mut Vec<CheckHit>) {
             && literal_secret(v)
         {
             out.push(CheckHit::secret(
-                "gitlab-ci-literal-secret",
+                CheckRule::GitlabCiLiteralSecret,
                 value.span(),
                 format!("`{key}` in {scope} is a literal value; use a masked CI/CD variable instead"),
             ));
@@ -77,6 +77,6 @@ fn script_line(line: &Node, text: &str, out: &mut Vec<CheckHit>) {
             Some(name) => format!("`{trimmed}` prints `{name}` into the job log (masking does not cover every format)"),
             None => format!("`{trimmed}` prints every variable, secrets included, into the job log"),
         };
-        out.push(CheckHit::evidence("gitlab-ci-secret-printed", span, why));
+        out.push(CheckHit::evidence(CheckRule::GitlabCiSecretPrinted, span, why));
     }
 }

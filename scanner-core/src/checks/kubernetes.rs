@@ -1,7 +1,7 @@
 //! Compose files, Kubernetes manifests and Helm values.
 
 use super::yaml::Node;
-use super::{CheckHit, literal_secret, secret_name};
+use super::{CheckHit, CheckRule, literal_secret, secret_name};
 use crate::detect::decode::Encoding;
 use crate::rules::RuleSet;
 
@@ -23,7 +23,7 @@ pub(super) fn compose(docs: &[Node], out: &mut Vec<CheckHit>) {
                     && literal_secret(v)
                 {
                     out.push(CheckHit::secret(
-                        "compose-literal-secret-env",
+                        CheckRule::ComposeLiteralSecretEnv,
                         value.span(),
                         detail(key),
                     ));
@@ -39,7 +39,11 @@ pub(super) fn compose(docs: &[Node], out: &mut Vec<CheckHit>) {
                 {
                     let start = span.start + key.len() + 1;
                     let value_span = start..(start + v.len()).min(span.end);
-                    out.push(CheckHit::secret("compose-literal-secret-env", value_span, detail(key)));
+                    out.push(CheckHit::secret(
+                        CheckRule::ComposeLiteralSecretEnv,
+                        value_span,
+                        detail(key),
+                    ));
                 }
             }
         }
@@ -90,7 +94,7 @@ fn secret_manifest(doc: &Node, name: &str, rules: &RuleSet, out: &mut Vec<CheckH
             continue;
         };
         if literal_secret(text) || has_secret(rules, &decoded) {
-            let mut hit = CheckHit::secret("k8s-secret-committed", value.span(), detail(key));
+            let mut hit = CheckHit::secret(CheckRule::K8sSecretCommitted, value.span(), detail(key));
             hit.decoded = Some((Encoding::Base64, decoded));
             out.push(hit);
         }
@@ -103,7 +107,11 @@ fn secret_manifest(doc: &Node, name: &str, rules: &RuleSet, out: &mut Vec<CheckH
         if let Some(v) = value.as_str()
             && (literal_secret(v) || has_secret(rules, v.as_bytes()))
         {
-            out.push(CheckHit::secret("k8s-secret-committed", value.span(), detail(key)));
+            out.push(CheckHit::secret(
+                CheckRule::K8sSecretCommitted,
+                value.span(),
+                detail(key),
+            ));
         }
     }
 }
@@ -131,7 +139,7 @@ fn kubeconfig(doc: &Node, out: &mut Vec<CheckHit>) {
                 && crate::detect::placeholder_reason(v.as_bytes()).is_none()
             {
                 out.push(CheckHit::secret(
-                    "kubeconfig-embedded-credentials",
+                    CheckRule::KubeconfigEmbeddedCredentials,
                     value.span(),
                     format!("kubeconfig user `{name}` embeds `{key}`: anyone with the repository can act on the cluster; use an exec credential plugin or keep kubeconfig out of the repository"),
                 ));
@@ -156,7 +164,7 @@ fn container_env(doc: &Node, kind: &str, name: &str, out: &mut Vec<CheckHit>) {
                 && literal_secret(v)
             {
                 out.push(CheckHit::secret(
-                    "k8s-env-literal-secret",
+                    CheckRule::K8sEnvLiteralSecret,
                     value.span(),
                     format!("`{var}` in {kind} `{name}` is a literal `value`; use `valueFrom.secretKeyRef`"),
                 ));
@@ -178,7 +186,7 @@ pub(super) fn helm_values(docs: &[Node], out: &mut Vec<CheckHit>) {
             };
             if secret_name(key) && literal_secret(v) {
                 out.push(CheckHit::secret(
-                    "helm-values-literal-credential",
+                    CheckRule::HelmValuesLiteralCredential,
                     node.span(),
                     format!(
                         "`{}` is a literal credential in chart values; reference an existing Secret instead",

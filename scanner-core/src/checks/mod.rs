@@ -36,11 +36,62 @@ pub const FAMILIES: &[&str] = &[
 /// YAML files larger than this are not parsed (their text is still scanned).
 const MAX_STRUCTURED_FILE: usize = 8 << 20;
 
+/// Declares [`CheckRule`]: one variant per rule id a check reports.
+macro_rules! check_rules {
+    ($($variant:ident => $id:literal,)*) => {
+        /// Every rule a structural check reports. Each id must be a `check` rule of the built-in
+        /// rule files (`rules/config-*.toml`): a test says so, so a hit can never name a rule
+        /// that does not exist.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum CheckRule {
+            $(#[doc = $id] $variant,)*
+        }
+
+        impl CheckRule {
+            /// Every check rule.
+            pub const ALL: &'static [CheckRule] = &[$(CheckRule::$variant,)*];
+
+            /// The rule id.
+            pub fn id(self) -> &'static str {
+                match self {
+                    $(CheckRule::$variant => $id,)*
+                }
+            }
+        }
+    };
+}
+
+check_rules! {
+    ComposeLiteralSecretEnv => "compose-literal-secret-env",
+    DockerfileBuildArgSecret => "dockerfile-build-arg-secret",
+    DockerfileCopiesSecretFile => "dockerfile-copies-secret-file",
+    DockerfileSecretInEnvArg => "dockerfile-secret-in-env-arg",
+    EnvFileCommitted => "env-file-committed",
+    CredentialsFileCommitted => "credentials-file-committed",
+    KubeconfigEmbeddedCredentials => "kubeconfig-embedded-credentials",
+    GhaLiteralSecret => "gha-literal-secret",
+    GhaSecretPrinted => "gha-secret-printed",
+    GhaUnpinnedActionWithSecrets => "gha-unpinned-action-with-secrets",
+    GhaUnsecureCommands => "gha-unsecure-commands",
+    GhaUntrustedCheckout => "gha-untrusted-checkout",
+    GhaWriteAllWithSecrets => "gha-write-all-with-secrets",
+    GitlabCiLiteralSecret => "gitlab-ci-literal-secret",
+    GitlabCiSecretPrinted => "gitlab-ci-secret-printed",
+    HelmValuesLiteralCredential => "helm-values-literal-credential",
+    K8sEnvLiteralSecret => "k8s-env-literal-secret",
+    K8sSecretCommitted => "k8s-secret-committed",
+    PrivateKeyFileCommitted => "private-key-file-committed",
+    TerraformLiteralCredential => "terraform-literal-credential",
+    TerraformStateCommitted => "terraform-state-committed",
+    TerraformTfvarsSecret => "terraform-tfvars-secret",
+    TerraformVariableSecretDefault => "terraform-variable-secret-default",
+}
+
 /// One problem a check found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckHit {
-    /// The rule id (a `check` rule).
-    pub rule: &'static str,
+    /// The rule.
+    pub rule: CheckRule,
     /// Byte span of the evidence: the secret value, or the offending text.
     pub span: Range<usize>,
     /// Whether the span is a secret value (redacted in reports) or evidence that is safe to
@@ -53,7 +104,7 @@ pub struct CheckHit {
 }
 
 impl CheckHit {
-    fn secret(rule: &'static str, span: Range<usize>, detail: String) -> CheckHit {
+    fn secret(rule: CheckRule, span: Range<usize>, detail: String) -> CheckHit {
         CheckHit {
             rule,
             span,
@@ -63,7 +114,7 @@ impl CheckHit {
         }
     }
 
-    fn evidence(rule: &'static str, span: Range<usize>, detail: String) -> CheckHit {
+    fn evidence(rule: CheckRule, span: Range<usize>, detail: String) -> CheckHit {
         CheckHit {
             rule,
             span,
@@ -74,13 +125,28 @@ impl CheckHit {
     }
 }
 
+/// Why a file's structure was not checked (its secret rules still ran).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unchecked {
+    /// It does not parse (a template with a typo, a partial file): the parser's message.
+    #[error("{0}")]
+    Unparsable(String),
+    /// Parsing stopped at a limit meant for hostile input (a YAML alias bomb): reported as a
+    /// skip, since an attacker may have built it to hide a secret from the checks.
+    #[error("{0}")]
+    Limit(String),
+    /// Not UTF-8 text, or larger than the structured-file limit.
+    #[error("{0}")]
+    NotText(String),
+}
+
 /// What the checks of one file produced.
 #[derive(Debug, Default)]
 pub struct CheckOutcome {
     /// Problems found.
     pub hits: Vec<CheckHit>,
-    /// Why the file's structure could not be checked (parse error, too large), if so.
-    pub parse_error: Option<String>,
+    /// Why the file's structure could not be checked, if so.
+    pub unchecked: Option<Unchecked>,
 }
 
 /// Runs every check family that applies to `path` (the logical, `/`-separated path).
@@ -93,10 +159,14 @@ pub fn check_file(path: &str, data: &[u8], rules: &crate::rules::RuleSet) -> Che
         match std::str::from_utf8(data) {
             Ok(text) if data.len() <= MAX_STRUCTURED_FILE => {
                 if let Err(e) = terraform::check(kind, text, &mut out.hits) {
-                    out.parse_error = Some(format!("HCL: {e}"));
+                    out.unchecked = Some(Unchecked::Unparsable(format!("HCL: {e}")));
                 }
             }
-            _ => out.parse_error = Some("not UTF-8 or too large: structure not checked".into()),
+            _ => {
+                out.unchecked = Some(Unchecked::NotText(
+                    "not UTF-8 or too large: structure not checked".into(),
+                ))
+            }
         }
         return out;
     }
@@ -110,20 +180,24 @@ pub fn check_file(path: &str, data: &[u8], rules: &crate::rules::RuleSet) -> Che
         return out;
     }
     if data.len() > MAX_STRUCTURED_FILE {
-        out.parse_error = Some(format!(
+        out.unchecked = Some(Unchecked::NotText(format!(
             "larger than {} MiB: structure not checked",
             MAX_STRUCTURED_FILE >> 20
-        ));
+        )));
         return out;
     }
     let Ok(text) = std::str::from_utf8(data) else {
-        out.parse_error = Some("not UTF-8: structure not checked".into());
+        out.unchecked = Some(Unchecked::NotText("not UTF-8: structure not checked".into()));
         return out;
     };
     let docs = match yaml::parse(text) {
         Ok(docs) => docs,
+        Err(e @ yaml::YamlError::NodeBudget { .. }) => {
+            out.unchecked = Some(Unchecked::Limit(format!("YAML: {e}")));
+            return out;
+        }
         Err(e) => {
-            out.parse_error = Some(format!("YAML: {e}"));
+            out.unchecked = Some(Unchecked::Unparsable(format!("YAML: {e}")));
             return out;
         }
     };
@@ -292,6 +366,25 @@ fn find_in(text: &str, span: &Range<usize>, needle: &str) -> Option<Range<usize>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_check_rule_is_a_built_in_check_rule_and_back() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        for rule in CheckRule::ALL {
+            let found = rules
+                .get(rule.id())
+                .unwrap_or_else(|| panic!("{} is not a built-in rule", rule.id()));
+            assert!(found.is_check(), "{} is not a `check` rule", rule.id());
+        }
+        let declared: Vec<&str> = CheckRule::ALL.iter().map(|r| r.id()).collect();
+        for rule in rules.rules().iter().filter(|r| r.is_check()) {
+            assert!(
+                declared.contains(&rule.id.as_str()) || rule.id == reuse::RULE_ID,
+                "`{}` is a check rule no check reports",
+                rule.id
+            );
+        }
+    }
 
     #[test]
     fn secret_names() {

@@ -7,7 +7,7 @@ use hcl_edit::Span;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::Body;
 
-use super::{CheckHit, literal_secret, secret_name};
+use super::{CheckHit, CheckRule, literal_secret, secret_name};
 
 /// Which Terraform file kind a name is, if any.
 pub(super) enum Kind {
@@ -38,7 +38,7 @@ pub(super) fn check(kind: Kind, text: &str, out: &mut Vec<CheckHit>) -> Result<(
             if text.contains("\"terraform_version\"") || text.contains("\"resources\"") {
                 let end = text.find('\n').unwrap_or(text.len()).min(80);
                 out.push(CheckHit::evidence(
-                    "terraform-state-committed",
+                    CheckRule::TerraformStateCommitted,
                     0..end,
                     "Terraform state is committed: it holds every managed resource's attributes, passwords and keys in plain text; use a remote backend with encryption and access control".into(),
                 ));
@@ -53,7 +53,7 @@ pub(super) fn check(kind: Kind, text: &str, out: &mut Vec<CheckHit>) -> Result<(
                     && secret_name(key)
                 {
                     out.push(CheckHit::secret(
-                        "terraform-tfvars-secret",
+                        CheckRule::TerraformTfvarsSecret,
                         span,
                         format!("`{key}` is set to a literal secret in a committed variables file; pass it with `TF_VAR_{key}` or a secret store"),
                     ));
@@ -101,7 +101,7 @@ fn credentials(text: &str, scope: &str, body: &Body, out: &mut Vec<CheckHit>) {
             && let Some(span) = literal(text, &attr.value)
         {
             out.push(CheckHit::secret(
-                "terraform-literal-credential",
+                CheckRule::TerraformLiteralCredential,
                 span,
                 format!("`{key}` in {scope} is a literal credential; use a variable marked `sensitive` fed from a secret store, or the provider's environment variables"),
             ));
@@ -124,7 +124,7 @@ fn variable(text: &str, name: &str, body: &Body, out: &mut Vec<CheckHit>) {
         && let Some(span) = literal(text, &default.value)
     {
         out.push(CheckHit::secret(
-            "terraform-variable-secret-default",
+            CheckRule::TerraformVariableSecretDefault,
             span,
             format!("variable `{name}` has a literal secret as its default; remove the default and supply the value at plan time"),
         ));
@@ -140,10 +140,13 @@ mod tests {
         let text = "provider \"aws\" {\n  region     = \"eu-west-1\"\n  secret_key = \"Zq8rT2mWx7pL4vN9kB3sYb6dQw1eR5tU7iO9pA2s\"\n}\n\nvariable \"db_password\" {\n  type    = string\n  default = \"Hq3vZ8mLx2Pw7RtK9cNb\"\n}\n\nvariable \"region\" {\n  default = \"eu-west-1\"\n}\n";
         let mut out = Vec::new();
         check(Kind::Config, text, &mut out).unwrap();
-        let rules: Vec<&str> = out.iter().map(|h| h.rule).collect();
+        let rules: Vec<CheckRule> = out.iter().map(|h| h.rule).collect();
         assert_eq!(
             rules,
-            ["terraform-literal-credential", "terraform-variable-secret-default"]
+            [
+                CheckRule::TerraformLiteralCredential,
+                CheckRule::TerraformVariableSecretDefault
+            ]
         );
         assert_eq!(&text[out[1].span.clone()], "Hq3vZ8mLx2Pw7RtK9cNb");
         assert!(check(Kind::Config, "provider \"aws\" {", &mut out).is_err());

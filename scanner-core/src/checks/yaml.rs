@@ -94,8 +94,22 @@ impl Node {
     }
 }
 
+/// Why a YAML stream could not be turned into nodes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum YamlError {
+    /// Not valid YAML (the parser's message).
+    #[error("{0}")]
+    Syntax(String),
+    /// More nodes than [`MAX_NODES`] after alias expansion: hostile input (an alias bomb).
+    #[error("more than {limit} nodes after alias expansion (alias bomb?)")]
+    NodeBudget {
+        /// The budget.
+        limit: usize,
+    },
+}
+
 /// Parses every document of a YAML stream.
-pub fn parse(text: &str) -> Result<Vec<Node>, String> {
+pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
     let offsets = CharOffsets::new(text);
     let mut builder = Builder {
         stack: Vec::new(),
@@ -105,7 +119,7 @@ pub fn parse(text: &str) -> Result<Vec<Node>, String> {
         text,
     };
     for event in Parser::new_from_str(text) {
-        let (event, span) = event.map_err(|e| e.to_string())?;
+        let (event, span) = event.map_err(|e| YamlError::Syntax(e.to_string()))?;
         let span = offsets.byte(span.start.index())..offsets.byte(span.end.index());
         builder.event(event, span)?;
     }
@@ -146,7 +160,7 @@ struct Builder<'t> {
 }
 
 impl Builder<'_> {
-    fn event(&mut self, event: Event<'_>, span: Range<usize>) -> Result<(), String> {
+    fn event(&mut self, event: Event<'_>, span: Range<usize>) -> Result<(), YamlError> {
         match event {
             Event::Scalar(value, style, anchor, _) => {
                 let quoted = !matches!(style, ScalarStyle::Plain);
@@ -171,7 +185,11 @@ impl Builder<'_> {
                 }
             }
             Event::Alias(id) => {
-                let node = self.anchors.get(&id).cloned().ok_or("alias to an unknown anchor")?;
+                let node = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| YamlError::Syntax("alias to an unknown anchor".into()))?;
                 self.count(count_nodes(&node))?;
                 self.attach(node);
             }
@@ -192,17 +210,15 @@ impl Builder<'_> {
         span
     }
 
-    fn count(&mut self, n: usize) -> Result<(), String> {
+    fn count(&mut self, n: usize) -> Result<(), YamlError> {
         self.nodes += n;
         if self.nodes > MAX_NODES {
-            return Err(format!(
-                "more than {MAX_NODES} nodes after alias expansion (alias bomb?)"
-            ));
+            return Err(YamlError::NodeBudget { limit: MAX_NODES });
         }
         Ok(())
     }
 
-    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), String> {
+    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
         self.count(1)?;
         if anchor > 0 {
             self.anchors.insert(anchor, node.clone());
@@ -303,6 +319,7 @@ mod tests {
             ));
         }
         let err = parse(&text).unwrap_err();
-        assert!(err.contains("alias bomb"), "{err}");
+        assert_eq!(err, YamlError::NodeBudget { limit: MAX_NODES });
+        assert!(err.to_string().contains("alias bomb"), "{err}");
     }
 }

@@ -379,7 +379,7 @@ impl Config {
             let exclude = self.globs(&o.exclude_paths, &key)?;
             scopes.insert(id.clone(), (include, exclude));
         }
-        use crate::checks::reuse::Environment;
+        use crate::environment::Environment;
         let e = &self.environments;
         let mut environments = Vec::new();
         for (env, globs) in [
@@ -490,13 +490,13 @@ pub struct ConfigFilter {
     global: AllowSet,
     per_rule: BTreeMap<String, AllowSet>,
     scopes: BTreeMap<String, (Option<PatternSet>, PatternSet)>,
-    environments: Vec<(crate::checks::reuse::Environment, PatternSet)>,
+    environments: Vec<(crate::environment::Environment, PatternSet)>,
     source: String,
 }
 
 impl ConfigFilter {
     /// The environment `[environments]` assigns to `path`, if any.
-    pub fn environment_of(&self, path: &str) -> Option<crate::checks::reuse::Environment> {
+    pub fn environment_of(&self, path: &str) -> Option<crate::environment::Environment> {
         self.environments
             .iter()
             .find(|(_, set)| set.first_match(path).is_some())

@@ -90,18 +90,3 @@ fn shown<'a>(report: &'a ScanReport, options: &ReportOptions) -> impl Iterator<I
     let all = options.show_suppressed;
     report.findings.iter().filter(move |f| all || !f.is_suppressed())
 }
-
-/// Percent-encodes every byte of `text` except ASCII letters, digits and the bytes in `keep`
-/// (for URIs: paths keep `/`, query values keep only RFC 3986's unreserved `-._~`).
-pub(crate) fn percent_encode(text: &str, keep: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || keep.contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}

@@ -127,9 +127,17 @@ fn descriptor(rule: &Rule) -> sarif::ReportingDescriptor {
     descriptor
 }
 
+/// What a URI path keeps unencoded: RFC 3986 unreserved characters and `/`.
+const PATH_KEEPS: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
 /// Percent-encodes a path for a URI (RFC 3986 unreserved characters and `/` stay).
 fn encode_path(path: &str) -> String {
-    super::percent_encode(path, b"-._~/")
+    percent_encoding::utf8_percent_encode(path, PATH_KEEPS).to_string()
 }
 
 /// `file://` URI of a directory, with a trailing slash.

@@ -25,7 +25,7 @@ pub struct WalkOptions {
     /// Follow symbolic links (loops are detected and reported).
     pub follow_symlinks: bool,
     /// Visit only the files of this share, by path relative to their root.
-    pub shard: Option<crate::audit::Shard>,
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// The custom ignore file leakscan honours in every directory.

@@ -766,9 +766,16 @@ fn parse_challenge(challenge: &str) -> (String, Vec<(String, String)>) {
     (scheme.to_string(), params)
 }
 
+/// What a query value keeps unencoded: RFC 3986 unreserved characters.
+const QUERY_VALUE_KEEPS: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes a query value (RFC 3986 unreserved characters pass through).
 fn percent_encode(value: &str) -> String {
-    crate::report::percent_encode(value, b"-._~")
+    percent_encoding::utf8_percent_encode(value, QUERY_VALUE_KEEPS).to_string()
 }
 
 fn hex(bytes: &[u8]) -> String {

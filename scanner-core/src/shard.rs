@@ -8,7 +8,10 @@
 
 use sha2::{Digest, Sha256};
 
-use super::AuditError;
+/// `--shard` was not `K/N` with `1 <= K <= N`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid shard `{0}`: expected K/N with 1 <= K <= N (for example 1/4)")]
+pub struct ShardError(pub String);
 
 /// One share of N.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +24,8 @@ pub struct Shard {
 
 impl Shard {
     /// Parses `K/N` with `1 <= K <= N`.
-    pub fn parse(text: &str) -> Result<Shard, AuditError> {
-        let bad = || AuditError::BadShard(text.to_string());
+    pub fn parse(text: &str) -> Result<Shard, ShardError> {
+        let bad = || ShardError(text.to_string());
         let (k, n) = text.trim().split_once('/').ok_or_else(bad)?;
         let index: u64 = k.trim().parse().map_err(|_| bad())?;
         let count: u64 = n.trim().parse().map_err(|_| bad())?;
