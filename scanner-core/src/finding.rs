@@ -193,6 +193,15 @@ impl Finding {
         }
     }
 
+    /// Sets the confidence to low (below the default gate) and records why.
+    pub(crate) fn set_low_confidence(&mut self, why: String) {
+        self.confidence = Confidence::Low;
+        self.confidence_note = Some(match self.confidence_note.take() {
+            Some(earlier) => format!("{earlier}; {why}"),
+            None => why,
+        });
+    }
+
     /// Lowers the confidence one tier and records why (notes accumulate).
     pub(crate) fn lower_confidence(&mut self, why: String) {
         self.confidence = self.confidence.lowered();
@@ -257,6 +266,25 @@ const NON_PRODUCTION_DIRS: &[&str] = &[
     "docs",
     "documentation",
 ];
+
+/// Where `logical_path` is test, fixture, example or documentation material, if it is: the
+/// first directory that marks it (`tests`, `fixtures`, `docs`, …), else a file name that does
+/// (`*_test.go`, `test_*.py`, `*.test.ts`, `*.spec.js`, `*_spec.rb`), as a phrase for reports.
+pub(crate) fn test_context(logical_path: &str) -> Option<String> {
+    if let Some(dir) = non_production_dir(logical_path) {
+        return Some(format!("under `{dir}/` (tests, fixtures, examples or docs)"));
+    }
+    let name = logical_path.rsplit(['/', '\\']).next().unwrap_or(logical_path);
+    let lower = name.to_ascii_lowercase();
+    let stem = lower.split('.').next().unwrap_or(&lower);
+    let test_name = stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_spec")
+        || stem.ends_with("_tests")
+        || lower.contains(".test.")
+        || lower.contains(".spec.");
+    test_name.then(|| format!("in the test file `{name}`"))
+}
 
 /// The first directory of `logical_path` (inside archives too) that marks tests, fixtures,
 /// examples or docs.
@@ -373,6 +401,15 @@ mod tests {
         assert_eq!(non_production_dir("src/main.rs"), None);
         assert_eq!(non_production_dir("tests"), None, "a file named like a directory");
         assert_eq!(non_production_dir("src/latest/config.yml"), None);
+        assert_eq!(
+            test_context("pkg/auth_test.go").as_deref(),
+            Some("in the test file `auth_test.go`")
+        );
+        assert!(test_context("tests/conftest.py").is_some());
+        assert!(test_context("src/login.spec.ts").is_some());
+        assert!(test_context("test_client.py").is_some());
+        assert_eq!(test_context("src/latest.py"), None);
+        assert_eq!(test_context("src/contest_results.rs"), None);
     }
 
     #[test]

@@ -1270,8 +1270,8 @@ impl Engine<'_> {
             }
             let rule = &rules[c.rule];
             let mut f = Finding::from_candidate(rule, c, blob.data, &positions, &blob.origin, &masked);
-            if let Some(dir) = crate::finding::non_production_dir(&blob.origin.logical) {
-                f.lower_confidence(format!("under `{dir}/` (tests, fixtures, examples or docs)"));
+            if let Some(place) = crate::finding::test_context(&blob.origin.logical) {
+                apply_test_context(rule, c, &mut f, place);
             }
             f.start.line += shift.lines;
             f.end.line += shift.lines;
@@ -1293,6 +1293,23 @@ impl Engine<'_> {
             self.check_markers(blob, &marker_lines, &used_markers.borrow(), &owned, shift.lines);
         }
         found
+    }
+}
+
+/// A finding in tests, fixtures, examples or docs: configuration checks and private keys there
+/// are fixtures far more often than leaks, so they report at low confidence (below the default
+/// gate); a provider token whose checksum validated is a real token wherever it is and keeps
+/// its confidence; anything else loses one tier.
+fn apply_test_context(rule: &crate::rules::Rule, c: &Candidate, f: &mut Finding, place: String) {
+    let key_file = rule.tags.iter().any(|t| t == "private-key");
+    // A checksum, not a structure: a JWT or PEM body decodes in examples too.
+    let validated = c
+        .validation
+        .is_some_and(|(name, passed)| passed && (name.ends_with("crc32") || name.ends_with("bech32")));
+    if rule.is_check() || key_file {
+        f.set_low_confidence(format!("{place}: a fixture more often than a leak"));
+    } else if !validated || rule.generic {
+        f.lower_confidence(place);
     }
 }
 

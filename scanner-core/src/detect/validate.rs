@@ -403,7 +403,166 @@ pub(crate) fn secret_shape_problem(secret: &[u8]) -> Option<&'static str> {
     {
         return Some("a dotted identifier");
     }
+    code_shape_problem(secret)
+}
+
+/// Why a generic value is code rather than a credential, if it is: a template, a type or
+/// reference notation, a struct tag, a call, or a path of identifiers made of ordinary words
+/// (`PostgresqlConfig16.PasswordEncryption.ValueType`, `os.environ/OPENAI_API_KEY`,
+/// `baseTokenHandler`, `.responses_output`).
+fn code_shape_problem(secret: &[u8]) -> Option<&'static str> {
+    let text = std::str::from_utf8(secret).ok()?;
+    if let Some(open) = text.find('{')
+        && text[open..].contains('}')
+    {
+        return Some("a template or format string");
+    }
+    let lower = text.to_ascii_lowercase();
+    const ENV_REFERENCES: [&str; 8] = [
+        "os.environ",
+        "os.getenv",
+        "process.env",
+        "env.",
+        "environ[",
+        "getenv(",
+        "system.getenv",
+        "environment.getenvironmentvariable",
+    ];
+    // `0x` and 40 hex digits: an Ethereum address, public by design (a private key has 64).
+    if text.len() == 42 && lower.starts_with("0x") && text[2..].bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Some("an Ethereum address (public)");
+    }
+    if ENV_REFERENCES.iter().any(|p| lower.starts_with(p)) {
+        return Some("an environment variable reference");
+    }
+    if text.starts_with(['(', ')']) || text.ends_with('(') {
+        return Some("a code fragment");
+    }
+    // `.module_name` (Python's lazy imports map class names to relative modules).
+    if let Some(module) = text.strip_prefix('.')
+        && module.split('.').all(|m| {
+            m.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+                && m.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        })
+    {
+        return Some("a relative module path");
+    }
+    // `token-counting-2024-11-01`: words and numbers joined, a name or a version.
+    let groups: Vec<&str> = text.split(['-', '_']).collect();
+    let word_groups = groups
+        .iter()
+        .filter(|g| g.len() >= 3 && g.bytes().all(|b| b.is_ascii_lowercase()))
+        .count();
+    if groups.len() >= 3
+        && word_groups >= 2
+        && groups.iter().all(|g| {
+            !g.is_empty() && (g.bytes().all(|b| b.is_ascii_lowercase()) || g.bytes().all(|b| b.is_ascii_digit()))
+        })
+    {
+        return Some("words and numbers joined by `-` or `_`, like a name or version");
+    }
+    let after_question = text.strip_prefix('?').and_then(|t| t.bytes().next());
+    if after_question.is_some_and(|b| b.is_ascii_alphabetic()) || text.starts_with("#/") || lower.starts_with("urn:") {
+        return Some("a type, JSON pointer or URN");
+    }
+    let items: Vec<&str> = text.split(',').collect();
+    let item = |i: &&str| {
+        let (name, value) = i.split_once('=').unwrap_or((i, "x"));
+        let word = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        word(name) && word(value)
+    };
+    let snake = |i: &&str| {
+        i.contains('_')
+            && i.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+            && i.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    };
+    if (items.len() >= 3 && items.iter().all(item)) || (items.len() >= 2 && items.iter().all(snake)) {
+        return Some("a struct tag or a list of names");
+    }
+    let core = text.strip_prefix('.').unwrap_or(text);
+    let core = core.trim_end_matches(['!', '?']);
+    if let Some(open) = core.find('(')
+        && open > 0
+        && is_identifier_path(&core[..open])
+    {
+        return Some("a function call");
+    }
+    if is_identifier_path(core) && looks_like_code_words(core) {
+        return Some("a code identifier or reference");
+    }
     None
+}
+
+/// `a`, `a.b`, `a/b`, `a::b`, `a->b`: identifiers joined by member or path separators.
+fn is_identifier_path(text: &str) -> bool {
+    let normalised = text.replace("::", ".").replace("->", ".");
+    !normalised.is_empty()
+        && normalised.split(['.', '/', ':']).all(|segment| {
+            let mut bytes = segment.bytes();
+            bytes
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
+                && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+        })
+}
+
+/// Whether an identifier path reads as code: two or more segments, or one compound of three
+/// or more words; few digits; and the 4-letter sequences inside its words are mostly among the
+/// most frequent of ordinary source text (random tokens split into short fragments whose
+/// sequences are rare).
+fn looks_like_code_words(path: &str) -> bool {
+    let segments = path.split(['.', '/', ':', '-', '>']).filter(|s| !s.is_empty()).count();
+    let words = sub_words(path);
+    if segments < 2 && words.len() < 3 {
+        return false;
+    }
+    let digits = path.bytes().filter(u8::is_ascii_digit).count();
+    if digits * 100 > path.len() * 15 {
+        return false;
+    }
+    let (mut grams, mut common) = (0usize, 0usize);
+    for word in words.iter().filter(|w| w.len() >= 4) {
+        for window in word.as_bytes().windows(4) {
+            grams += 1;
+            if crate::rules::keyword_filter::is_common_gram([window[0], window[1], window[2], window[3]]) {
+                common += 1;
+            }
+        }
+    }
+    grams >= 4 && common * 100 >= grams * 40
+}
+
+/// The words of an identifier: runs of letters split at camel-case boundaries (`APIKeyList`
+/// → `API`, `Key`, `List`); digits and punctuation separate words.
+fn sub_words(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut words = Vec::new();
+    let mut start: Option<usize> = None;
+    for i in 0..=bytes.len() {
+        let b = bytes.get(i).copied();
+        let letter = b.is_some_and(|b| b.is_ascii_alphabetic());
+        let boundary = match (start, b) {
+            (Some(s), Some(b)) if letter && i > s => {
+                let prev = bytes[i - 1];
+                let next_lower = bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+                (prev.is_ascii_lowercase() && b.is_ascii_uppercase())
+                    || (prev.is_ascii_uppercase() && b.is_ascii_uppercase() && next_lower)
+            }
+            _ => false,
+        };
+        if let Some(s) = start
+            && (!letter || boundary)
+        {
+            words.push(&text[s..i]);
+            start = None;
+        }
+        if letter && start.is_none() {
+            start = Some(i);
+        }
+    }
+    words
 }
 
 /// Passwords that only appear in documentation and samples.
@@ -588,6 +747,77 @@ mod tests {
         ] {
             assert!(secret_shape_problem(bad.as_bytes()).is_some(), "{bad}");
         }
+    }
+
+    #[test]
+    fn code_is_not_a_credential_and_credentials_are_not_code() {
+        // Values seen in real packages after a credential-named key.
+        for code in [
+            "PostgresqlConfig16.PasswordEncryption.ValueType",
+            "MysqlConfig8_0.AuthPlugin.ValueType",
+            "global___PasswordEncryption",
+            "os.environ/OPENAI_API_KEY",
+            "SomeList.NextMarker",
+            "baseTokenHandler",
+            "emptyOboTokenProvider",
+            "PasswordLoginModeEnum!",
+            "WorkspaceApiKeyListResponseModel",
+            ".responses_output_tokens_details",
+            "?PasswordPolicies",
+            "#/components/schemas/ApiKey",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+            "sk-{secrets.token_urlsafe(16)}",
+            "bytes,5,opt,name=password,proto3",
+            "settings.get_secret(KEY)",
+            ".exchangeauthcodeforapikey",
+            "os.environ/PERPLEXITYAI_API_KEY",
+            "token-counting-2024-11-01",
+            "prompt_tokens_details,cached_tokens",
+            "),$?Re.createElement(",
+            "sts:GetWebIdentityToken",
+            "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",
+        ] {
+            assert!(secret_shape_problem(code.as_bytes()).is_some(), "{code}");
+        }
+        // Credentials, including ones with dots, slashes and words in them.
+        for secret in [
+            concat!("wJalrXUtnFEMI/K7MDENG/", "bPxRfiCYEXAMPLEKEY"),
+            "Zq8Lm3Rt7Vw2Xy9Kp4Nb6Hc1Jd5Fg0S",
+            "Summer2024",
+            "XTF.~OYWPuNBW7E_",
+            "kDq3Xv9LmZ.Yw2Jd8eR1tq7HsVb0nGfPz",
+            "Tr0ub4dor3",
+            "hunter2hunter2",
+            "qX7/vR2+kL9mP4wZ8nT1bY6cH3jD0fG5",
+            "s3cr3t-v4lue-2024",
+            "x7-k9-m2",
+            "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
+        ] {
+            assert_eq!(secret_shape_problem(secret.as_bytes()), None, "{secret}");
+        }
+        assert_eq!(
+            sub_words("APIKeyList_v2.nextMarker"),
+            ["API", "Key", "List", "v", "next", "Marker"]
+        );
+    }
+
+    #[test]
+    fn every_generic_rule_example_keeps_its_secret_shape() {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let detector = crate::detect::Detector::new(&rules);
+        let shaped = |r: &&crate::rules::Rule| r.validators.iter().any(|(name, _)| *name == "secret-shape");
+        let mut checked = 0;
+        for rule in rules.rules().iter().filter(shaped) {
+            for example in &rule.examples {
+                let found = detector.detect(example.as_bytes());
+                // Another rule may win the span (a provider prefix): only the rule's own match.
+                if let Some(c) = found.iter().find(|c| rules.rules()[c.rule].id == rule.id) {
+                    assert_eq!(c.validation, Some(("secret-shape", true)), "{}: {example}", rule.id);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 30, "only {checked} examples checked");
     }
 
     #[test]

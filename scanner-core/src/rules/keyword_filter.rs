@@ -541,6 +541,14 @@ pub(crate) fn prepare() {
     });
 }
 
+/// Whether the 4 bytes `gram` (folded as the prefilter folds: `b | 0x20`) are among the most
+/// frequent sequences of ordinary source text and configuration. Code identifiers are made of
+/// them; random tokens almost never are (the generic rules' `secret-shape` check uses this).
+pub(crate) fn is_common_gram(gram: [u8; 4]) -> bool {
+    let folded = u32::from_le_bytes(gram.map(|b| b | 0x20));
+    common_grams().sorted.binary_search_by_key(&folded, |&(g, _)| g).is_ok()
+}
+
 fn common_grams() -> &'static CommonGrams {
     static GRAMS: OnceLock<CommonGrams> = OnceLock::new();
     GRAMS.get_or_init(|| {

@@ -3,7 +3,7 @@
 pub mod builtin;
 mod check;
 mod compile;
-mod keyword_filter;
+pub(crate) mod keyword_filter;
 mod match_test;
 mod syntax;
 
