@@ -12,6 +12,7 @@
 
 mod common;
 
+use common::measured::*;
 use common::*;
 
 use std::ffi::{OsStr, OsString};
@@ -30,148 +31,6 @@ const TIMEOUT: Duration = Duration::from_secs(90);
 /// defaults allow up to 1 GiB of inflated archive data per input; the inputs below are built
 /// so that a correct scan stays far below that, and a runaway expansion far above.
 const MEMORY_BOUND_MIB: u64 = 400;
-
-/// What one run of the binary produced.
-struct Run {
-    code: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
-    /// Peak resident set in KiB, when `/usr/bin/time` is available.
-    peak_kib: Option<u64>,
-    elapsed: Duration,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}); exit {:?}; stderr:\n{}",
-                self.code, self.stderr
-            )
-        })
-    }
-
-    /// Asserts the exit code, with the output in the failure message.
-    fn expect_code(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "stderr:\n{}\nstdout:\n{}",
-            self.stderr,
-            String::from_utf8_lossy(&self.stdout)
-                .chars()
-                .take(4000)
-                .collect::<String>()
-        );
-        self
-    }
-
-    /// Asserts the stated memory bound (when it could be measured).
-    fn expect_memory_below(&self, mib: u64) -> &Run {
-        if let Some(kib) = self.peak_kib {
-            assert!(kib < mib * 1024, "peak RSS {} MiB >= bound {mib} MiB", kib / 1024);
-        }
-        self
-    }
-}
-
-/// Runs `leakscan ARGS…` with a timeout, measuring peak memory with `/usr/bin/time` when it
-/// exists. Output goes to files (no pipe can fill up and block the child).
-fn run<I, S>(args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    run_with(Command::new(env!("CARGO_BIN_EXE_leakscan")), args)
-}
-
-/// `leakscan COMMAND --no-progress -f json TARGET`.
-fn run_json(command: &str, target: &Path) -> Run {
-    run([
-        OsStr::new(command),
-        OsStr::new("--no-progress"),
-        OsStr::new("-f"),
-        OsStr::new("json"),
-        target.as_os_str(),
-    ])
-}
-
-fn run_with<I, S>(base: Command, args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    run_reading(base, args, Stdio::null())
-}
-
-/// [`run_with`] with `stdin` as the child's standard input.
-fn run_reading<I, S>(base: Command, args: I, stdin: Stdio) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let scratch = tempfile::tempdir().unwrap();
-    let mem_file = scratch.path().join("mem");
-    let time = Path::new("/usr/bin/time");
-    let mut cmd = if time.exists() {
-        let mut c = Command::new(time);
-        c.arg("-f").arg("%M").arg("-o").arg(&mem_file).arg(base.get_program());
-        c.args(base.get_args());
-        c
-    } else {
-        base
-    };
-    cmd.args(args)
-        .env_remove("NO_COLOR")
-        .env_remove("LEAKSCAN_LOG")
-        .stdin(stdin)
-        .stdout(File::create(scratch.path().join("out")).unwrap())
-        .stderr(File::create(scratch.path().join("err")).unwrap());
-    let start = Instant::now();
-    let mut child = cmd.spawn().expect("leakscan starts");
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > TIMEOUT {
-            child.kill().ok();
-            child.wait().ok();
-            panic!(
-                "leakscan did not finish within {TIMEOUT:?}; stderr:\n{}",
-                fs::read_to_string(scratch.path().join("err")).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let elapsed = start.elapsed();
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        assert!(
-            status.signal().is_none(),
-            "leakscan was killed by signal {:?} (crash); stderr:\n{}",
-            status.signal(),
-            fs::read_to_string(scratch.path().join("err")).unwrap_or_default()
-        );
-    }
-    // /usr/bin/time reports a child killed by a signal as "Command terminated by signal N".
-    let mem = fs::read_to_string(&mem_file).unwrap_or_default();
-    assert!(!mem.contains("signal"), "leakscan crashed: {mem}");
-    let peak_kib = mem.lines().last().and_then(|l| l.trim().parse().ok());
-    // Shown with --nocapture: the measured figures behind the stated bounds.
-    eprintln!(
-        "leakscan: exit {:?}, {elapsed:.2?}, peak RSS {:?} KiB",
-        status.code(),
-        peak_kib
-    );
-    Run {
-        code: status.code(),
-        stdout: fs::read(scratch.path().join("out")).unwrap(),
-        stderr: fs::read_to_string(scratch.path().join("err")).unwrap_or_default(),
-        peak_kib,
-        elapsed,
-    }
-}
 
 /// `leakscan scan --isolated --no-progress -f json EXTRA… PATH`.
 fn scan(path: &Path, extra: &[&str]) -> Run {
@@ -1413,8 +1272,8 @@ fn many_findings_on_one_line_cost_linear_time() {
 fn the_file_timeout_bounds_building_findings_too() {
     // A 6 MB line of assignments: ~130,000 findings, 15 s in a debug build without a limit.
     // Detection stops at the limit, and so does turning what it found into findings
-    // (snippets, positions, filters; unit-tested exactly in scan.rs): the file takes about
-    // the limit plus sorting what was found, and reports a timeout.
+    // (snippets, positions, filters; unit-tested exactly in scan.rs): the file reports a
+    // timeout and keeps what was made before it.
     let dir = tempfile::tempdir().unwrap();
     let mut rng = Rng::new(5);
     let mut line = String::new();
@@ -1437,11 +1296,11 @@ fn the_file_timeout_bounds_building_findings_too() {
     assert!(matches!(run.code, Some(1 | 3)), "{:?}: {}", run.code, run.stderr);
     let doc = run.json();
     assert!(has_error(&doc, "timeout", "--file-timeout"), "{:?}", errors(&doc));
-    assert!(
-        run.elapsed < Duration::from_secs(12),
-        "stopped near the 2 s limit: {:?}",
-        run.elapsed
-    );
+    // The limit cut the work short (the unit test in scan.rs checks exactly where building
+    // findings stops; wall time here depends on the machine's load, so it is not asserted).
+    let stats = &doc["stats"];
+    let made = stats["findings"].as_u64().unwrap() + stats["suppressed"].as_u64().unwrap();
+    assert!(made < 100_000, "the limit stopped the file early: {stats}");
 }
 
 #[cfg(target_os = "linux")]

@@ -10,12 +10,13 @@
 
 mod common;
 
+use common::measured::*;
 use common::*;
 
 use std::fs::{self, File};
 use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -119,90 +120,6 @@ fn fake_pem_key(rng: &mut Rng, lines: usize) -> Vec<String> {
 // Running the binary
 // ---------------------------------------------------------------------------------------
 
-/// What one run of the binary produced.
-struct Run {
-    code: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
-    /// Peak resident set in KiB, when `/usr/bin/time` is available.
-    peak_kib: Option<u64>,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); exit {:?}; {}", self.code, self.stderr))
-    }
-
-    fn expect_code(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "stderr:\n{}\nstdout:\n{:.4000}",
-            self.stderr,
-            String::from_utf8_lossy(&self.stdout)
-        );
-        self
-    }
-
-    fn expect_memory_below(&self, mib: u64) -> &Run {
-        if let Some(kib) = self.peak_kib {
-            assert!(kib < mib * 1024, "peak RSS {} MiB >= bound {mib} MiB", kib / 1024);
-        }
-        self
-    }
-}
-
-/// Runs `leakscan ARGS…` with `stdin` as its input, a timeout, and the peak memory measured
-/// with `/usr/bin/time` when it exists. Output goes to files (no pipe can fill up).
-fn run(args: &[&std::ffi::OsStr], stdin: Stdio) -> Run {
-    let scratch = tempfile::tempdir().unwrap();
-    let mem_file = scratch.path().join("mem");
-    let bin = env!("CARGO_BIN_EXE_leakscan");
-    let mut cmd = if Path::new("/usr/bin/time").exists() {
-        let mut c = StdCommand::new("/usr/bin/time");
-        c.arg("-f").arg("%M").arg("-o").arg(&mem_file).arg(bin);
-        c
-    } else {
-        StdCommand::new(bin)
-    };
-    cmd.args(args)
-        .env_remove("NO_COLOR")
-        .env_remove("LEAKSCAN_LOG")
-        .stdin(stdin)
-        .stdout(File::create(scratch.path().join("out")).unwrap())
-        .stderr(File::create(scratch.path().join("err")).unwrap());
-    let start = Instant::now();
-    let mut child = cmd.spawn().expect("leakscan starts");
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > TIMEOUT {
-            child.kill().ok();
-            child.wait().ok();
-            panic!("leakscan {args:?} did not finish within {TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let peak_kib = fs::read_to_string(&mem_file)
-        .ok()
-        .and_then(|m| m.lines().last().and_then(|l| l.trim().parse().ok()));
-    // Shown with --nocapture: the measured figures behind the stated bounds.
-    eprintln!(
-        "leakscan: exit {:?}, {:.2?}, peak RSS {:?} KiB",
-        status.code(),
-        start.elapsed(),
-        peak_kib
-    );
-    Run {
-        code: status.code(),
-        stdout: fs::read(scratch.path().join("out")).unwrap(),
-        stderr: fs::read_to_string(scratch.path().join("err")).unwrap_or_default(),
-        peak_kib,
-    }
-}
-
 /// `leakscan scan --isolated --no-progress -f json EXTRA… PATH`.
 fn scan(path: &Path, extra: &[&str]) -> Run {
     let mut args: Vec<&std::ffi::OsStr> = ["scan", "--isolated", "--no-progress", "-f", "json"]
@@ -211,7 +128,7 @@ fn scan(path: &Path, extra: &[&str]) -> Run {
         .map(std::ffi::OsStr::new)
         .collect();
     args.push(path.as_os_str());
-    run(&args, Stdio::null())
+    run_reading(StdCommand::new(env!("CARGO_BIN_EXE_leakscan")), &args, Stdio::null())
 }
 
 /// (rule, logical path, line, column) of every unsuppressed finding.
@@ -316,7 +233,11 @@ fn run_stdin_prefix(args: &[&std::ffi::OsStr], input: File) -> Run {
     let scratch = tempfile::tempdir().unwrap();
     let cut = scratch.path().join("cut.gz");
     fs::write(&cut, prefix).unwrap();
-    let run = run(args, Stdio::from(File::open(&cut).unwrap()));
+    let run = run_reading(
+        StdCommand::new(env!("CARGO_BIN_EXE_leakscan")),
+        args,
+        Stdio::from(File::open(&cut).unwrap()),
+    );
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     run
 }

@@ -7,6 +7,8 @@ use std::fs;
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
+pub mod measured;
+
 use assert_cmd::Command;
 use serde_json::Value;
 
