@@ -448,7 +448,8 @@ fn code_shape_problem(secret: &[u8]) -> Option<&'static str> {
     {
         return Some("a relative module path");
     }
-    // `token-counting-2024-11-01`: words and numbers joined, a name or a version.
+    // `token-counting-2024-11-01`, `k8s-env-literal-secret`: lowercase words (and numbers)
+    // joined, mostly words: a name or a version.
     let groups: Vec<&str> = text.split(['-', '_']).collect();
     let word_groups = groups
         .iter()
@@ -456,9 +457,14 @@ fn code_shape_problem(secret: &[u8]) -> Option<&'static str> {
         .count();
     if groups.len() >= 3
         && word_groups >= 2
-        && groups.iter().all(|g| {
-            !g.is_empty() && (g.bytes().all(|b| b.is_ascii_lowercase()) || g.bytes().all(|b| b.is_ascii_digit()))
-        })
+        && word_groups * 2
+            >= groups
+                .iter()
+                .filter(|g| g.bytes().any(|b| b.is_ascii_alphabetic()))
+                .count()
+        && groups
+            .iter()
+            .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
     {
         return Some("words and numbers joined by `-` or `_`, like a name or version");
     }
@@ -772,6 +778,7 @@ mod tests {
             ".exchangeauthcodeforapikey",
             "os.environ/PERPLEXITYAI_API_KEY",
             "token-counting-2024-11-01",
+            "k8s-env-literal-secret",
             "prompt_tokens_details,cached_tokens",
             "),$?Re.createElement(",
             "sts:GetWebIdentityToken",
