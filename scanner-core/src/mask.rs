@@ -109,6 +109,12 @@ pub fn mask_tokens(text: &str) -> String {
     mask_spans(text.as_bytes(), &[])
 }
 
+/// Text from scanned input or a repository's configuration as it may appear in a message:
+/// control characters escaped, token-shaped runs masked.
+pub fn shown(text: &str) -> String {
+    mask_tokens(&crate::finding::sanitize(text))
+}
+
 /// Longest parser message kept in an error (a message can quote a value of the file).
 const MAX_MESSAGE_CHARS: usize = 160;
 
@@ -116,7 +122,7 @@ const MAX_MESSAGE_CHARS: usize = 160;
 /// masked, and cut to a sentence's length.
 fn shown_message(message: &str) -> String {
     let first = message.trim().lines().next().unwrap_or("");
-    let masked = mask_tokens(&crate::finding::sanitize(first));
+    let masked = shown(first);
     if masked.chars().count() > MAX_MESSAGE_CHARS {
         format!("{}…", masked.chars().take(MAX_MESSAGE_CHARS).collect::<String>())
     } else {

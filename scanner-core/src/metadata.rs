@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::detect::Detector;
-use crate::finding::{Finding, sanitize};
+use crate::finding::Finding;
 use crate::rules::RuleSet;
 use crate::source::CommitInfo;
 use crate::source::image::LayerInfo;
@@ -94,11 +94,6 @@ impl<'r> MetadataMasker<'r> {
             deleted_later: l.deleted_later,
         }
     }
-}
-
-/// A value from scanned metadata as one line of a message: escaped and masked.
-pub fn shown(masker: &MetadataMasker<'_>, text: &str) -> String {
-    sanitize(&masker.mask(text))
 }
 
 #[cfg(test)]

@@ -676,7 +676,7 @@ fn ignore_file_notification(walked: &crate::source::WalkSummary, excluded: u64) 
         .ignore_files
         .iter()
         .take(5)
-        .map(|f| format!("`{}`", crate::mask::mask_tokens(&crate::finding::sanitize(f))))
+        .map(|f| format!("`{}`", crate::mask::shown(f)))
         .collect();
     let more = walked.ignore_files.len().saturating_sub(5);
     let listed = if more > 0 {
@@ -811,7 +811,7 @@ impl Engine<'_> {
                     warnings.push(format!(
                         "{}:{shown_line}: `{name}` names unknown rule `{}`",
                         blob.origin.display,
-                        crate::mask::mask_tokens(&crate::finding::sanitize(id))
+                        crate::mask::shown(id)
                     ));
                 }
             }

@@ -41,6 +41,7 @@ use regex_automata::meta;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::mask::shown;
 use crate::rules::{Confidence, Rule, RuleSet, Severity};
 
 pub mod resolve;
@@ -440,12 +441,6 @@ impl Config {
             stopwords: stopwords.iter().map(|s| s.to_ascii_lowercase()).collect(),
         })
     }
-}
-
-/// A value of the file as it may be shown in a message or a suppression reason: escaped,
-/// token-shaped runs masked (an allowlist regex may spell out the very secret it allows).
-fn shown(value: &str) -> String {
-    crate::mask::mask_tokens(&crate::finding::sanitize(value))
 }
 
 /// Globs with the patterns they came from (for explanations).

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::mask::shown;
 use crate::notification::{Notification, kinds};
 use crate::rules::{Confidence, Severity};
 use crate::scan::{Gate, ScanReport, ScanSettings};
@@ -308,10 +309,6 @@ fn describe_repository_config(config: &Config, source: Option<String>) -> Vec<No
         ));
     }
     notes
-}
-
-fn shown(value: &str) -> String {
-    crate::mask::mask_tokens(&crate::finding::sanitize(value))
 }
 
 /// After a scan: a warning counting the findings suppressed by a repository's configuration

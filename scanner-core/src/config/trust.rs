@@ -22,9 +22,6 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::finding::sanitize;
-use crate::mask::mask_tokens;
-
 /// Largest configuration file read.
 pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
 /// Largest rule file read.
@@ -91,7 +88,7 @@ impl Trust {
 /// A path as it may be shown in a message: control characters escaped, token-shaped parts
 /// masked (a path written by a repository is repository content).
 pub fn shown_path(path: &Path) -> String {
-    mask_tokens(&sanitize(&path.display().to_string()))
+    crate::mask::shown(&path.display().to_string())
 }
 
 /// Reads a text file of at most `limit` bytes. Under [`Trust::Repository`] only regular files

@@ -590,6 +590,11 @@ impl<'r> Detector<'r> {
             }
             let value = &data[secret.range()];
             let entropy = shannon_entropy(value);
+            // A scan drops a match under its rule's entropy minimum before anything is built for
+            // it (its reason is only formatted for `explain`'s diagnostic detection).
+            if !self.keep_low_entropy && crate::filter::chain::EntropyMinimum::rejects(rule, entropy) {
+                return;
+            }
             // Every reason to suppress a match is a stage of the match chain.
             let outcome = crate::filter::chain::judge_match(&crate::filter::chain::MatchSubject {
                 rule,
@@ -598,9 +603,6 @@ impl<'r> Detector<'r> {
                 entropy,
             });
             let suppression = outcome.suppressed.map(|(_, s)| s);
-            if matches!(suppression, Some(Suppression::LowEntropy(_))) && !self.keep_low_entropy {
-                return;
-            }
             let context = &data[matched.start().saturating_sub(VALIDATION_CONTEXT)
                 ..(matched.end() + VALIDATION_CONTEXT).min(data.len())];
             let validation = rule

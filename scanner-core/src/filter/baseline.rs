@@ -81,11 +81,10 @@ impl Baseline {
             if let Some(date) = &e.expires
                 && !is_date(date)
             {
-                let shown = |v: &str| crate::mask::mask_tokens(&crate::finding::sanitize(v));
                 return Err(fail(format!(
                     "entry {}: expires `{}` is not a YYYY-MM-DD date",
-                    shown(&e.fingerprint),
-                    shown(date)
+                    crate::mask::shown(&e.fingerprint),
+                    crate::mask::shown(date)
                 )));
             }
         }

@@ -95,13 +95,21 @@ pub struct MatchSubject<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct EntropyMinimum;
 
+impl EntropyMinimum {
+    /// Whether `entropy` is below `rule`'s minimum: the stage's decision without its reason,
+    /// for the detector, which drops such matches before building anything in a scan.
+    pub fn rejects(rule: &Rule, entropy: f64) -> bool {
+        rule.entropy.is_some_and(|min| entropy < min)
+    }
+}
+
 impl Filter<MatchSubject<'_>> for EntropyMinimum {
     fn name(&self) -> &'static str {
         "entropy-minimum"
     }
     fn judge(&self, m: &MatchSubject<'_>) -> Verdict {
         match m.rule.entropy {
-            Some(min) if m.entropy < min => {
+            Some(min) if EntropyMinimum::rejects(m.rule, m.entropy) => {
                 Verdict::Suppress(Suppression::LowEntropy(format!("{:.2} < {min}", m.entropy)))
             }
             _ => Verdict::Keep,
