@@ -27,43 +27,59 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The pipeline: a [`source`] pushes [`Blob`]s → the engine runs the [`Detector`] (one
-//! pass of the [`rules::KeywordFilter`] over every rule's keywords, then each candidate rule's
-//! regex only at or around keyword hits, then entropy, rule allows and the placeholder filter) →
-//! [`Finding`]s with line/column, redacted snippet and a content-anchored fingerprint →
-//! a [`report`] format.
+//! The pipeline, one crate per step (this crate re-exports them all, so a library user
+//! needs only `scanner-core`):
+//!
+//! | step | crate | module here |
+//! |---|---|---|
+//! | shared types: [`Finding`], [`Origin`], [`ScanReport`], [`Gate`], errors, the filter seam | `leakscan-model` | [`finding`], [`error`], … |
+//! | rules and detection: a [`RuleSet`], the [`Detector`] and its match stages | `leakscan-rules` | [`rules`], [`detect`] |
+//! | sources: trees, git, archives, images, registries, streams → [`Blob`]s | `leakscan-sources` | [`source`], [`budget`] |
+//! | configuration checks (CI, Dockerfiles, manifests, IaC, reuse) | `leakscan-checks` | [`checks`] |
+//! | finding filters: configuration, trust, allowlists, inline markers, baselines | `leakscan-filter` | [`config`], [`filter`] |
+//! | the engine: [`Scanner`], settings, `rules check`, redaction | `leakscan-engine` | [`scan`], [`redact`], [`metadata`], [`config::resolve`] |
+//! | reporters: text, JSON, SARIF, JUnit, GitLab, GitHub, CSV, Markdown | `leakscan-report` | [`report`] |
+//! | bulk audits and their datastore | `leakscan-audit` | [`audit`] |
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod audit;
-pub mod budget;
-pub mod checks;
-pub mod config;
-pub mod date;
-pub mod detect;
-pub mod environment;
-pub mod error;
-pub mod filter;
-pub mod finding;
-pub mod fingerprint;
-pub mod location;
-pub mod mask;
-pub mod metadata;
-pub mod notification;
-pub mod redact;
-pub mod report;
-pub mod rules;
-pub mod scan;
-pub mod shard;
-pub mod source;
+pub use leakscan_audit as audit;
+pub use leakscan_checks as checks;
+pub use leakscan_engine::{metadata, redact, scan};
+pub use leakscan_model::{date, environment, error, finding, fingerprint, location, mask, notification, shard};
+pub use leakscan_report as report;
+pub use leakscan_rules::detect;
+pub use leakscan_sources as source;
+pub use leakscan_sources::budget;
+
+/// Rules: their TOML syntax, compilation into a [`RuleSet`], the built-in pack, and
+/// `rules check` ([`check_rules`]).
+pub mod rules {
+    pub use leakscan_engine::{CheckIssue, CheckLevel, check_rules};
+    pub use leakscan_rules::*;
+}
+
+/// The configuration file (`leakscan.toml`), its trust model ([`config::trust`](trust)) and
+/// its resolution with the command line into settings ([`resolve`]).
+pub mod config {
+    pub use leakscan_engine::resolve;
+    pub use leakscan_filter::config::*;
+}
+
+/// The finding filters: the finding chain, inline markers and baselines (the match stages
+/// are in [`crate::detect::stages`]).
+pub mod filter {
+    pub use leakscan_filter::{baseline, chain, inline};
+}
 
 pub use detect::{Candidate, Detector, Suppression};
 pub use error::{Error, ScanError, ScanErrorKind};
 pub use finding::{Finding, Secret};
+pub use leakscan_model::{Gate, ScanReport, ScanStats};
 pub use location::Position;
 pub use report::{Format, ReportOptions, Reporter, write_report};
 pub use rules::{CheckIssue, CheckLevel, Confidence, Rule, RuleSet, Severity, check_rules};
-pub use scan::{Gate, LineExplanation, Progress, ScanReport, ScanSettings, ScanStats, Scanner, ScannerBuilder};
+pub use scan::{LineExplanation, Progress, ScanSettings, Scanner, ScannerBuilder};
 pub use source::{
     Blob, BlobVisitor, CommitInfo, GitOptions, HeadState, HistorySummary, Occurrence, Origin, SkipReason, Skipped,
     StagedSummary,

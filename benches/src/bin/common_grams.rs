@@ -1,4 +1,4 @@
-//! Regenerates `scanner-core/src/rules/common_grams.txt`: the most frequent case-folded 4-byte
+//! Regenerates `crates/rules/src/common_grams.txt`: the most frequent case-folded 4-byte
 //! sequences of ordinary text, which the keyword prefilter avoids as keyword fingerprints.
 //!
 //! Usage: `cargo run --release -p leakscan-benches --bin common_grams -- N DIR...`

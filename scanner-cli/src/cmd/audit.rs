@@ -11,9 +11,10 @@ use anyhow::{Context, Result, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use scanner_core::audit::run::{Quiet, RepoTask, audit};
 use scanner_core::audit::{
-    AuditObserver, AuditOptions, AuditSummary, Datastore, LockMode, Mode, RepoOutcome, RepoStatus, Shard,
+    AuditObserver, AuditOptions, AuditSummary, Datastore, LockMode, Mode, RepoOutcome, RepoStatus,
     discover_repositories,
 };
+use scanner_core::shard::Shard;
 use scanner_core::{Gate, Progress};
 
 use super::output::prepare;

@@ -123,9 +123,12 @@ pub fn prepare(
 /// The rules: built-in (unless `no_builtin`), the trusted `--rules` paths, and the extras of
 /// `config` (checked against its trust); then the config's disable/only/overrides.
 pub fn load_rules_with(rule_paths: &[PathBuf], config: Option<&Config>, no_builtin: bool) -> Result<RuleSet> {
-    let mut files = RuleSet::read_rule_paths(rule_paths, &Trust::Trusted)?;
+    let mut files = scanner_core::config::trust::read_rule_paths(rule_paths, &Trust::Trusted)?;
     if let Some(c) = config {
-        files.extend(RuleSet::read_rule_paths(&c.extra_rule_paths()?, &c.trust)?);
+        files.extend(scanner_core::config::trust::read_rule_paths(
+            &c.extra_rule_paths()?,
+            &c.trust,
+        )?);
     }
     let rules = if no_builtin {
         if files.is_empty() {

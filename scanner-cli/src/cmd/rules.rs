@@ -71,7 +71,7 @@ fn check(dirs: &[std::path::PathBuf], warnings_as_errors: bool) -> Result<u8> {
     let files = if dirs.is_empty() {
         super::builtin_files()
     } else {
-        RuleSet::read_rule_paths(dirs, &scanner_core::config::Trust::Trusted)?
+        scanner_core::config::trust::read_rule_paths(dirs, &scanner_core::config::Trust::Trusted)?
     };
     let (count, issues) = check_rules(&files);
     let mut err = io::stderr().lock();

@@ -1,0 +1,597 @@
+//! Audit orchestration: find the repositories, scan them in parallel (several repositories at
+//! once, each with its own scanning threads), and record each one's results in the datastore
+//! in one transaction.
+//!
+//! Incremental: a repository whose refs and rules are unchanged since its last complete audit
+//! is not walked at all; otherwise history is walked and only blobs not recorded as scanned are
+//! read and scanned. A change of rules (or `--full`) rescans everything.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use gix::ObjectId;
+use sha2::{Digest, Sha256};
+
+use super::AuditError;
+use super::datastore::{Datastore, NewFinding, RepoResult};
+use super::model::{CommitRecord, FindingRecord};
+use leakscan_engine::{Progress, ScanReport, Scanner};
+use leakscan_model::finding::Finding;
+use leakscan_model::shard::Shard;
+use leakscan_sources::GitOptions;
+
+/// What is scanned in each repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Every blob of the history (incremental across audits).
+    History,
+    /// The working tree only (`--no-history`): a full scan each time.
+    WorkingTree,
+}
+
+impl Mode {
+    fn as_str(self) -> &'static str {
+        match self {
+            Mode::History => "history",
+            Mode::WorkingTree => "working-tree",
+        }
+    }
+}
+
+/// One repository to audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoTask {
+    /// Its name: the path relative to the audit root, or the path as listed in the repository
+    /// file. Identity in the datastore and the sharding key.
+    pub name: String,
+    /// Where it is.
+    pub path: PathBuf,
+}
+
+/// Audit settings.
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    /// History or working tree.
+    pub mode: Mode,
+    /// Repositories audited at once.
+    pub jobs: usize,
+    /// Scanning threads within each repository.
+    pub threads_per_repo: usize,
+    /// Ignore what was scanned before: rescan every blob.
+    pub full: bool,
+    /// Blobs larger than this are skipped (bytes).
+    pub max_blob_size: u64,
+    /// The shard being audited (recorded with the audit).
+    pub shard: Option<Shard>,
+}
+
+/// How one repository's audit went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RepoStatus {
+    /// Fully audited.
+    Ok,
+    /// Audited, but some objects could not be read.
+    Incomplete,
+    /// Not audited: not a repository, unreadable, or corrupt.
+    Failed,
+}
+
+impl RepoStatus {
+    /// `ok`, `incomplete` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RepoStatus::Ok => "ok",
+            RepoStatus::Incomplete => "incomplete",
+            RepoStatus::Failed => "failed",
+        }
+    }
+}
+
+/// The outcome of one repository.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RepoOutcome {
+    /// The repository's name.
+    pub name: String,
+    /// Ok, incomplete or failed.
+    pub status: RepoStatus,
+    /// Why it is not ok.
+    pub reason: Option<String>,
+    /// Nothing changed since the last audit: not walked.
+    pub unchanged: bool,
+    /// Blobs scanned now.
+    pub blobs_scanned: u64,
+    /// Blobs skipped as scanned before.
+    pub blobs_skipped: u64,
+    /// Findings seen for the first time.
+    pub new_findings: u64,
+    /// Findings marked fixed.
+    pub fixed_findings: u64,
+    /// Findings present after this audit.
+    pub findings: u64,
+    /// Wall time.
+    #[serde(serialize_with = "millis")]
+    pub elapsed: Duration,
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+/// The outcome of an audit.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditSummary {
+    /// The audit's id in the datastore.
+    pub scan_id: i64,
+    /// One outcome per repository, in input order.
+    pub repositories: Vec<RepoOutcome>,
+    /// Wall time.
+    #[serde(serialize_with = "millis")]
+    pub elapsed: Duration,
+}
+
+impl AuditSummary {
+    /// Whether any repository failed or is incomplete.
+    pub fn is_complete(&self) -> bool {
+        self.repositories.iter().all(|r| r.status == RepoStatus::Ok)
+    }
+
+    /// Blobs scanned in total.
+    pub fn blobs_scanned(&self) -> u64 {
+        self.repositories.iter().map(|r| r.blobs_scanned).sum()
+    }
+}
+
+/// Told about each repository as the audit goes (progress bars). Called from worker threads.
+pub trait AuditObserver: Sync {
+    /// A repository's audit starts; `progress` counts its blobs as they are scanned.
+    fn started(&self, _task: &RepoTask, _progress: &Arc<Progress>) {}
+    /// A repository's audit ended.
+    fn finished(&self, _task: &RepoTask, _outcome: &RepoOutcome) {}
+}
+
+/// An observer that does nothing.
+#[derive(Debug, Default)]
+pub struct Quiet;
+
+impl AuditObserver for Quiet {}
+
+/// The repositories to audit: the subdirectories of `root` (not starting with `.`), then the
+/// paths listed in `repos_file` (one per line; blank lines and `#` comments ignored; relative
+/// paths are relative to the current directory), without duplicates, keeping only `shard`'s
+/// share.
+pub fn discover_repositories(
+    root: Option<&Path>,
+    repos_file: Option<&Path>,
+    shard: Option<Shard>,
+) -> Result<Vec<RepoTask>, AuditError> {
+    let mut tasks = Vec::new();
+    if let Some(root) = root {
+        let io = |source| AuditError::Io {
+            path: root.to_path_buf(),
+            source,
+        };
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(root).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_dir = std::fs::metadata(entry.path()).map(|m| m.is_dir()).unwrap_or(false);
+            if is_dir && !name.starts_with('.') {
+                names.push(name);
+            }
+        }
+        names.sort();
+        tasks.extend(names.into_iter().map(|name| RepoTask {
+            path: root.join(&name),
+            name,
+        }));
+    }
+    if let Some(file) = repos_file {
+        let text = std::fs::read_to_string(file).map_err(|source| AuditError::Io {
+            path: file.to_path_buf(),
+            source,
+        })?;
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let name = line.trim_end_matches('/').to_string();
+            tasks.push(RepoTask {
+                path: PathBuf::from(&name),
+                name,
+            });
+        }
+    }
+    let mut seen = HashSet::new();
+    tasks.retain(|t| seen.insert(t.name.clone()));
+    if let Some(shard) = shard {
+        tasks.retain(|t| shard.contains(&t.name));
+    }
+    Ok(tasks)
+}
+
+/// A digest of everything in the rules and settings that decides what a scan finds: a change
+/// invalidates every recorded blob.
+pub fn rules_digest(scanner: &Scanner) -> String {
+    let mut h = Sha256::new();
+    for rule in scanner.rules().rules() {
+        let parts = [
+            rule.id.as_str(),
+            rule.pattern.as_str(),
+            rule.severity.as_str(),
+            rule.confidence.as_str(),
+            rule.check.as_deref().unwrap_or(""),
+        ];
+        for p in parts {
+            h.update(p.as_bytes());
+            h.update([0]);
+        }
+        h.update(rule.keywords.join("\u{1}").as_bytes());
+        h.update(format!("{:?}", rule.entropy).as_bytes());
+        h.update([1]);
+    }
+    let s = scanner.settings();
+    h.update(format!("{}{}{}{:?}", s.secrets, s.config_checks, s.max_file_size, s.archives).as_bytes());
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Audits `tasks` into `store`. Per-repository problems are recorded (status `failed` or
+/// `incomplete` with the reason) and the other repositories go on; only datastore errors are
+/// fatal.
+pub fn audit(
+    store: Datastore,
+    scanner: &Scanner,
+    tasks: &[RepoTask],
+    options: &AuditOptions,
+    observer: &dyn AuditObserver,
+) -> Result<AuditSummary, AuditError> {
+    let started = Instant::now();
+    let scan_id = store.begin_scan(options.shard.map(|s| s.to_string()).as_deref())?;
+    let digest = rules_digest(scanner);
+    let store = Mutex::new(store);
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<RepoOutcome>>> = Mutex::new(vec![None; tasks.len()]);
+    let fatal: Mutex<Option<AuditError>> = Mutex::new(None);
+    let jobs = options.jobs.clamp(1, tasks.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                loop {
+                    if lock(&fatal).is_some() {
+                        return;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(task) = tasks.get(i) else { return };
+                    let progress = Arc::new(Progress::default());
+                    observer.started(task, &progress);
+                    let ctx = Ctx {
+                        store: &store,
+                        scanner,
+                        options,
+                        scan_id,
+                        digest: &digest,
+                    };
+                    match audit_one(&ctx, task, &progress) {
+                        Ok(outcome) => {
+                            observer.finished(task, &outcome);
+                            lock(&results)[i] = Some(outcome);
+                        }
+                        Err(e) => {
+                            *lock(&fatal) = Some(e);
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = lock(&fatal).take() {
+        return Err(e);
+    }
+    let store = store.into_inner().unwrap_or_else(|p| p.into_inner());
+    store.finish_scan(scan_id)?;
+    let repositories = results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .flatten()
+        .collect();
+    Ok(AuditSummary {
+        scan_id,
+        repositories,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+struct Ctx<'a> {
+    store: &'a Mutex<Datastore>,
+    scanner: &'a Scanner,
+    options: &'a AuditOptions,
+    scan_id: i64,
+    digest: &'a str,
+}
+
+/// Why `path` cannot be audited in `mode`, if it cannot.
+fn precheck(path: &Path, mode: Mode) -> Option<String> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some("no such directory".into()),
+        Err(e) => return Some(format!("unreadable: {e}")),
+    };
+    if !meta.is_dir() {
+        return Some("not a directory".into());
+    }
+    if let Err(e) = std::fs::read_dir(path) {
+        return Some(format!("unreadable: {e}"));
+    }
+    let bare = path.join("HEAD").is_file() && path.join("objects").is_dir();
+    if mode == Mode::History && !path.join(".git").exists() && !bare {
+        return Some("not a git repository (no .git)".into());
+    }
+    None
+}
+
+fn audit_one(ctx: &Ctx<'_>, task: &RepoTask, progress: &Progress) -> Result<RepoOutcome, AuditError> {
+    let started = Instant::now();
+    let display_path = std::fs::canonicalize(&task.path)
+        .unwrap_or_else(|_| task.path.clone())
+        .display()
+        .to_string();
+    let state = lock(ctx.store).upsert_repository(&task.name, &display_path)?;
+    let mode = ctx.options.mode;
+    let mut result = RepoResult {
+        repo_id: state.id,
+        scan_id: ctx.scan_id,
+        mode: mode.as_str().to_string(),
+        rules_digest: ctx.digest.to_string(),
+        ..RepoResult::default()
+    };
+    let same_rules = state.rules_digest.as_deref() == Some(ctx.digest) && state.mode.as_deref() == Some(mode.as_str());
+    let scanned = match precheck(&task.path, mode) {
+        Some(reason) => Err(reason),
+        None => match mode {
+            Mode::WorkingTree => ctx
+                .scanner
+                .scan_paths_with_progress(std::slice::from_ref(&task.path), progress)
+                .map_err(|e| e.to_string())
+                .inspect(|report| {
+                    result.complete_view = true;
+                    result.blobs_scanned = report.stats.blobs;
+                }),
+            Mode::History => history(ctx, task, &state, same_rules, progress, &mut result),
+        },
+    };
+    match scanned {
+        Err(reason) => {
+            result.status = "failed".into();
+            result.reason = Some(reason);
+        }
+        Ok(report) => {
+            if report.errors.is_empty() {
+                result.status = "ok".into();
+            } else {
+                result.status = "incomplete".into();
+                let first: Vec<String> = report
+                    .errors
+                    .iter()
+                    .take(3)
+                    .map(|e| format!("{}: {}", e.path, e.message))
+                    .collect();
+                result.reason = Some(format!(
+                    "{} unreadable item(s): {}",
+                    report.errors.len(),
+                    first.join("; ")
+                ));
+            }
+            result.findings = report
+                .active_findings()
+                .map(|f| NewFinding {
+                    record: record_of(&task.name, f),
+                })
+                .collect();
+        }
+    }
+    result.elapsed = started.elapsed();
+    let counts = lock(ctx.store).record(&result)?;
+    let status = match result.status.as_str() {
+        "ok" => RepoStatus::Ok,
+        "incomplete" => RepoStatus::Incomplete,
+        _ => RepoStatus::Failed,
+    };
+    Ok(RepoOutcome {
+        name: task.name.clone(),
+        status,
+        reason: result.reason,
+        unchanged: result.unchanged,
+        blobs_scanned: result.blobs_scanned,
+        blobs_skipped: result.blobs_skipped,
+        new_findings: counts.new,
+        fixed_findings: counts.fixed,
+        findings: counts.present,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Scans the history of one repository, incrementally when its rules and mode are unchanged.
+fn history(
+    ctx: &Ctx<'_>,
+    task: &RepoTask,
+    state: &super::datastore::RepoState,
+    same_rules: bool,
+    progress: &Progress,
+    result: &mut RepoResult,
+) -> Result<ScanReport, String> {
+    let refs = refs_digest(&task.path)?;
+    let incremental = same_rules && !ctx.options.full;
+    result.refs_digest = Some(refs.clone());
+    if incremental && state.status == "ok" && state.refs_digest.as_deref() == Some(refs.as_str()) {
+        result.unchanged = true;
+        return Ok(ScanReport::default());
+    }
+    let known: HashSet<ObjectId> = if incremental {
+        lock(ctx.store).scanned_blobs(state.id).map_err(|e| e.to_string())?
+    } else {
+        result.reset_blobs = true;
+        HashSet::new()
+    };
+    let known = Arc::new(known);
+    let options = GitOptions {
+        threads: ctx.options.threads_per_repo.max(1),
+        max_blob_size: ctx.options.max_blob_size,
+        skip_blobs: Some(known.clone()),
+        collect_blob_ids: true,
+        ..GitOptions::default()
+    };
+    let mut report = ctx
+        .scanner
+        .scan_git_history_with_progress(&task.path, &options, progress)
+        .map_err(|e| e.to_string())?;
+    let summary = report.history.take().unwrap_or_default();
+    let reachable: HashSet<ObjectId> = summary.blob_ids.iter().copied().collect();
+    result.new_blobs = summary
+        .blob_ids
+        .iter()
+        .filter(|id| !known.contains(*id))
+        .copied()
+        .collect();
+    result.gone_blobs = known.iter().filter(|id| !reachable.contains(*id)).copied().collect();
+    result.blobs_skipped = summary.already_scanned;
+    result.blobs_scanned = summary.unique_blobs - summary.already_scanned;
+    result.complete_view = known.is_empty();
+    result.reachable = Some(reachable.iter().map(|id| id.to_string()).collect());
+    Ok(report)
+}
+
+/// A digest of every ref (name and target) and HEAD: unchanged refs mean unchanged history.
+/// Read straight from the ref files when the git directory is a plain directory (fast: no
+/// repository is opened), else through gix.
+fn refs_digest(path: &Path) -> Result<String, String> {
+    let dot_git = path.join(".git");
+    let git_dir = if dot_git.is_dir() {
+        dot_git
+    } else if dot_git.exists() {
+        return refs_digest_gix(path);
+    } else {
+        path.to_path_buf()
+    };
+    let head = std::fs::read(git_dir.join("HEAD")).map_err(|e| format!("corrupt repository: HEAD: {e}"))?;
+    let head_text = String::from_utf8_lossy(&head);
+    let head_text = head_text.trim();
+    let is_id = |t: &str| (t.len() == 40 || t.len() == 64) && t.bytes().all(|b| b.is_ascii_hexdigit());
+    if !(head_text.starts_with("ref: refs/") || is_id(head_text)) {
+        return Err(format!(
+            "corrupt repository: HEAD is neither a ref nor an object id: {head_text:?}"
+        ));
+    }
+    let mut h = Sha256::new();
+    h.update(b"HEAD\0");
+    h.update(&head);
+    if let Ok(packed) = std::fs::read(git_dir.join("packed-refs")) {
+        h.update(b"\0packed-refs\0");
+        h.update(&packed);
+    }
+    let mut files = Vec::new();
+    collect_files(&git_dir.join("refs"), "refs", &mut files).map_err(|e| format!("corrupt repository: refs: {e}"))?;
+    files.sort();
+    for (name, file) in files {
+        let content = std::fs::read(&file).map_err(|e| format!("corrupt repository: {name}: {e}"))?;
+        h.update(b"\0");
+        h.update(name.as_bytes());
+        h.update(b"\0");
+        h.update(&content);
+    }
+    Ok(hex(&h.finalize()))
+}
+
+fn collect_files(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = format!("{prefix}/{}", entry.file_name().to_string_lossy());
+        if entry.file_type()?.is_dir() {
+            collect_files(&entry.path(), &name, out)?;
+        } else {
+            out.push((name, entry.path()));
+        }
+    }
+    Ok(())
+}
+
+/// [`refs_digest`] through gix (linked work trees, `.git` files).
+fn refs_digest_gix(path: &Path) -> Result<String, String> {
+    let repo = leakscan_sources::discover_isolated(path, leakscan_sources::DEFAULT_OBJECT_ALLOC_LIMIT)
+        .map_err(|e| format!("not a git repository: {e}"))?
+        .to_thread_local();
+    let mut lines = Vec::new();
+    let platform = repo
+        .references()
+        .map_err(|e| format!("corrupt repository: cannot read refs: {e}"))?;
+    let all = platform
+        .all()
+        .map_err(|e| format!("corrupt repository: cannot read refs: {e}"))?;
+    for r in all {
+        let r = r.map_err(|e| format!("corrupt repository: bad ref: {e}"))?;
+        let target = match r.target().try_id() {
+            Some(id) => id.to_string(),
+            None => format!("-> {:?}", r.target()),
+        };
+        lines.push(format!("{} {target}", r.name().as_bstr()));
+    }
+    let head = repo.head().map_err(|e| format!("corrupt repository: HEAD: {e}"))?;
+    let head = match head.id() {
+        Some(id) => id.to_string(),
+        None if head.is_unborn() => "unborn".into(),
+        None => return Err("corrupt repository: HEAD does not point to a commit".into()),
+    };
+    lines.push(format!("HEAD {head}"));
+    lines.sort();
+    Ok(hex(&Sha256::digest(lines.join("\n").as_bytes())))
+}
+
+/// The redacted record of a finding (no raw secret).
+fn record_of(repository: &str, f: &Finding) -> FindingRecord {
+    FindingRecord {
+        repository: repository.to_string(),
+        fingerprint: f.fingerprint.clone(),
+        rule: f.rule_id.clone(),
+        rule_name: f.rule_name.clone(),
+        severity: f.severity.as_str().to_string(),
+        confidence: f.confidence.as_str().to_string(),
+        path: f.origin.logical.clone(),
+        line: f.start.line as u64,
+        column: f.start.column as u64,
+        secret: f.shown_secret(false),
+        snippet: f.snippet(false),
+        secret_id: f.secret_id.clone(),
+        commit: f.origin.commit.as_ref().map(|c| CommitRecord {
+            id: c.id.clone(),
+            author: c.author.clone(),
+            date: c.date.clone(),
+            summary: c.summary.clone(),
+        }),
+        blob_id: f.origin.blob_id.clone(),
+        first_seen: String::new(),
+        last_seen: String::new(),
+        fixed_at: None,
+        status: "open".into(),
+        triaged_by: None,
+        triaged_at: None,
+        triage_reason: None,
+    }
+}

@@ -1,0 +1,192 @@
+//! The finding chain: every reason a finding is not one to act on, as an ordered list of
+//! stages, each a type implementing [`Filter`] (the seam in `leakscan-model`).
+//!
+//! Two chains run, because their stages need different facts:
+//!
+//! | chain | run by | stages, in order |
+//! |---|---|---|
+//! | [`MATCH_STAGES`] on a `MatchSubject` | the detector, for each regex match (in `leakscan-rules`, `detect::stages`) | `EntropyMinimum`, `RuleAllow`, `Placeholder` |
+//! | [`FindingFilters`] on a [`FindingSubject`] | the scan engine, for each finding | [`InlineAllow`], [`ConfigAllowlist`], [`BaselineEntry`], [`AlreadyCommitted`] |
+//!
+//! The first stage that suppresses decides, and its [`Suppression`] (with the stage's reason)
+//! is what `--show-suppressed`, JSON, SARIF and `leakscan explain` show: they read the chain's
+//! verdict, so they cannot drift from what the scan does. Nothing is dropped silently, with one
+//! exception: a match under its rule's entropy minimum is not a candidate at all in a scan
+//! (diagnostic detection, used by `explain`, keeps it, suppressed as
+//! [`Suppression::LowEntropy`]).
+//!
+//! To add a filter: write a type implementing [`Filter`] for the subject it needs, and insert
+//! it into the chain where it should take precedence.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::baseline::{BaselineMatcher, BaselineVerdict};
+use crate::config::ConfigFilter;
+use crate::inline::{MarkerLines, describe};
+use leakscan_model::Suppression;
+use leakscan_model::filter::run_stages;
+use leakscan_model::finding::Finding;
+use leakscan_model::{Filter, Outcome, Verdict};
+use leakscan_rules::detect::stages::MATCH_STAGES;
+
+// ---------------------------------------------------------------------------------------
+// Finding stages
+// ---------------------------------------------------------------------------------------
+
+/// A finding and the facts of its blob that the finding stages need.
+pub struct FindingSubject<'a> {
+    /// The finding (positions, fingerprint, logical path, secret).
+    pub finding: &'a Finding,
+    /// 1-based lines of the secret's start and of the match's start, within the blob.
+    pub lines: [usize; 2],
+    /// Lines added before the blob in its stream (for messages).
+    pub line_shift: usize,
+    /// The blob's inline markers by line.
+    pub markers: &'a MarkerLines<'a>,
+    /// Lines of markers that allowed something (for `--report-unused-allows`).
+    pub used_markers: &'a RefCell<HashSet<usize>>,
+    /// For staged changes: the secret ids of HEAD's version of the file.
+    pub previous: Option<&'a HashSet<String>>,
+}
+
+/// An inline marker (`leakscan:allow`, and the markers of other tools) on the secret's or
+/// the match's line, or a `…-next-line` marker on the line before.
+#[derive(Debug, Clone, Copy)]
+pub struct InlineAllow;
+
+impl Filter<FindingSubject<'_>> for InlineAllow {
+    fn name(&self) -> &'static str {
+        "inline-allow"
+    }
+    fn judge(&self, s: &FindingSubject<'_>) -> Verdict {
+        let rule = &s.finding.rule_id;
+        match s.lines.iter().find_map(|&line| s.markers.allowing(line, rule)) {
+            Some((marker, line)) => {
+                s.used_markers.borrow_mut().insert(line);
+                Verdict::Suppress(Suppression::Inline(describe(marker, line + s.line_shift)))
+            }
+            None => Verdict::Keep,
+        }
+    }
+}
+
+/// A staged change keeps a secret HEAD's version of the file already had.
+#[derive(Debug, Clone, Copy)]
+pub struct AlreadyCommitted;
+
+impl Filter<FindingSubject<'_>> for AlreadyCommitted {
+    fn name(&self) -> &'static str {
+        "already-committed"
+    }
+    fn judge(&self, s: &FindingSubject<'_>) -> Verdict {
+        match s.previous {
+            Some(before) if before.contains(&s.finding.secret_id) => Verdict::Suppress(Suppression::AlreadyCommitted),
+            _ => Verdict::Keep,
+        }
+    }
+}
+
+/// The configuration's allowlists and rule path scopes.
+#[derive(Debug)]
+pub struct ConfigAllowlist(pub Arc<ConfigFilter>);
+
+impl Filter<FindingSubject<'_>> for ConfigAllowlist {
+    fn name(&self) -> &'static str {
+        "config-allowlist"
+    }
+    fn judge(&self, s: &FindingSubject<'_>) -> Verdict {
+        let f = s.finding;
+        match self.0.check(&f.rule_id, &f.origin.logical, f.secret.as_bytes()) {
+            Some(why) => Verdict::Suppress(Suppression::Config(why)),
+            None => Verdict::Keep,
+        }
+    }
+}
+
+/// A baseline entry for the finding's fingerprint (an expired entry warns and keeps it).
+#[derive(Debug)]
+pub struct BaselineEntry(pub BaselineMatcher);
+
+impl Filter<FindingSubject<'_>> for BaselineEntry {
+    fn name(&self) -> &'static str {
+        "baseline"
+    }
+    fn judge(&self, s: &FindingSubject<'_>) -> Verdict {
+        let f = s.finding;
+        match self.0.check(&f.fingerprint) {
+            Some(BaselineVerdict::Known(why)) => Verdict::Suppress(Suppression::Baseline(why)),
+            Some(BaselineVerdict::Expired(date)) => Verdict::Warn(format!(
+                "{}: the baseline entry for {} expired on {date}; the finding is reported again",
+                f.origin.display, f.rule_id
+            )),
+            None => Verdict::Keep,
+        }
+    }
+}
+
+/// A stage of the finding chain (judges findings of any lifetime).
+pub type FindingStage = dyn for<'a> Filter<FindingSubject<'a>>;
+
+/// The finding chain of a scan: inline markers, the configuration's allowlists and the baseline
+/// when given, and secrets a staged file already had.
+pub struct FindingFilters {
+    stages: Vec<Box<FindingStage>>,
+    /// The configuration's filter (also asked for environments by the reuse check).
+    config: Option<Arc<ConfigFilter>>,
+}
+
+impl std::fmt::Debug for FindingFilters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
+impl Default for FindingFilters {
+    fn default() -> FindingFilters {
+        FindingFilters::new(None, None)
+    }
+}
+
+impl FindingFilters {
+    /// The chain: inline allow, then `config` and `baseline` when given, then already committed.
+    pub fn new(config: Option<ConfigFilter>, baseline: Option<BaselineMatcher>) -> FindingFilters {
+        let config = config.map(Arc::new);
+        let mut stages: Vec<Box<FindingStage>> = vec![Box::new(InlineAllow)];
+        if let Some(c) = &config {
+            stages.push(Box::new(ConfigAllowlist(c.clone())));
+        }
+        if let Some(b) = baseline {
+            stages.push(Box::new(BaselineEntry(b)));
+        }
+        stages.push(Box::new(AlreadyCommitted));
+        FindingFilters { stages, config }
+    }
+
+    /// The stages' names, in order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.stages.iter().map(|s| s.name()).collect()
+    }
+
+    /// The configuration's filter, if any.
+    pub fn config(&self) -> Option<&ConfigFilter> {
+        self.config.as_deref()
+    }
+
+    /// Runs the chain on `s`.
+    pub fn run(&self, s: &FindingSubject<'_>) -> Outcome {
+        run_stages(
+            self.stages
+                .iter()
+                .map(|b| b.as_ref() as &dyn Filter<FindingSubject<'_>>),
+            s,
+        )
+    }
+}
+
+/// The names of every stage a scan with `finding` runs, in order: the match chain's, then the
+/// finding chain's.
+pub fn stage_names(finding: &FindingFilters) -> Vec<&'static str> {
+    MATCH_STAGES.iter().map(|s| s.name()).chain(finding.names()).collect()
+}

@@ -1,0 +1,38 @@
+//! # leakscan-model
+//!
+//! The types every other leakscan crate speaks: a [`Finding`] and its [`Secret`], where bytes
+//! came from ([`Origin`]), what a scan produced ([`ScanReport`]) and which findings fail it
+//! ([`Gate`]), typed errors ([`Error`], [`ScanError`]), and the filter seam ([`Filter`],
+//! [`Verdict`], [`Suppression`]). It depends on no other leakscan crate and does no I/O.
+//!
+//! Also here, because several layers need them: positions ([`location`]), fingerprints
+//! ([`fingerprint`]), masking of text shown to people ([`mask`]), entropy ([`entropy`]),
+//! environments ([`environment`]), shards ([`shard`]), notifications ([`notification`]) and
+//! dates ([`date`]).
+
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod date;
+pub mod entropy;
+pub mod environment;
+pub mod error;
+pub mod filter;
+pub mod finding;
+pub mod fingerprint;
+pub mod level;
+pub mod location;
+pub mod mask;
+pub mod notification;
+pub mod origin;
+pub mod report;
+pub mod shard;
+pub mod suppression;
+
+pub use error::{Error, ScanError, ScanErrorKind};
+pub use filter::{Filter, Outcome, Verdict};
+pub use finding::{Finding, Secret, Snippet};
+pub use level::{Confidence, Severity};
+pub use location::Position;
+pub use origin::{CommitInfo, HeadState, LayerInfo, Occurrence, Origin, OriginKind, SkipReason, Skipped};
+pub use report::{Gate, HistorySummary, ScanReport, ScanStats, StagedSummary};
+pub use suppression::Suppression;
