@@ -2,7 +2,7 @@
 //! 0. decode the rest in memory as gix decodes what leakscan reads (tree entries, commits,
 //!    tags);
 //! 1. write the rest as the loose *tree* object of a small repository's only commit, then
-//!    `Scanner::scan_git_history` (with `all_occurrences`, which walks trees again);
+//!    `Scanner::scan` of a `GitHistory` (with `all_occurrences`, which walks trees again);
 //! 2. the same with the *commit* object;
 //! 3. write the rest as the *pack* file of a packed repository (its index kept), then scan;
 //! 4. write the rest as that pack's *index* (the pack kept), then scan.
@@ -21,7 +21,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use scanner_core::{GitOptions, ScanSettings, Scanner};
+use scanner_core::source::GitHistory;
+use scanner_core::{GitOptions, Progress, ScanSettings, Scanner};
 
 struct Repo {
     _dir: tempfile::TempDir,
@@ -171,7 +172,13 @@ fuzz_target!(|data: &[u8]| {
             let repo = packed_repo();
             let path = if mode == 3 { &repo.pack } else { &repo.index };
             std::fs::write(path, rest).expect("write pack file");
-            let _ = scanner().scan_git_history(&repo.root, &GitOptions::default());
+            let _ = scanner().scan(
+                &GitHistory {
+                    path: repo.root.clone(),
+                    options: GitOptions::default(),
+                },
+                &Progress::default(),
+            );
         }
         mode => {
             let repo = repo();
@@ -185,7 +192,13 @@ fuzz_target!(|data: &[u8]| {
                 all_occurrences: true,
                 ..GitOptions::default()
             };
-            let _ = scanner().scan_git_history(&repo.root, &options);
+            let _ = scanner().scan(
+                &GitHistory {
+                    path: repo.root.clone(),
+                    options,
+                },
+                &Progress::default(),
+            );
         }
     }
 });

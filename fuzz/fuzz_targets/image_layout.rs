@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use scanner_core::source::image::ImageSource;
-use scanner_core::{ScanSettings, Scanner};
+use scanner_core::{Progress, ScanSettings, Scanner};
 use sha2::{Digest, Sha256};
 
 struct Dirs {
@@ -115,6 +115,6 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     if let Ok(image) = ImageSource::open(path) {
-        let _ = scanner().scan_image_source(&image);
+        let _ = scanner().scan(&image, &Progress::default());
     }
 });

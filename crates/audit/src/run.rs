@@ -21,7 +21,8 @@ use super::model::{CommitRecord, FindingRecord};
 use leakscan_engine::{Progress, ScanReport, Scanner};
 use leakscan_model::finding::Finding;
 use leakscan_model::shard::Shard;
-use leakscan_sources::GitOptions;
+use leakscan_model::{HistorySummary, SourceSummary};
+use leakscan_sources::{FsSource, GitHistory, GitOptions};
 
 /// What is scanned in each repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -362,9 +363,8 @@ fn audit_one(ctx: &Ctx<'_>, task: &RepoTask, progress: &Progress) -> Result<Repo
     let scanned = match precheck(&task.path, mode) {
         Some(reason) => Err(reason),
         None => match mode {
-            Mode::WorkingTree => ctx
-                .scanner
-                .scan_paths_with_progress(std::slice::from_ref(&task.path), progress)
+            Mode::WorkingTree => FsSource::new(std::slice::from_ref(&task.path))
+                .and_then(|tree| ctx.scanner.scan(&tree, progress))
                 .map_err(|e| e.to_string())
                 .inspect(|report| {
                     result.complete_view = true;
@@ -456,9 +456,18 @@ fn history(
     };
     let mut report = ctx
         .scanner
-        .scan_git_history_with_progress(&task.path, &options, progress)
+        .scan(
+            &GitHistory {
+                path: task.path.clone(),
+                options,
+            },
+            progress,
+        )
         .map_err(|e| e.to_string())?;
-    let summary = report.history.take().unwrap_or_default();
+    let summary = match std::mem::take(&mut report.source) {
+        SourceSummary::History(summary) => summary,
+        _ => HistorySummary::default(),
+    };
     let reachable: HashSet<ObjectId> = summary.blob_ids.iter().copied().collect();
     result.new_blobs = summary
         .blob_ids

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -15,20 +14,18 @@ use leakscan_filter::inline::{InlineMarkers, MarkerLines};
 use leakscan_model::error::{Error, ScanError, ScanErrorKind};
 use leakscan_model::finding::Finding;
 use leakscan_model::location::{Positions, line_end_within, nth_line_start};
-use leakscan_model::{ScanReport, ScanStats};
+use leakscan_model::{ScanReport, ScanStats, SourceSummary};
 use leakscan_rules::RuleSet;
 use leakscan_rules::detect::Candidate;
 use leakscan_rules::detect::Detector;
 use leakscan_rules::detect::Suppression;
 use leakscan_rules::detect::decode;
 use leakscan_sources::archive::{self, ArchiveError, ArchiveLimits, Budget};
-use leakscan_sources::image::{ImageSource, LayerKey, shadowed};
-use leakscan_sources::registry::{ImageReference, RegistryOptions};
 use leakscan_sources::stream::{STREAM_CHUNK, Windowed};
 use leakscan_sources::{
-    Blob, BlobVisitor, FsSource, GitOptions, GitRepo, Origin, OriginKind, SkipReason, Skipped, WalkOptions,
+    Blob, BlobVisitor, FsSource, NamedBytes, Origin, OriginKind, SkipReason, Skipped, Source, StreamSource,
+    VisitOptions,
 };
-use std::collections::HashMap;
 use std::ops::Range;
 
 /// Resolved scan settings. `Default` gives the CLI's defaults.
@@ -225,158 +222,51 @@ impl Scanner {
         &self.settings
     }
 
-    /// Scans files and directories. Fatal when a root does not exist or cannot be read;
-    /// per-file problems are collected in the report.
-    pub fn scan_paths(&self, paths: &[PathBuf]) -> Result<ScanReport, Error> {
-        self.scan_paths_with_progress(paths, &Progress::default())
+    /// Scans any [`Source`]: the one entry point. The source pushes its blobs to the engine
+    /// (archives inside them are expanded, text is detected, configuration files checked,
+    /// findings filtered), its `amend` step runs on the findings, and the report carries the
+    /// source's summary, base directory and notifications. Fatal only when the source says
+    /// nothing trustworthy can be scanned; per-item problems are collected in the report.
+    pub fn scan(&self, source: &dyn Source, progress: &Progress) -> Result<ScanReport, Error> {
+        let started = Instant::now();
+        let engine = Engine::new(&self.rules, &self.filters, progress, self.settings.effective_threads());
+        let visited = source.visit(&self.visit_options(), &engine)?;
+        if let Some(amend) = visited.amend {
+            // Taken out of the lock: amending may report errors to the engine.
+            let mut findings = std::mem::take(&mut *lock(&engine.findings));
+            let amended = amend(&mut findings, &engine);
+            *lock(&engine.findings) = findings;
+            amended?;
+        }
+        let mut report = engine.finish(started.elapsed());
+        report.base = visited.base;
+        report.notifications.extend(visited.notifications);
+        report.source = visited.summary;
+        if let SourceSummary::History(history) = &mut report.source
+            && let Some(branch) = &history.branch
+        {
+            // The branch name is a ref name: repository content, shown masked (SARIF, JSON).
+            history.branch = Some(crate::metadata::MetadataMasker::new(&self.rules).mask(branch));
+        }
+        Ok(report)
     }
 
-    /// [`Scanner::scan_paths`], updating `progress` as it goes.
-    pub fn scan_paths_with_progress(&self, paths: &[PathBuf], progress: &Progress) -> Result<ScanReport, Error> {
-        let started = Instant::now();
-        let source = FsSource::new(paths)?;
-        let engine = Engine::new(&self.rules, &self.filters, progress);
-        let opts = WalkOptions {
+    /// What every source is told about this scan's limits and walk.
+    fn visit_options(&self) -> VisitOptions {
+        VisitOptions {
             threads: self.settings.effective_threads(),
             max_file_size: self.settings.max_file_size,
             no_ignore: self.settings.no_ignore,
             leakscan_ignore: self.settings.repo_ignore_files,
             follow_symlinks: self.settings.follow_symlinks,
             shard: self.settings.shard,
-        };
-        let walked = source.visit(&opts, &engine);
-        let mut report = engine.finish(started.elapsed());
-        report.base = source.primary_base();
-        if !walked.ignore_files.is_empty() {
-            // What the tree's own ignore files keep out of the scan is said, never silent.
-            let all = source.count_entries(&WalkOptions {
-                leakscan_ignore: false,
-                ..opts
-            });
-            report
-                .notifications
-                .push(ignore_file_notification(&walked, all.saturating_sub(walked.files)));
         }
-        Ok(report)
     }
 
-    /// Scans the full history of the git repository at (or containing) `repo`: every blob
-    /// reachable from any ref (or from `options.branch`), once, attributed to the commit and
-    /// path that first introduced it. `options.threads` and `options.max_blob_size` default to
-    /// the scanner's settings when zero.
-    pub fn scan_git_history(&self, repo: &Path, options: &GitOptions) -> Result<ScanReport, Error> {
-        self.scan_git_history_with_progress(repo, options, &Progress::default())
-    }
-
-    /// [`Scanner::scan_git_history`], updating `progress` as it goes.
-    pub fn scan_git_history_with_progress(
-        &self,
-        repo: &Path,
-        options: &GitOptions,
-        progress: &Progress,
-    ) -> Result<ScanReport, Error> {
-        let started = Instant::now();
-        let mut options = options.clone();
-        if options.threads == 0 {
-            options.threads = self.settings.effective_threads();
-        }
-        if options.max_blob_size == 0 {
-            options.max_blob_size = self.settings.max_file_size;
-        }
-        let git = GitRepo::open_limited(repo, leakscan_sources::object_alloc_limit(options.max_blob_size))?;
-        let engine = Engine::new(&self.rules, &self.filters, progress);
-        let summary = git.visit_history(&options, &engine)?;
-        if options.all_occurrences {
-            let targets: std::collections::HashSet<String> = lock(&engine.findings)
-                .iter()
-                .filter_map(|f| f.origin.blob_id.clone())
-                .collect();
-            let found = git.occurrences(&targets, &options, &engine)?;
-            for f in lock(&engine.findings).iter_mut() {
-                if let Some(list) = f.origin.blob_id.as_ref().and_then(|id| found.get(id)) {
-                    f.origin.occurrences = Some(Arc::new(list.clone()));
-                }
-            }
-        }
-        let mut report = engine.finish(started.elapsed());
-        report.base = Some(git.base());
-        let mut summary = summary;
-        // The branch name is a ref name: repository content, shown masked (SARIF, JSON).
-        if let Some(branch) = &summary.branch {
-            summary.branch = Some(crate::metadata::MetadataMasker::new(&self.rules).mask(branch));
-        }
-        report.history = Some(summary);
-        Ok(report)
-    }
-
-    /// Scans a container image: a `docker save` tarball or an OCI layout (directory or
-    /// tarball). Every layer once, the config, and files deleted by later layers (marked).
-    pub fn scan_image(&self, path: &Path) -> Result<ScanReport, Error> {
-        Ok(self.scan_image_source(&ImageSource::open(path)?))
-    }
-
-    /// Scans `path` as an image when it is one (`leakscan scan` of a single path): `None` when
-    /// it is not an image, so the caller scans it as files. The input is read once.
-    pub fn scan_if_image(&self, path: &Path) -> Option<ScanReport> {
-        // Only a directory or a regular file can be an image. Anything else (a FIFO: opening
-        // it waits for a writer; a device) is not opened here, and `scan_paths` refuses it.
-        let meta = std::fs::metadata(path).ok()?;
-        if !(meta.is_dir() || meta.is_file()) {
-            return None;
-        }
-        ImageSource::open(path).ok().map(|image| self.scan_image_source(&image))
-    }
-
-    /// Pulls an image from a registry (`registry.example/app:1.2`) over the OCI distribution
-    /// API and scans it like an image tarball: layers are streamed, never stored.
-    pub fn scan_registry_image(
-        &self,
-        reference: &ImageReference,
-        options: &RegistryOptions,
-        platform: Option<String>,
-    ) -> Result<ScanReport, Error> {
-        let image = ImageSource::open_registry(reference, options)?.with_platform(platform);
-        Ok(self.scan_image_source(&image))
-    }
-
-    /// Scans an opened image source (a tarball, a layout or a registry image).
-    pub fn scan_image_source(&self, image: &ImageSource) -> ScanReport {
-        let started = Instant::now();
-        let progress = Progress::default();
-        let engine = Engine::new(&self.rules, &self.filters, &progress);
-        let shadows = image.visit(self.settings.max_file_size, &engine);
-        let shadows: HashMap<LayerKey, Vec<String>> = shadows.into_iter().collect();
-        for f in lock(&engine.findings).iter_mut() {
-            let Some(layer) = f.origin.layer.clone() else { continue };
-            let key = LayerKey {
-                image: layer.image.clone(),
-                digest: layer.digest.clone(),
-            };
-            let in_layer = f.origin.logical.split("!/").nth(1).unwrap_or_default();
-            if shadows.get(&key).is_some_and(|above| shadowed(in_layer, above)) {
-                let mut marked = (*layer).clone();
-                marked.deleted_later = true;
-                f.origin.layer = Some(Arc::new(marked));
-            }
-        }
-        let mut report = engine.finish(started.elapsed());
-        report.base = image.base();
-        report
-    }
-
-    /// Scans exactly the staged changes of the repository at (or containing) `repo` (for a
-    /// pre-commit hook). Findings whose secret was already in HEAD's version of the file are
-    /// suppressed as already committed.
-    pub fn scan_git_staged(&self, repo: &Path) -> Result<ScanReport, Error> {
-        let started = Instant::now();
-        let git = GitRepo::open_limited(repo, leakscan_sources::object_alloc_limit(self.settings.max_file_size))?;
-        let progress = Progress::default();
-        let engine = Engine::new(&self.rules, &self.filters, &progress);
-        let summary = git.visit_staged(&engine)?;
-        let mut report = engine.finish(started.elapsed());
-        report.base = Some(git.base());
-        report.staged = Some(summary);
-        Ok(report)
+    /// Scans files and directories ([`FsSource`] through [`Scanner::scan`]). Fatal when a
+    /// root does not exist or cannot be read; per-file problems are collected in the report.
+    pub fn scan_paths(&self, paths: &[PathBuf]) -> Result<ScanReport, Error> {
+        self.scan(&FsSource::new(paths)?, &Progress::default())
     }
 
     /// Why line `line` (1-based) of `path` is or is not reported: its findings with their
@@ -444,37 +334,25 @@ impl Scanner {
         self.scan_named(&[(label, data)])
     }
 
-    /// Scans several named byte slices as one scan (so that cross-file checks such as the
-    /// reuse of one secret across environments see all of them).
+    /// Scans several named byte slices as one scan ([`NamedBytes`] through
+    /// [`Scanner::scan`]), so that cross-file checks such as the reuse of one secret across
+    /// environments see all of them.
     pub fn scan_named(&self, files: &[(&str, &[u8])]) -> Vec<Finding> {
-        let progress = Progress::default();
-        let engine = Engine::new(&self.rules, &self.filters, &progress);
-        for (label, data) in files {
-            engine.blob(Blob {
-                origin: Origin::label(label),
-                data,
-                previous: None,
-            });
-        }
-        engine.finish(Duration::ZERO).findings
+        // Bytes in memory cannot fail to be visited.
+        self.scan(&NamedBytes(files), &Progress::default())
+            .map(|report| report.findings)
+            .unwrap_or_default()
     }
 
     /// Scans a stream (stdin, a pipe, a log of any size) in overlapping windows with bounded
-    /// memory, decompressing gzip, zstd, bzip2 or xz on the fly; `label` names it in findings.
-    /// Line numbers and byte offsets are stream-wide. A read error ends the scan of the stream
-    /// and is reported (findings before it are kept).
+    /// memory, decompressing gzip, zstd, bzip2 or xz on the fly; `label` names it in findings
+    /// ([`StreamSource`] through [`Scanner::scan`]). Line numbers and byte offsets are
+    /// stream-wide. A read error ends the scan of the stream and is reported (findings before
+    /// it are kept).
     pub fn scan_reader(&self, label: &str, reader: impl Read) -> ScanReport {
-        let started = Instant::now();
-        let progress = Progress::default();
-        let engine = Engine::new(&self.rules, &self.filters, &progress);
-        if let Err(e) = engine.scan_stream(&Origin::label(label), reader, self.settings.effective_threads()) {
-            engine.error(ScanError {
-                path: label.to_string(),
-                kind: ScanErrorKind::Unreadable,
-                message: e.to_string(),
-            });
-        }
-        engine.finish(started.elapsed())
+        // A stream's visit reports read errors in the report; it is never fatal.
+        self.scan(&StreamSource::new(label, reader), &Progress::default())
+            .unwrap_or_default()
     }
 }
 
@@ -551,38 +429,6 @@ impl<'e, 'a> StreamOrder<'e, 'a> {
     }
 }
 
-/// The notification for `.leakscanignore` files that excluded `excluded` entries.
-fn ignore_file_notification(
-    walked: &leakscan_sources::WalkSummary,
-    excluded: u64,
-) -> leakscan_model::notification::Notification {
-    use leakscan_model::notification::{Notification, kinds};
-    let files: Vec<String> = walked
-        .ignore_files
-        .iter()
-        .take(5)
-        .map(|f| format!("`{}`", leakscan_model::mask::shown(f)))
-        .collect();
-    let more = walked.ignore_files.len().saturating_sub(5);
-    let listed = if more > 0 {
-        format!("{} and {more} more", files.join(", "))
-    } else {
-        files.join(", ")
-    };
-    let message = format!(
-        "{} {listed} exclude{} {excluded} file(s) from the scan ({} scanned); --no-repo-config scans them",
-        leakscan_sources::LEAKSCAN_IGNORE_FILE,
-        if walked.ignore_files.len() == 1 { "s" } else { "" },
-        walked.files
-    );
-    // Excluding as much as is scanned is more than vendored code: a reader must see it.
-    if excluded > 0 && excluded >= walked.files {
-        Notification::warning(kinds::IGNORE_FILE, None, message)
-    } else {
-        Notification::note(kinds::IGNORE_FILE, None, message)
-    }
-}
-
 /// What [`Scanner::explain_line`] found out about one line.
 #[derive(Debug, Clone, Default)]
 pub struct LineExplanation {
@@ -602,6 +448,8 @@ struct Engine<'a> {
     rules: &'a RuleSet,
     filters: &'a Filters,
     progress: &'a Progress,
+    /// Detection workers for a stream.
+    threads: usize,
     warnings: Mutex<Vec<String>>,
     findings: Mutex<Vec<Finding>>,
     skipped: Mutex<Vec<Skipped>>,
@@ -609,11 +457,12 @@ struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
-    fn new(rules: &'a RuleSet, filters: &'a Filters, progress: &'a Progress) -> Engine<'a> {
+    fn new(rules: &'a RuleSet, filters: &'a Filters, progress: &'a Progress, threads: usize) -> Engine<'a> {
         Engine {
             rules,
             filters,
             progress,
+            threads,
             warnings: Mutex::new(Vec::new()),
             findings: Mutex::new(Vec::new()),
             skipped: Mutex::new(Vec::new()),
@@ -664,8 +513,7 @@ impl<'a> Engine<'a> {
             errors,
             stats,
             base: None,
-            history: None,
-            staged: None,
+            source: SourceSummary::default(),
             warnings,
             notifications: Vec::new(),
         }
@@ -757,6 +605,10 @@ impl BlobVisitor for Engine<'_> {
 
     fn error(&self, error: ScanError) {
         lock(&self.errors).push(error);
+    }
+
+    fn stream(&self, origin: Origin, reader: &mut dyn Read) -> std::io::Result<()> {
+        self.scan_stream(&origin, reader, self.threads)
     }
 }
 
@@ -1271,7 +1123,7 @@ mod tests {
             previous: None,
         };
         let progress = Progress::default();
-        let engine = Engine::new(&scanner.rules, &scanner.filters, &progress);
+        let engine = Engine::new(&scanner.rules, &scanner.filters, &progress, 1);
         let late = Detected {
             candidates: candidates.clone(),
             allow_markers: None,

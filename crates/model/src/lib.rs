@@ -34,5 +34,5 @@ pub use finding::{Finding, Secret, Snippet};
 pub use level::{Confidence, Severity};
 pub use location::Position;
 pub use origin::{CommitInfo, HeadState, LayerInfo, Occurrence, Origin, OriginKind, SkipReason, Skipped};
-pub use report::{Gate, HistorySummary, ScanReport, ScanStats, StagedSummary};
+pub use report::{Gate, HistorySummary, ScanReport, ScanStats, SourceSummary, StagedSummary};
 pub use suppression::Suppression;

@@ -65,10 +65,8 @@ pub struct ScanReport {
     pub stats: ScanStats,
     /// The directory SARIF URIs are relative to (`%SRCROOT%`), when scanning paths.
     pub base: Option<Arc<Path>>,
-    /// Set by a history scan.
-    pub history: Option<HistorySummary>,
-    /// Set by a staged-changes scan.
-    pub staged: Option<StagedSummary>,
+    /// What kind of source was scanned, with what it saw besides blobs.
+    pub source: SourceSummary,
     /// Things a user should know that did not stop the scan (expired baseline entries, …).
     pub warnings: Vec<String>,
     /// What the scan's configuration changed, above all a configuration found in the scanned
@@ -92,10 +90,46 @@ impl ScanReport {
         self.findings.iter().any(|f| gate.fails(f))
     }
 
+    /// What a history scan saw (commits, shallow, branch, …), when this was one.
+    pub fn history(&self) -> Option<&HistorySummary> {
+        match &self.source {
+            SourceSummary::History(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// What a staged-changes scan saw, when this was one.
+    pub fn staged(&self) -> Option<&StagedSummary> {
+        match &self.source {
+            SourceSummary::Staged(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// Whether every input was scanned (no per-item errors).
     pub fn is_complete(&self) -> bool {
         self.errors.is_empty()
     }
+}
+
+/// The kind of source a scan read, with the facts it gathered besides blobs: the typed,
+/// per-source part of a [`ScanReport`] (a new source adds a variant here, not fields on the
+/// report).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum SourceSummary {
+    /// In-memory bytes given by a library caller.
+    #[default]
+    Bytes,
+    /// Files and directories.
+    Tree,
+    /// A git repository's history.
+    History(HistorySummary),
+    /// A git repository's staged changes.
+    Staged(StagedSummary),
+    /// A container image (a tarball, a layout or a registry image).
+    Image,
+    /// A stream (standard input, a pipe).
+    Stream,
 }
 
 /// Which findings fail a scan (exit code 1): unsuppressed ones at or above both thresholds.

@@ -193,8 +193,8 @@ impl Reporter for JsonReporter {
                 .map(|f| JsonFinding::new(f, self.options.show_secrets, &self.options.gate))
                 .collect(),
             stats: &report.stats,
-            history: report.history.as_ref(),
-            staged: report.staged.as_ref(),
+            history: report.history(),
+            staged: report.staged(),
             skipped: &report.skipped,
             errors: &report.errors,
             warnings: &report.warnings,

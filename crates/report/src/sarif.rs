@@ -303,9 +303,9 @@ fn gzipped_len(bytes: &[u8]) -> io::Result<usize> {
 impl SarifReporter {
     /// The SARIF document with `kept` as results; `total` is how many there were before any cut.
     fn document(&self, report: &ScanReport, rules: &RuleSet, kept: &[&Finding], total: usize) -> sarif::Sarif {
-        let category = if report.history.is_some() {
+        let category = if report.history().is_some() {
             "history"
-        } else if report.staged.is_some() {
+        } else if report.staged().is_some() {
             "staged"
         } else {
             "files"
@@ -397,7 +397,7 @@ impl SarifReporter {
                 .id(format!("leakscan/{category}/"))
                 .build(),
         );
-        if let Some(history) = &report.history {
+        if let Some(history) = report.history() {
             let uri = history
                 .remote_url
                 .as_deref()

@@ -200,7 +200,7 @@ impl Reporter for TextReporter {
             }
             writeln!(out)?;
         }
-        if let Some(h) = &report.history {
+        if let Some(h) = report.history() {
             let shallow = if h.shallow {
                 " (shallow clone: older history is missing)"
             } else {
@@ -215,7 +215,7 @@ impl Reporter for TextReporter {
                 writeln!(out, "Submodules (not followed): {}", sanitize(&h.submodules.join(", ")))?;
             }
         }
-        if let Some(s) = &report.staged {
+        if let Some(s) = report.staged() {
             writeln!(out, "Staged: {} changed file{}", s.changed, plural(s.changed as usize))?;
         }
         let st = &report.stats;

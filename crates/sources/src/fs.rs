@@ -1,5 +1,6 @@
 //! The filesystem source: a parallel, gitignore-aware walk of files and directories.
 
+use leakscan_model::notification::{Notification, kinds};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use leakscan_model::error::{Error, ScanError, ScanErrorKind};
 
 /// Settings of a filesystem walk.
 #[derive(Debug, Clone)]
-pub struct WalkOptions {
+pub struct VisitOptions {
     /// Worker threads (at least 1).
     pub threads: usize,
     /// Files larger than this many bytes are skipped and reported.
@@ -98,7 +99,7 @@ impl FsSource {
 
     /// Walks every root in parallel and pushes each regular file to `visitor`; returns how
     /// many entries were visited and which `.leakscanignore` files applied.
-    pub fn visit(&self, opts: &WalkOptions, visitor: &dyn BlobVisitor) -> WalkSummary {
+    pub fn walk(&self, opts: &VisitOptions, visitor: &dyn BlobVisitor) -> WalkSummary {
         let mut summary = WalkSummary::default();
         for root in &self.roots {
             let (files, ignore_files) = self.visit_root(root, opts, Some(visitor));
@@ -113,11 +114,11 @@ impl FsSource {
     /// Counts the entries a walk with `opts` visits (files, links, special files: everything
     /// but directories), reading nothing: with and without `.leakscanignore`, it tells how
     /// many entries those files exclude.
-    pub fn count_entries(&self, opts: &WalkOptions) -> u64 {
+    pub fn count_entries(&self, opts: &VisitOptions) -> u64 {
         self.roots.iter().map(|root| self.visit_root(root, opts, None).0).sum()
     }
 
-    fn visit_root(&self, root: &Root, opts: &WalkOptions, visitor: Option<&dyn BlobVisitor>) -> (u64, Vec<String>) {
+    fn visit_root(&self, root: &Root, opts: &VisitOptions, visitor: Option<&dyn BlobVisitor>) -> (u64, Vec<String>) {
         let mut builder = WalkBuilder::new(&root.given);
         let respect = !opts.no_ignore;
         let leakscan_ignore = respect && opts.leakscan_ignore;
@@ -199,8 +200,38 @@ pub struct WalkSummary {
     pub ignore_files: Vec<String>,
 }
 
+impl WalkSummary {
+    /// The notification for the `.leakscanignore` files of this walk, which kept `excluded`
+    /// entries out of the scan: a warning when they excluded as much as was scanned.
+    pub fn ignore_file_notification(&self, excluded: u64) -> Notification {
+        let files: Vec<String> = self
+            .ignore_files
+            .iter()
+            .take(5)
+            .map(|f| format!("`{}`", leakscan_model::mask::shown(f)))
+            .collect();
+        let more = self.ignore_files.len().saturating_sub(5);
+        let listed = if more > 0 {
+            format!("{} and {more} more", files.join(", "))
+        } else {
+            files.join(", ")
+        };
+        let message = format!(
+            "{LEAKSCAN_IGNORE_FILE} {listed} exclude{} {excluded} file(s) from the scan ({} scanned); --no-repo-config scans them",
+            if self.ignore_files.len() == 1 { "s" } else { "" },
+            self.files
+        );
+        // Excluding as much as is scanned is more than vendored code: a reader must see it.
+        if excluded > 0 && excluded >= self.files {
+            Notification::warning(kinds::IGNORE_FILE, None, message)
+        } else {
+            Notification::note(kinds::IGNORE_FILE, None, message)
+        }
+    }
+}
+
 /// Whether the walk visits `entry`: not a directory, and in the shard when sharded.
-fn counts(root: &Root, entry: &ignore::DirEntry, opts: &WalkOptions) -> bool {
+fn counts(root: &Root, entry: &ignore::DirEntry, opts: &VisitOptions) -> bool {
     let Some(file_type) = entry.file_type() else {
         return false;
     };
@@ -231,7 +262,7 @@ fn logical_path(root: &Root, path: &Path) -> String {
 fn visit_entry(
     root: &Root,
     entry: &ignore::DirEntry,
-    opts: &WalkOptions,
+    opts: &VisitOptions,
     (buf, directory): (&mut Vec<u8>, &mut OpenDirectory),
     visitor: &dyn BlobVisitor,
 ) {

@@ -326,6 +326,17 @@ impl ImageSource {
         })
     }
 
+    /// `path` opened as an image when it is one (`leakscan scan` of a single path), else
+    /// `None` (the caller scans it as files). Only a directory or a regular file can be an
+    /// image: anything else (a FIFO, where opening waits for a writer; a device) is not opened.
+    pub fn open_if_image(path: &Path) -> Option<ImageSource> {
+        let meta = std::fs::metadata(path).ok()?;
+        if !(meta.is_dir() || meta.is_file()) {
+            return None;
+        }
+        ImageSource::open(path).ok()
+    }
+
     /// Connects to the registry of `reference` and fetches its manifest (or index). Layers
     /// are streamed later, during the scan; nothing is written to disk.
     pub fn open_registry(reference: &ImageReference, options: &RegistryOptions) -> Result<ImageSource, Error> {
@@ -495,7 +506,7 @@ impl ImageSource {
     }
 
     /// Scans every image: its config, then each layer not scanned before.
-    pub fn visit(&self, max_file_size: u64, visitor: &dyn BlobVisitor) -> Vec<(LayerKey, Vec<String>)> {
+    pub fn visit_layers(&self, max_file_size: u64, visitor: &dyn BlobVisitor) -> Vec<(LayerKey, Vec<String>)> {
         let mut done: HashSet<String> = HashSet::new();
         let mut shadowed: Vec<(LayerKey, Vec<String>)> = Vec::new();
         for image in self.images(visitor) {

@@ -16,15 +16,17 @@ mod fs;
 mod git;
 pub mod image;
 pub mod registry;
+mod source;
 pub mod stream;
 
-pub use fs::{FsSource, LEAKSCAN_IGNORE_FILE, WalkOptions, WalkSummary};
+pub use fs::{FsSource, LEAKSCAN_IGNORE_FILE, VisitOptions, WalkSummary};
 pub use git::{DEFAULT_OBJECT_ALLOC_LIMIT, GitOptions, GitRepo, discover_isolated, object_alloc_limit};
 pub use leakscan_model::origin::{logical_base, relative_slash_path};
 pub use leakscan_model::{
     CommitInfo, HeadState, HistorySummary, LayerInfo, Occurrence, Origin, OriginKind, SkipReason, Skipped,
     StagedSummary,
 };
+pub use source::{Amend, GitHistory, GitStaged, NamedBytes, Source, StreamSource, Visited};
 
 use leakscan_model::ScanError;
 
@@ -49,4 +51,17 @@ pub trait BlobVisitor: Sync {
     fn skipped(&self, skipped: Skipped);
     /// A per-item error; the source goes on with the rest.
     fn error(&self, error: ScanError);
+    /// A stream too large or open-ended to hold (standard input, a pipe), read to its end.
+    /// The default reads it whole and passes it to [`BlobVisitor::blob`]; the scan engine
+    /// reads it in overlapping windows instead, in bounded memory.
+    fn stream(&self, origin: Origin, reader: &mut dyn std::io::Read) -> std::io::Result<()> {
+        let mut data = Vec::new();
+        reader.read_to_end(&mut data)?;
+        self.blob(Blob {
+            origin,
+            data: &data,
+            previous: None,
+        });
+        Ok(())
+    }
 }

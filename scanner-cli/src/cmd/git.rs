@@ -5,6 +5,7 @@ use std::io::{self, BufRead};
 
 use anyhow::{Context, Result, bail};
 use scanner_core::GitOptions;
+use scanner_core::source::{GitHistory, GitStaged};
 
 use super::output::{Prepared, finish, prepare};
 use crate::args::GitArgs;
@@ -23,7 +24,12 @@ pub fn run(args: &GitArgs) -> Result<u8> {
 fn run_prepared(args: &GitArgs, prepared: &Prepared) -> Result<u8> {
     let scanner = &prepared.scanner;
     if args.staged {
-        let report = scanner.scan_git_staged(&args.repo)?;
+        let report = scanner.scan(
+            &GitStaged {
+                path: args.repo.clone(),
+            },
+            &scanner_core::Progress::default(),
+        )?;
         return finish(&args.common, report, prepared);
     }
     let mut options = GitOptions {
@@ -48,7 +54,13 @@ fn run_prepared(args: &GitArgs, prepared: &Prepared) -> Result<u8> {
     }
     let progress = scanner_core::Progress::default();
     let report = with_progress(!args.common.no_progress, &progress, || {
-        scanner.scan_git_history_with_progress(&args.repo, &options, &progress)
+        scanner.scan(
+            &GitHistory {
+                path: args.repo.clone(),
+                options,
+            },
+            &progress,
+        )
     })?;
     finish(&args.common, report, prepared)
 }

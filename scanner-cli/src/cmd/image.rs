@@ -19,7 +19,7 @@ pub fn run(args: &ImageArgs) -> Result<u8> {
     if path.exists() || !looks_like_reference(&args.image) {
         let prepared = prepare(&args.common, path, true, |_| {})?;
         let image = ImageSource::open(path)?.with_platform(args.platform.clone());
-        let report = prepared.scanner.scan_image_source(&image);
+        let report = prepared.scanner.scan(&image, &scanner_core::Progress::default())?;
         return finish(&args.common, report, &prepared);
     }
     let reference = ImageReference::parse(&args.image).map_err(anyhow::Error::msg)?;
@@ -29,9 +29,8 @@ pub fn run(args: &ImageArgs) -> Result<u8> {
         timeout: Duration::from_secs(args.registry_timeout),
         credentials: None,
     };
-    let report = prepared
-        .scanner
-        .scan_registry_image(&reference, &options, args.platform.clone())?;
+    let image = ImageSource::open_registry(&reference, &options)?.with_platform(args.platform.clone());
+    let report = prepared.scanner.scan(&image, &scanner_core::Progress::default())?;
     finish(&args.common, report, &prepared)
 }
 

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use scanner_core::ScanReport;
+use scanner_core::source::FsSource;
+use scanner_core::source::image::ImageSource;
 
 use super::output::{Prepared, finish, prepare};
 use crate::args::ScanArgs;
@@ -48,14 +50,14 @@ pub fn scan(args: &ScanArgs, use_baseline: bool) -> Result<(ScanReport, Prepared
     let progress = scanner_core::Progress::default();
     let report = if stdin {
         scanner.scan_reader(&args.label, io::stdin().lock())
-    } else if let Some(report) = (paths.len() == 1 && shard.is_none())
-        .then(|| scanner.scan_if_image(&paths[0]))
+    } else if let Some(image) = (paths.len() == 1 && shard.is_none())
+        .then(|| ImageSource::open_if_image(&paths[0]))
         .flatten()
     {
-        report
+        scanner.scan(&image, &progress)?
     } else {
         with_progress(!args.common.no_progress, &progress, || {
-            scanner.scan_paths_with_progress(&paths, &progress)
+            scanner.scan(&FsSource::new(&paths)?, &progress)
         })?
     };
     Ok((report, prepared))
