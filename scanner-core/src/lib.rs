@@ -59,8 +59,8 @@ pub mod rules {
     pub use leakscan_rules::*;
 }
 
-/// The configuration file (`leakscan.toml`), its trust model ([`config::trust`](trust)) and
-/// its resolution with the command line into settings ([`resolve`]).
+/// The configuration file (`leakscan.toml`), its trust model ([`trust`](leakscan_filter::config::trust)) and
+/// its resolution with the command line into settings ([`resolve`](leakscan_engine::resolve)).
 pub mod config {
     pub use leakscan_engine::resolve;
     pub use leakscan_filter::config::*;

@@ -3,7 +3,7 @@
 //! metadata is also scanned as content by its source (commit messages, ref names and the image
 //! config are blobs of their own kind); this module masks it wherever it is *shown*: every
 //! span any rule matches (suppressed matches included: a placeholder filter is no reason to
-//! print a value) and every token-shaped run (see [`crate::mask`]).
+//! print a value) and every token-shaped run (see [`leakscan_model::mask`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -53,10 +53,10 @@ pub struct ScanSettings {
     /// cross-environment reuse).
     pub config_checks: bool,
     /// Scan only the files of this share (`--shard K/N`): files are assigned by their path
-    /// relative to the root they were found under (see [`crate::shard`]).
+    /// relative to the root they were found under (see [`leakscan_model::shard`]).
     pub shard: Option<leakscan_model::shard::Shard>,
     /// Process-wide budget for large items (files, blobs, archives over 8 MiB) in memory at
-    /// once, in bytes (see [`crate::budget`]); applied when a [`Scanner`] is built.
+    /// once, in bytes (see [`leakscan_sources::budget`]); applied when a [`Scanner`] is built.
     pub max_in_flight: u64,
     /// Stop searching one file or blob after this long and report it as timed out (findings
     /// before the limit are kept; the scan is incomplete). `None`: no limit. Streams (stdin)

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use crate::entropy::shannon_entropy;
 
-/// A token-shaped run is at least this long (characters of [`is_token_byte`]).
+/// A token-shaped run is at least this long (characters of `is_token_byte`).
 pub const TOKEN_MIN_LEN: usize = 20;
 
 /// How many characters of a masked value are kept before the `…`.
@@ -19,7 +19,7 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'-')
 }
 
-/// Whether `run` (bytes of [`is_token_byte`]) looks like a credential rather than a word,
+/// Whether `run` (bytes of `is_token_byte`) looks like a credential rather than a word,
 /// identifier or path: long enough, letters and at least two digits, and high entropy.
 pub fn is_token_shaped(run: &[u8]) -> bool {
     if run.len() < TOKEN_MIN_LEN {

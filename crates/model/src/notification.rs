@@ -1,6 +1,6 @@
 //! Notifications: what a user should know about how a scan was configured, above all what a
 //! configuration found inside the scanned repository changed (see
-//! [`crate::config::trust`]). They reach every report format that has a place for them:
+//! the trust model in `leakscan-filter`). They reach every report format that has a place for them:
 //! SARIF `toolConfigurationNotifications`, the JSON `notifications` list, the text summary,
 //! GitHub annotations and the Markdown summary.
 

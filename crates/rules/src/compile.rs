@@ -730,7 +730,7 @@ impl RuleSet {
         })
     }
 
-    /// Whether the keyword filter also finds [`ALLOW_MARKER`] (see
+    /// Whether the keyword filter also finds `ALLOW_MARKER` (`leakscan:allow`) (see
     /// [`crate::detect::Detector::noting_allow_markers`]): when the rule set has keywords.
     pub fn finds_allow_markers(&self) -> bool {
         self.prefilter.is_some()

@@ -9,7 +9,7 @@
 //! A share grows as an item's content grows ([`LaneGuard::grow_to`]: an archive member being
 //! inflated). A thread that already holds a share and needs more (a member inflated from a
 //! large file) waits too, but never for itself: when every other holder is also waiting to
-//! grow, or after [`NESTED_PATIENCE`] with no share released meanwhile, it goes ahead over the
+//! grow, or after `NESTED_PATIENCE` with no share released meanwhile, it goes ahead over the
 //! budget, so holders can never wait for each other forever, and a holder that keeps making
 //! progress (releasing shares) is waited for as long as it does.
 

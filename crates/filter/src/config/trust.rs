@@ -12,10 +12,10 @@
 //!   `/sys` or `/dev`;
 //! - it may not make leakscan read a special file (FIFO, device, socket): files are opened
 //!   non-blocking and must be regular;
-//! - it may only lower limits, never raise them (see [`crate::config::resolve`]);
+//! - it may only lower limits, never raise them (see `resolve` in `leakscan-engine`);
 //! - what it changes (limits lowered, the fail gate raised, rules turned off, allowlists,
 //!   a baseline, and how many findings these suppressed) is reported as
-//!   [`Notification`](crate::notification::Notification)s.
+//!   [`Notification`](leakscan_model::notification::Notification)s.
 //!
 //! Every configuration, rule and baseline file read is capped in size, trusted or not.
 
