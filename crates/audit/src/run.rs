@@ -588,13 +588,13 @@ fn record_of(repository: &str, f: &Finding) -> FindingRecord {
         secret: f.shown_secret(false),
         snippet: f.snippet(false),
         secret_id: f.secret_id.clone(),
-        commit: f.origin.commit.as_ref().map(|c| CommitRecord {
+        commit: f.origin.commit().map(|c| CommitRecord {
             id: c.id.clone(),
             author: c.author.clone(),
             date: c.date.clone(),
             summary: c.summary.clone(),
         }),
-        blob_id: f.origin.blob_id.clone(),
+        blob_id: f.origin.blob_id().map(str::to_string),
         first_seen: String::new(),
         last_seen: String::new(),
         fixed_at: None,

@@ -50,29 +50,25 @@ impl<'r> MetadataMasker<'r> {
     /// Masks the commit and layer metadata of every finding.
     pub fn mask_findings(&mut self, findings: &mut [Finding]) {
         for f in findings {
-            if let Some(c) = &f.origin.commit {
-                let masked = match self.commits.get(&c.id) {
-                    Some(m) => m.clone(),
-                    None => {
-                        let m = Arc::new(self.commit(c));
-                        self.commits.insert(c.id.clone(), m.clone());
-                        m
-                    }
-                };
-                f.origin.commit = Some(masked);
-            }
-            if let Some(l) = &f.origin.layer {
+            f.origin.map_commit(|c| match self.commits.get(&c.id) {
+                Some(m) => m.clone(),
+                None => {
+                    let m = Arc::new(self.commit(c));
+                    self.commits.insert(c.id.clone(), m.clone());
+                    m
+                }
+            });
+            f.origin.map_layer(|l| {
                 let key = (l.image.clone(), l.digest.clone(), l.index, l.deleted_later);
-                let masked = match self.layers.get(&key) {
+                match self.layers.get(&key) {
                     Some(m) => m.clone(),
                     None => {
                         let m = Arc::new(self.layer(l));
                         self.layers.insert(key, m.clone());
                         m
                     }
-                };
-                f.origin.layer = Some(masked);
-            }
+                }
+            });
         }
     }
 
@@ -99,6 +95,7 @@ impl<'r> MetadataMasker<'r> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use leakscan_model::Provenance;
 
     const TOKEN: &str = concat!("ghp_", "UA2PufeaOXMWxHiuYzAPqIKR6dMPYI2PLrMb");
     /// Matches a rule (a keyword and a value) but is not token-shaped on its own.
@@ -128,11 +125,11 @@ mod tests {
         });
         let scanner = crate::Scanner::builder().rules(rules.clone()).build().unwrap();
         let mut f = scanner.scan_bytes("x", TOKEN.as_bytes()).remove(0);
-        f.origin.commit = Some(commit);
+        f.origin.provenance = Provenance::CommitMessage(commit);
         let mut findings = vec![f.clone(), f];
         masker.mask_findings(&mut findings);
-        let a = findings[0].origin.commit.as_ref().unwrap();
+        let a = findings[0].origin.commit().unwrap();
         assert!(!a.summary.contains(TOKEN) && !a.author.contains(TOKEN), "{a:?}");
-        assert!(Arc::ptr_eq(a, findings[1].origin.commit.as_ref().unwrap()));
+        assert!(Arc::ptr_eq(a, findings[1].origin.commit().unwrap()));
     }
 }

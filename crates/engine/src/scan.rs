@@ -682,7 +682,7 @@ impl Engine<'_> {
     fn scan_content(&self, blob: Blob<'_>) {
         // Metadata scanned as content (commit messages, ref names) is not a file or blob of the
         // input: the counts stay those of the input.
-        if matches!(blob.origin.kind, OriginKind::File | OriginKind::ImageConfig) {
+        if matches!(blob.origin.kind(), OriginKind::File | OriginKind::ImageConfig) {
             self.progress.blobs.fetch_add(1, Ordering::Relaxed);
             self.progress.bytes.fetch_add(blob.data.len() as u64, Ordering::Relaxed);
         }

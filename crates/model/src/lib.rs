@@ -33,6 +33,8 @@ pub use filter::{Filter, Outcome, Verdict};
 pub use finding::{Finding, Secret, Snippet};
 pub use level::{Confidence, Severity};
 pub use location::Position;
-pub use origin::{CommitInfo, HeadState, LayerInfo, Occurrence, Origin, OriginKind, SkipReason, Skipped};
+pub use origin::{
+    CommitInfo, HeadState, HistoryBlob, LayerInfo, Occurrence, Origin, OriginKind, Provenance, SkipReason, Skipped,
+};
 pub use report::{Gate, HistorySummary, ScanReport, ScanStats, SourceSummary, StagedSummary};
 pub use suppression::Suppression;

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Where a blob's bytes came from.
+/// Where a blob's bytes came from: the path, and what kind of place it is with that kind's
+/// facts ([`Provenance`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Origin {
     /// The path as shown to people (relative to where the scan was started when possible).
@@ -14,18 +15,46 @@ pub struct Origin {
     /// The directory `logical` is relative to: the enclosing repository root, else the scan
     /// root. `None` for in-memory input.
     pub base: Option<Arc<Path>>,
-    /// For git history: the commit that first introduced this blob at `logical`.
-    pub commit: Option<Arc<CommitInfo>>,
-    /// For git history: the blob's object id.
-    pub blob_id: Option<String>,
-    /// For git history: whether the file is still at HEAD.
-    pub at_head: Option<HeadState>,
-    /// For git history with `--all-occurrences`: every (commit, path) holding this blob.
+    /// What kind of place the bytes are, with the facts of that kind.
+    pub provenance: Provenance,
+}
+
+/// The kind of place a blob is, one variant per kind, each with only the facts it has (a
+/// staged blob has no commit; an image layer has no blob id). Archive members keep the
+/// provenance of the archive they were found in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub enum Provenance {
+    /// A file in a directory tree, bytes given in memory, or a stream.
+    #[default]
+    File,
+    /// A blob of git history, attributed to the commit and path that first introduced it.
+    History(Arc<HistoryBlob>),
+    /// A commit's own text: message, author and committer.
+    CommitMessage(Arc<CommitInfo>),
+    /// The names of a repository's refs (branches, tags, notes), one per line.
+    RefNames,
+    /// A staged blob (the git index), for a pre-commit scan.
+    Staged {
+        /// The blob's object id.
+        blob_id: String,
+    },
+    /// A file in a container image layer.
+    ImageLayer(Arc<LayerInfo>),
+    /// A container image's configuration (environment, labels, command, build history).
+    ImageConfig(Arc<LayerInfo>),
+}
+
+/// The facts of a blob of git history.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HistoryBlob {
+    /// The commit that first introduced this blob at the origin's path.
+    pub commit: Arc<CommitInfo>,
+    /// The blob's object id.
+    pub blob_id: String,
+    /// Whether the file is still at HEAD.
+    pub at_head: HeadState,
+    /// With `--all-occurrences`: every (commit, path) holding this blob.
     pub occurrences: Option<Arc<Vec<Occurrence>>>,
-    /// For container images: the image and layer (or config) the bytes came from.
-    pub layer: Option<Arc<LayerInfo>>,
-    /// What kind of place the bytes are: a file's content, or metadata scanned as content.
-    pub kind: OriginKind,
 }
 
 /// The kind of place a blob is: file content, or metadata that a source scans as content
@@ -68,12 +97,81 @@ impl Origin {
             display: label.to_string(),
             logical: label.to_string(),
             base: None,
-            commit: None,
-            blob_id: None,
-            at_head: None,
-            occurrences: None,
-            layer: None,
-            kind: OriginKind::File,
+            provenance: Provenance::File,
+        }
+    }
+
+    /// What kind of place the bytes are, as reports name it.
+    pub fn kind(&self) -> OriginKind {
+        match self.provenance {
+            Provenance::CommitMessage(_) => OriginKind::CommitMessage,
+            Provenance::RefNames => OriginKind::RefNames,
+            Provenance::ImageConfig(_) => OriginKind::ImageConfig,
+            Provenance::File | Provenance::History(_) | Provenance::Staged { .. } | Provenance::ImageLayer(_) => {
+                OriginKind::File
+            }
+        }
+    }
+
+    /// The commit: the one that introduced a history blob, or the one whose message this is.
+    pub fn commit(&self) -> Option<&Arc<CommitInfo>> {
+        match &self.provenance {
+            Provenance::History(h) => Some(&h.commit),
+            Provenance::CommitMessage(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The git blob id (history and staged blobs).
+    pub fn blob_id(&self) -> Option<&str> {
+        match &self.provenance {
+            Provenance::History(h) => Some(&h.blob_id),
+            Provenance::Staged { blob_id } => Some(blob_id),
+            _ => None,
+        }
+    }
+
+    /// For a history blob: whether the file is still at HEAD.
+    pub fn at_head(&self) -> Option<HeadState> {
+        match &self.provenance {
+            Provenance::History(h) => Some(h.at_head),
+            _ => None,
+        }
+    }
+
+    /// For a history blob with `--all-occurrences`: every (commit, path) holding it.
+    pub fn occurrences(&self) -> Option<&[Occurrence]> {
+        match &self.provenance {
+            Provenance::History(h) => h.occurrences.as_deref().map(Vec::as_slice),
+            _ => None,
+        }
+    }
+
+    /// The image layer (or the configuration) the bytes came from.
+    pub fn layer(&self) -> Option<&Arc<LayerInfo>> {
+        match &self.provenance {
+            Provenance::ImageLayer(l) | Provenance::ImageConfig(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// Replaces the commit (history blob or commit message) by `f` of it: used to mask what
+    /// is shown of it.
+    pub fn map_commit(&mut self, f: impl FnOnce(&Arc<CommitInfo>) -> Arc<CommitInfo>) {
+        match &mut self.provenance {
+            Provenance::History(h) => {
+                let commit = f(&h.commit);
+                Arc::make_mut(h).commit = commit;
+            }
+            Provenance::CommitMessage(c) => *c = f(c),
+            _ => {}
+        }
+    }
+
+    /// Replaces the image layer by `f` of it (masking what is shown, marking deletions).
+    pub fn map_layer(&mut self, f: impl FnOnce(&Arc<LayerInfo>) -> Arc<LayerInfo>) {
+        if let Provenance::ImageLayer(l) | Provenance::ImageConfig(l) = &mut self.provenance {
+            *l = f(l);
         }
     }
 }

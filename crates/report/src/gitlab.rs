@@ -56,7 +56,7 @@ impl Reporter for GitlabReporter {
             .filter(|f| gate.fails(f))
             .map(|f| {
                 let rule = rules.get(&f.rule_id);
-                let commit = f.origin.commit.as_ref().map_or_else(
+                let commit = f.origin.commit().map_or_else(
                     || json!({ "sha": "0000000" }),
                     |c| json!({ "sha": c.id, "author": c.author, "date": c.date, "message": c.summary }),
                 );

@@ -171,12 +171,12 @@ impl<'a> JsonFinding<'a> {
             detail: f.detail.as_deref(),
             encoding: f.encoding,
             suppression: f.suppression.as_ref(),
-            commit: f.origin.commit.as_deref(),
-            blob_id: f.origin.blob_id.as_deref(),
-            at_head: f.origin.at_head,
-            occurrences: f.origin.occurrences.as_deref().map(Vec::as_slice),
-            layer: f.origin.layer.as_deref(),
-            location_kind: (!f.origin.kind.is_file()).then(|| f.origin.kind.as_str()),
+            commit: f.origin.commit().map(|c| &**c),
+            blob_id: f.origin.blob_id(),
+            at_head: f.origin.at_head(),
+            occurrences: f.origin.occurrences(),
+            layer: f.origin.layer().map(|l| &**l),
+            location_kind: (!f.origin.kind().is_file()).then(|| f.origin.kind().as_str()),
         }
     }
 }

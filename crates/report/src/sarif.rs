@@ -199,16 +199,16 @@ fn result(f: &Finding, rule_index: &HashMap<&str, usize>, primary: Option<&Path>
         props.insert("validator".to_string(), json!(validator));
         props.insert("validatorPassed".to_string(), json!(passed));
     }
-    if let Some(c) = &f.origin.commit {
+    if let Some(c) = f.origin.commit() {
         props.insert("commit".to_string(), json!(c.id));
         props.insert("commitAuthor".to_string(), json!(c.author));
         props.insert("commitDate".to_string(), json!(c.date));
         props.insert("commitSummary".to_string(), json!(c.summary));
     }
-    if let Some(list) = &f.origin.occurrences {
-        props.insert("occurrences".to_string(), json!(list.as_slice()));
+    if let Some(list) = f.origin.occurrences() {
+        props.insert("occurrences".to_string(), json!(list));
     }
-    if let Some(layer) = &f.origin.layer {
+    if let Some(layer) = f.origin.layer() {
         props.insert("image".to_string(), json!(layer.image));
         props.insert("layer".to_string(), json!(layer.digest));
         props.insert("layerIndex".to_string(), json!(layer.index));
@@ -217,13 +217,13 @@ fn result(f: &Finding, rule_index: &HashMap<&str, usize>, primary: Option<&Path>
         }
         props.insert("deletedInLaterLayer".to_string(), json!(layer.deleted_later));
     }
-    if !f.origin.kind.is_file() {
-        props.insert("locationKind".to_string(), json!(f.origin.kind.as_str()));
+    if !f.origin.kind().is_file() {
+        props.insert("locationKind".to_string(), json!(f.origin.kind().as_str()));
     }
-    if let Some(state) = f.origin.at_head {
+    if let Some(state) = f.origin.at_head() {
         props.insert("atHead".to_string(), json!(state));
     }
-    if let Some(blob) = &f.origin.blob_id {
+    if let Some(blob) = f.origin.blob_id() {
         props.insert("blobId".to_string(), json!(blob));
     }
     let mut fingerprints = BTreeMap::new();

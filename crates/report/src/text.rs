@@ -86,11 +86,11 @@ impl Reporter for TextReporter {
             if let Some(detail) = &f.detail {
                 writeln!(out, "  {:<9} {}", "", sanitize(detail))?;
             }
-            if let Some(c) = &f.origin.commit {
+            if let Some(c) = f.origin.commit() {
                 let short = &c.id[..c.id.len().min(10)];
                 let state = f
                     .origin
-                    .at_head
+                    .at_head()
                     .map(|h| format!(" [{}]", h.describe()))
                     .unwrap_or_default();
                 writeln!(
@@ -102,7 +102,7 @@ impl Reporter for TextReporter {
                     sanitize(&c.summary)
                 )?;
             }
-            if let Some(layer) = &f.origin.layer {
+            if let Some(layer) = f.origin.layer() {
                 let what = if layer.digest == "config" {
                     format!("image {} config", layer.image)
                 } else {
@@ -120,7 +120,7 @@ impl Reporter for TextReporter {
                 };
                 writeln!(out, "  {:<9} in {}{}{deleted}", "", sanitize(&what), sanitize(&by))?;
             }
-            if let Some(list) = &f.origin.occurrences {
+            if let Some(list) = f.origin.occurrences() {
                 let shown: Vec<String> = list
                     .iter()
                     .take(5)

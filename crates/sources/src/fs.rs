@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::{Blob, BlobVisitor, Origin, SkipReason, Skipped, logical_base, relative_slash_path};
+use super::{Blob, BlobVisitor, Origin, Provenance, SkipReason, Skipped, logical_base, relative_slash_path};
 use leakscan_model::error::{Error, ScanError, ScanErrorKind};
 
 /// Settings of a filesystem walk.
@@ -321,12 +321,7 @@ fn visit_entry(
         display,
         logical: logical_path(root, path),
         base: Some(root.base.clone()),
-        commit: None,
-        blob_id: None,
-        at_head: None,
-        occurrences: None,
-        layer: None,
-        kind: super::OriginKind::File,
+        provenance: Provenance::File,
     };
     // Files are read, never memory-mapped: a file truncated by another process while mapped
     // raises SIGBUS and kills the scan (see SECURITY.md). The buffer is reserved from the

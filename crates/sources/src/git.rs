@@ -16,7 +16,8 @@ use gix::prelude::FindExt;
 use rayon::prelude::*;
 
 use super::{
-    Blob, BlobVisitor, CommitInfo, HeadState, HistorySummary, Occurrence, Origin, SkipReason, Skipped, StagedSummary,
+    Blob, BlobVisitor, CommitInfo, HeadState, HistoryBlob, HistorySummary, Occurrence, Origin, Provenance, SkipReason,
+    Skipped, StagedSummary,
 };
 use leakscan_model::error::{Error, ScanError, ScanErrorKind};
 
@@ -156,7 +157,7 @@ const MAX_SUBMODULE_DEPTH: usize = 8;
 /// Where a blob was first seen.
 #[derive(Debug, Clone)]
 struct FirstSeen {
-    commit: Option<Arc<CommitInfo>>,
+    commit: Arc<CommitInfo>,
     path: String,
 }
 
@@ -330,12 +331,9 @@ impl GitRepo {
                     display,
                     logical: path,
                     base: Some(self.base.clone()),
-                    commit: None,
-                    blob_id: Some(entry.id.to_string()),
-                    at_head: None,
-                    occurrences: None,
-                    layer: None,
-                    kind: super::OriginKind::File,
+                    provenance: Provenance::Staged {
+                        blob_id: entry.id.to_string(),
+                    },
                 },
                 data,
                 previous,
@@ -488,7 +486,7 @@ impl GitRepo {
                             batch.push((
                                 blob,
                                 FirstSeen {
-                                    commit: Some(info.clone()),
+                                    commit: info.clone(),
                                     path,
                                 },
                             ));
@@ -551,12 +549,7 @@ impl GitRepo {
                 display: join_path(&self.prefix, &format!("commit {short} message")),
                 logical: join_path(&self.prefix, &format!("commit/{}/message", info.id)),
                 base: Some(self.base.clone()),
-                commit: Some(info.clone()),
-                blob_id: None,
-                at_head: None,
-                occurrences: None,
-                layer: None,
-                kind: super::OriginKind::CommitMessage,
+                provenance: Provenance::CommitMessage(info.clone()),
             },
             data: &text,
             previous: None,
@@ -580,12 +573,7 @@ impl GitRepo {
                 display: join_path(&self.prefix, "refs"),
                 logical: join_path(&self.prefix, "refs"),
                 base: Some(self.base.clone()),
-                commit: None,
-                blob_id: None,
-                at_head: None,
-                occurrences: None,
-                layer: None,
-                kind: super::OriginKind::RefNames,
+                provenance: Provenance::RefNames,
             },
             data: text.as_bytes(),
             previous: None,
@@ -643,10 +631,7 @@ impl GitRepo {
         visitor: &dyn BlobVisitor,
     ) {
         let commit = first.commit.clone();
-        let display = match &commit {
-            Some(c) => format!("{}:{}", &c.id[..c.id.len().min(10)], first.path),
-            None => first.path.clone(),
-        };
+        let display = format!("{}:{}", &commit.id[..commit.id.len().min(10)], first.path);
         let size = match repo.find_header(*id) {
             Ok(header) if header.size() > options.max_blob_size => {
                 visitor.skipped(Skipped {
@@ -673,16 +658,16 @@ impl GitRepo {
                     display,
                     logical: first.path.clone(),
                     base: Some(self.base.clone()),
-                    commit,
-                    blob_id: Some(id.to_string()),
-                    occurrences: None,
-                    layer: None,
-                    kind: super::OriginKind::File,
-                    at_head: Some(match head.get(&first.path) {
-                        Some(head_id) if head_id == id => HeadState::Same,
-                        Some(_) => HeadState::Changed,
-                        None => HeadState::Deleted,
-                    }),
+                    provenance: Provenance::History(Arc::new(HistoryBlob {
+                        commit,
+                        blob_id: id.to_string(),
+                        occurrences: None,
+                        at_head: match head.get(&first.path) {
+                            Some(head_id) if head_id == id => HeadState::Same,
+                            Some(_) => HeadState::Changed,
+                            None => HeadState::Deleted,
+                        },
+                    })),
                 },
                 data: blob.data,
                 previous: None,

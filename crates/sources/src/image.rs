@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use super::archive::{ArchiveKind, sniff};
 use super::blob_name::{blob_path, contained_path};
 use super::registry::{ImageReference, RegistryClient, RegistryOptions};
-use super::{Blob, BlobVisitor, LayerInfo, Origin, SkipReason, Skipped};
+use super::{Blob, BlobVisitor, LayerInfo, Origin, Provenance, SkipReason, Skipped};
 use leakscan_model::error::{Error, ScanError, ScanErrorKind};
 
 /// Small JSON documents are read whole; anything larger is a layer.
@@ -619,15 +619,10 @@ impl ImageSource {
             display,
             logical,
             base: self.base.clone(),
-            commit: None,
-            blob_id: None,
-            at_head: None,
-            occurrences: None,
-            layer: Some(Arc::new(info.clone())),
-            kind: if info.digest == "config" {
-                super::OriginKind::ImageConfig
+            provenance: if info.digest == "config" {
+                Provenance::ImageConfig(Arc::new(info.clone()))
             } else {
-                super::OriginKind::File
+                Provenance::ImageLayer(Arc::new(info.clone()))
             },
         }
     }

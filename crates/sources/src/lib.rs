@@ -23,8 +23,8 @@ pub use fs::{FsSource, LEAKSCAN_IGNORE_FILE, VisitOptions, WalkSummary};
 pub use git::{DEFAULT_OBJECT_ALLOC_LIMIT, GitOptions, GitRepo, discover_isolated, object_alloc_limit};
 pub use leakscan_model::origin::{logical_base, relative_slash_path};
 pub use leakscan_model::{
-    CommitInfo, HeadState, HistorySummary, LayerInfo, Occurrence, Origin, OriginKind, SkipReason, Skipped,
-    StagedSummary,
+    CommitInfo, HeadState, HistoryBlob, HistorySummary, LayerInfo, Occurrence, Origin, OriginKind, Provenance,
+    SkipReason, Skipped, StagedSummary,
 };
 pub use source::{Amend, GitHistory, GitStaged, NamedBytes, Source, StreamSource, Visited};
 

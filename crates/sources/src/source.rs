@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use leakscan_model::notification::Notification;
-use leakscan_model::{Error, Finding, Origin, ScanError, ScanErrorKind, SourceSummary};
+use leakscan_model::{Error, Finding, Origin, Provenance, ScanError, ScanErrorKind, SourceSummary};
 
 use crate::image::{ImageSource, LayerKey, shadowed};
 use crate::{Blob, BlobVisitor, FsSource, GitOptions, GitRepo, VisitOptions, object_alloc_limit};
@@ -109,11 +109,16 @@ impl Source for GitHistory {
         visited.base = Some(git.base());
         if options.all_occurrences {
             visited.amend = Some(Box::new(move |findings: &mut [Finding], visitor: &dyn BlobVisitor| {
-                let targets: HashSet<String> = findings.iter().filter_map(|f| f.origin.blob_id.clone()).collect();
+                let targets: HashSet<String> = findings
+                    .iter()
+                    .filter_map(|f| f.origin.blob_id().map(str::to_string))
+                    .collect();
                 let found = git.occurrences(&targets, &options, visitor)?;
                 for f in findings.iter_mut() {
-                    if let Some(list) = f.origin.blob_id.as_ref().and_then(|id| found.get(id)) {
-                        f.origin.occurrences = Some(Arc::new(list.clone()));
+                    if let Provenance::History(h) = &mut f.origin.provenance
+                        && let Some(list) = found.get(&h.blob_id)
+                    {
+                        Arc::make_mut(h).occurrences = Some(Arc::new(list.clone()));
                     }
                 }
                 Ok(())
@@ -150,16 +155,16 @@ impl Source for ImageSource {
         // A file that a later layer deletes or replaces still ships in the lower layer: marked.
         visited.amend = Some(Box::new(move |findings: &mut [Finding], _: &dyn BlobVisitor| {
             for f in findings.iter_mut() {
-                let Some(layer) = f.origin.layer.clone() else { continue };
+                let Provenance::ImageLayer(layer) = &mut f.origin.provenance else {
+                    continue;
+                };
                 let key = LayerKey {
                     image: layer.image.clone(),
                     digest: layer.digest.clone(),
                 };
                 let in_layer = f.origin.logical.split("!/").nth(1).unwrap_or_default();
                 if shadows.get(&key).is_some_and(|above| shadowed(in_layer, above)) {
-                    let mut marked = (*layer).clone();
-                    marked.deleted_later = true;
-                    f.origin.layer = Some(Arc::new(marked));
+                    Arc::make_mut(layer).deleted_later = true;
                 }
             }
             Ok(())
