@@ -725,7 +725,11 @@ struct ReadContext<R> {
 impl<R: Read> Read for ReadContext<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.inner.read(buf).map_err(|e| {
-            let timed_out = e.kind() == std::io::ErrorKind::TimedOut || e.to_string().contains("imeout");
+            // ureq wraps its own errors (a timeout among them) in `ErrorKind::Other`.
+            let timed_out = e.kind() == std::io::ErrorKind::TimedOut
+                || e.get_ref()
+                    .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+                    .is_some_and(|inner| matches!(inner, ureq::Error::Timeout(_)));
             let what = if timed_out {
                 "timed out".to_string()
             } else {
