@@ -371,7 +371,7 @@ fn explain_tells_why_a_line_is_or_is_not_reported() {
     assert!(explain(5).contains("suppressed: allowed by `leakscan:allow` on line 5 [filter `inline-allow`]"));
     // The chain explain reads is the scan's: its stages, in order.
     assert!(
-        explain(5).contains("filters, in order (the first that suppresses decides): entropy-minimum → rule-allow → placeholder → inline-allow → already-committed"),
+        explain(5).contains("filters, in order (the first that suppresses decides): entropy-minimum → rule-allow → placeholder → test-context → inline-allow → already-committed"),
         "{}",
         explain(5)
     );

@@ -14,7 +14,7 @@ use leakscan_filter::inline::{InlineMarkers, MarkerLines};
 use leakscan_model::error::{Error, ScanError, ScanErrorKind};
 use leakscan_model::finding::Finding;
 use leakscan_model::location::{Positions, line_end_within, nth_line_start};
-use leakscan_model::{ScanReport, ScanStats, SourceSummary};
+use leakscan_model::{Lowering, ScanReport, ScanStats, SourceSummary};
 use leakscan_rules::RuleSet;
 use leakscan_rules::detect::Candidate;
 use leakscan_rules::detect::Detector;
@@ -572,22 +572,30 @@ impl Engine<'_> {
             markers: &markers,
             used_markers: &used,
             previous: None,
+            rule: None,
         };
-        let verdict = self.verdict(&subject, f.suppression.is_some());
+        let (verdict, lowered) = self.verdict(&subject, f.suppression.is_some());
+        for lowering in lowered {
+            lowering.apply(f);
+        }
         f.suppression = f.suppression.take().or(verdict);
     }
 
     /// Runs the finding chain on `subject` unless detection suppressed it `already`; records
     /// the chain's warnings and returns its suppression.
-    fn verdict(&self, subject: &FindingSubject<'_>, already: bool) -> Option<Suppression> {
-        if already {
-            return None;
-        }
-        let outcome = self.filters.chain.run(subject);
+    /// The finding chain's suppression (`None` when a match stage already suppressed the
+    /// finding: then only the stages that lower confidence run) and the lowerings to apply.
+    fn verdict(&self, subject: &FindingSubject<'_>, already: bool) -> (Option<Suppression>, Vec<Lowering>) {
+        let outcome = if already {
+            self.filters.chain.run_adjusting(subject)
+        } else {
+            self.filters.chain.run(subject)
+        };
         if !outcome.warnings.is_empty() {
             lock(&self.warnings).extend(outcome.warnings);
         }
-        outcome.suppressed.map(|(_, s)| s)
+        let lowered = outcome.lowered.into_iter().map(|(_, l)| l).collect();
+        (outcome.suppressed.map(|(_, s)| s), lowered)
     }
 }
 
@@ -999,9 +1007,6 @@ impl Engine<'_> {
             }
             let rule = &rules[c.rule];
             let mut f = crate::build_finding::from_candidate(rule, c, blob.data, &positions, &blob.origin, &masked);
-            if let Some(place) = leakscan_model::finding::test_context(&blob.origin.logical) {
-                apply_test_context(rule, c, &mut f, place);
-            }
             f.start.line += shift.lines;
             f.end.line += shift.lines;
             f.bytes = f.bytes.start + shift.bytes..f.bytes.end + shift.bytes;
@@ -1013,8 +1018,12 @@ impl Engine<'_> {
                 markers: &marker_lines,
                 used_markers: &used_markers,
                 previous: previous.as_ref(),
+                rule: Some(rule),
             };
-            let verdict = self.verdict(&subject, f.suppression.is_some());
+            let (verdict, lowered) = self.verdict(&subject, f.suppression.is_some());
+            for lowering in lowered {
+                lowering.apply(&mut f);
+            }
             f.suppression = f.suppression.take().or(verdict);
             found.push(f);
         }
@@ -1022,23 +1031,6 @@ impl Engine<'_> {
             self.check_markers(blob, &marker_lines, &used_markers.borrow(), &owned, shift.lines);
         }
         found
-    }
-}
-
-/// A finding in tests, fixtures, examples or docs: configuration checks and private keys there
-/// are fixtures far more often than leaks, so they report at low confidence (below the default
-/// gate); a provider token whose checksum validated is a real token wherever it is and keeps
-/// its confidence; anything else loses one tier.
-fn apply_test_context(rule: &leakscan_rules::Rule, c: &Candidate, f: &mut Finding, place: String) {
-    let key_file = rule.tags.iter().any(|t| t == "private-key");
-    // A checksum, not a structure: a JWT or PEM body decodes in examples too.
-    let validated = c
-        .validation
-        .is_some_and(|(name, passed)| passed && (name.ends_with("crc32") || name.ends_with("bech32")));
-    if rule.is_check() || key_file {
-        f.set_low_confidence(format!("{place}: a fixture more often than a leak"));
-    } else if !validated || rule.is_generic() {
-        f.lower_confidence(place);
     }
 }
 

@@ -6,7 +6,7 @@
 //! | chain | run by | stages, in order |
 //! |---|---|---|
 //! | [`MATCH_STAGES`] on a `MatchSubject` | the detector, for each regex match (in `leakscan-rules`, `detect::stages`) | `EntropyMinimum`, `RuleAllow`, `Placeholder` |
-//! | [`FindingFilters`] on a [`FindingSubject`] | the scan engine, for each finding | [`InlineAllow`], [`ConfigAllowlist`], [`BaselineEntry`], [`AlreadyCommitted`] |
+//! | [`FindingFilters`] on a [`FindingSubject`] | the scan engine, for each finding | [`TestContext`] (lowers confidence, on every finding), then [`InlineAllow`], [`ConfigAllowlist`], [`BaselineEntry`], [`AlreadyCommitted`] |
 //!
 //! The first stage that suppresses decides, and its [`Suppression`] (with the stage's reason)
 //! is what `--show-suppressed`, JSON, SARIF and `leakscan explain` show: they read the chain's
@@ -28,7 +28,8 @@ use crate::inline::{MarkerLines, describe};
 use leakscan_model::Suppression;
 use leakscan_model::filter::run_stages;
 use leakscan_model::finding::Finding;
-use leakscan_model::{Filter, Outcome, Verdict};
+use leakscan_model::{Filter, Lowering, Outcome, Verdict};
+use leakscan_rules::Rule;
 use leakscan_rules::detect::stages::MATCH_STAGES;
 
 // ---------------------------------------------------------------------------------------
@@ -49,6 +50,41 @@ pub struct FindingSubject<'a> {
     pub used_markers: &'a RefCell<HashSet<usize>>,
     /// For staged changes: the secret ids of HEAD's version of the file.
     pub previous: Option<&'a HashSet<String>>,
+    /// The rule that made the finding (`None` for findings made after the scan, such as
+    /// reuse across environments, which keep the confidence of what they summarise).
+    pub rule: Option<&'a Rule>,
+}
+
+/// A finding in tests, fixtures, examples or docs: configuration checks and private keys
+/// there are fixtures far more often than leaks, so they go to low confidence (below the
+/// default gate); a provider token whose checksum validated is a real token wherever it is and
+/// keeps its confidence; anything else loses one tier. It lowers, never suppresses.
+#[derive(Debug, Clone, Copy)]
+pub struct TestContext;
+
+impl Filter<FindingSubject<'_>> for TestContext {
+    fn name(&self) -> &'static str {
+        "test-context"
+    }
+    fn judge(&self, s: &FindingSubject<'_>) -> Verdict {
+        let (Some(rule), Some(place)) = (s.rule, leakscan_model::finding::test_context(&s.finding.origin.logical))
+        else {
+            return Verdict::Keep;
+        };
+        let key_file = rule.tags.iter().any(|t| t == "private-key");
+        // A checksum, not a structure: a JWT or PEM body decodes in examples too.
+        let validated = s
+            .finding
+            .validation
+            .is_some_and(|(name, passed)| passed && (name.ends_with("crc32") || name.ends_with("bech32")));
+        if rule.is_check() || key_file {
+            Verdict::Lower(Lowering::ToLow(format!("{place}: a fixture more often than a leak")))
+        } else if !validated || rule.is_generic() {
+            Verdict::Lower(Lowering::OneTier(place))
+        } else {
+            Verdict::Keep
+        }
+    }
 }
 
 /// An inline marker (`leakscan:allow`, and the markers of other tools) on the secret's or
@@ -132,6 +168,9 @@ pub type FindingStage = dyn for<'a> Filter<FindingSubject<'a>>;
 /// The finding chain of a scan: inline markers, the configuration's allowlists and the baseline
 /// when given, and secrets a staged file already had.
 pub struct FindingFilters {
+    /// Stages that only lower confidence: they run on every finding, suppressed or not.
+    adjusting: Vec<Box<FindingStage>>,
+    /// Stages that may suppress: they run on findings no match stage suppressed.
     stages: Vec<Box<FindingStage>>,
     /// The configuration's filter (also asked for environments by the reuse check).
     config: Option<Arc<ConfigFilter>>,
@@ -150,7 +189,8 @@ impl Default for FindingFilters {
 }
 
 impl FindingFilters {
-    /// The chain: inline allow, then `config` and `baseline` when given, then already committed.
+    /// The chain: test context (lowers), then inline allow, `config` and `baseline` when
+    /// given, and already committed.
     pub fn new(config: Option<ConfigFilter>, baseline: Option<BaselineMatcher>) -> FindingFilters {
         let config = config.map(Arc::new);
         let mut stages: Vec<Box<FindingStage>> = vec![Box::new(InlineAllow)];
@@ -161,12 +201,16 @@ impl FindingFilters {
             stages.push(Box::new(BaselineEntry(b)));
         }
         stages.push(Box::new(AlreadyCommitted));
-        FindingFilters { stages, config }
+        FindingFilters {
+            adjusting: vec![Box::new(TestContext)],
+            stages,
+            config,
+        }
     }
 
     /// The stages' names, in order.
     pub fn names(&self) -> Vec<&'static str> {
-        self.stages.iter().map(|s| s.name()).collect()
+        self.adjusting.iter().chain(&self.stages).map(|s| s.name()).collect()
     }
 
     /// The configuration's filter, if any.
@@ -174,10 +218,22 @@ impl FindingFilters {
         self.config.as_deref()
     }
 
-    /// Runs the chain on `s`.
+    /// Runs the chain on `s`: every stage, in order, until one suppresses.
     pub fn run(&self, s: &FindingSubject<'_>) -> Outcome {
         run_stages(
-            self.stages
+            self.adjusting
+                .iter()
+                .chain(&self.stages)
+                .map(|b| b.as_ref() as &dyn Filter<FindingSubject<'_>>),
+            s,
+        )
+    }
+
+    /// Runs only the stages that lower confidence, for a finding a match stage already
+    /// suppressed (inline markers and baselines are not consulted for it).
+    pub fn run_adjusting(&self, s: &FindingSubject<'_>) -> Outcome {
+        run_stages(
+            self.adjusting
                 .iter()
                 .map(|b| b.as_ref() as &dyn Filter<FindingSubject<'_>>),
             s,

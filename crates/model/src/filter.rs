@@ -1,8 +1,10 @@
 //! The filter-chain seam: a [`Filter`] stage judges a subject and returns a [`Verdict`];
-//! [`run_stages`] runs an ordered list of stages until one suppresses. The stages themselves
+//! [`run_stages`] runs an ordered list of stages until one suppresses (stages that only
+//! lower a finding's confidence or warn let the chain go on). The stages themselves
 //! live with the facts they need (match stages with the detector, finding stages with the
 //! configuration and baseline).
 
+use crate::finding::Finding;
 use crate::suppression::Suppression;
 
 /// What a stage decides.
@@ -14,6 +16,28 @@ pub enum Verdict {
     Suppress(Suppression),
     /// Kept, but the user should know something (an expired baseline entry).
     Warn(String),
+    /// Kept at a lower confidence (tests, fixtures and docs hold samples more often than
+    /// leaks); the next stages still run.
+    Lower(Lowering),
+}
+
+/// How a stage lowers a finding's confidence; the finding stays reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lowering {
+    /// One tier (high → medium → low), with the reason.
+    OneTier(String),
+    /// Straight to low, below the default gate, with the reason.
+    ToLow(String),
+}
+
+impl Lowering {
+    /// Lowers `finding`'s confidence and records the reason in its confidence note.
+    pub fn apply(self, finding: &mut Finding) {
+        match self {
+            Lowering::OneTier(why) => finding.lower_confidence(why),
+            Lowering::ToLow(why) => finding.set_low_confidence(why),
+        }
+    }
 }
 
 /// One stage of a filter chain over subjects of type `S`.
@@ -32,6 +56,8 @@ pub struct Outcome {
     pub suppressed: Option<(&'static str, Suppression)>,
     /// Warnings raised on the way.
     pub warnings: Vec<String>,
+    /// Confidence lowerings raised on the way, with their stages' names.
+    pub lowered: Vec<(&'static str, Lowering)>,
 }
 
 /// Runs `stages` in order on `subject` until one suppresses.
@@ -41,6 +67,7 @@ pub fn run_stages<'s, S: ?Sized + 's>(stages: impl IntoIterator<Item = &'s dyn F
         match stage.judge(subject) {
             Verdict::Keep => {}
             Verdict::Warn(w) => outcome.warnings.push(w),
+            Verdict::Lower(l) => outcome.lowered.push((stage.name(), l)),
             Verdict::Suppress(s) => {
                 outcome.suppressed = Some((stage.name(), s));
                 break;

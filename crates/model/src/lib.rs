@@ -29,7 +29,7 @@ pub mod shard;
 pub mod suppression;
 
 pub use error::{Error, ScanError, ScanErrorKind};
-pub use filter::{Filter, Outcome, Verdict};
+pub use filter::{Filter, Lowering, Outcome, Verdict};
 pub use finding::{Finding, Secret, Snippet};
 pub use level::{Confidence, Severity};
 pub use location::Position;
