@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
@@ -21,6 +22,59 @@ Exit codes:
      or were incomplete: each is recorded in the datastore with the reason";
 
 const DEFAULT_DATASTORE: &str = "leakscan.db";
+
+/// The formats of commands that print a summary or a listing rather than a findings report.
+pub const TEXT_JSON: &[FormatArg] = &[FormatArg::Text, FormatArg::Json];
+
+/// A parser that offers (in help, completions and errors) and accepts only `allowed`, so that
+/// `--help` never lists a value the command refuses.
+fn only<E: ValueEnum + Clone + Send + Sync + 'static>(allowed: &'static [E]) -> impl TypedValueParser<Value = E> {
+    PossibleValuesParser::new(allowed.iter().filter_map(ValueEnum::to_possible_value))
+        .map(|name| E::from_str(&name, true).expect("a listed possible value parses"))
+}
+
+/// `mut_arg` for `--format`: only `allowed`.
+fn formats(allowed: &'static [FormatArg]) -> impl FnOnce(clap::Arg) -> clap::Arg {
+    move |arg| arg.value_parser(only(allowed))
+}
+
+/// `mut_args`: hides the shared flags in `ids` (they do nothing for this command).
+fn hide(ids: &'static [&'static str]) -> impl FnMut(clap::Arg) -> clap::Arg {
+    move |arg| {
+        let hidden = ids.contains(&arg.get_id().as_str());
+        arg.hide(hidden)
+    }
+}
+
+/// Shared flags that `explain` does not use: it reads one line and prints why.
+const EXPLAIN_IGNORES: &[&str] = &[
+    "output",
+    "show_suppressed",
+    "no_progress",
+    "color",
+    "exit_code_on_findings",
+    "allow_incomplete",
+    "report_unused_allows",
+    "threads",
+    "max_memory",
+    "archive_depth",
+    "archive_max_size",
+];
+
+/// Shared flags that `baseline create|update` does not use: it writes a baseline, not a report.
+const BASELINE_IGNORES: &[&str] = &[
+    "format",
+    "show_secrets",
+    "show_suppressed",
+    "color",
+    "exit_code_on_findings",
+    "report_unused_allows",
+];
+
+/// Shared flags that `audit` does not use: findings go to the datastore (`leakscan report`).
+const AUDIT_IGNORES: &[&str] = &["output", "show_secrets", "show_suppressed", "color"];
+
+const BASELINE_OUTPUT: &str = "The baseline file to write [default: .leakscan-baseline.json]";
 
 /// leakscan: find leaked secrets in source trees and fail the pipeline before they ship.
 #[derive(Debug, Parser)]
@@ -49,6 +103,7 @@ pub enum Command {
     /// Copy input to stdout with every secret masked, every line kept (a log filter); exit 1 when anything was masked.
     Redact(RedactArgs),
     /// Explain why a line is or is not reported: `leakscan explain src/app.py:12`.
+    #[command(mut_arg("format", formats(TEXT_JSON)), mut_args(hide(EXPLAIN_IGNORES)))]
     Explain(ExplainArgs),
     /// Create or update a baseline of known findings.
     #[command(subcommand)]
@@ -69,7 +124,11 @@ pub enum Command {
     #[command(subcommand)]
     Rules(RulesCommand),
     /// Audit many git repositories into a datastore: parallel, incremental, resumable.
-    #[command(after_help = AUDIT_EXIT_CODES)]
+    #[command(
+        after_help = AUDIT_EXIT_CODES,
+        mut_arg("format", formats(TEXT_JSON)),
+        mut_args(hide(AUDIT_IGNORES))
+    )]
     Audit(AuditArgs),
     /// Report the findings of a datastore: text, JSON, SARIF, CSV or a self-contained HTML page.
     Report(ReportArgs),
@@ -109,7 +168,7 @@ pub struct AuditArgs {
     /// Repositories audited at once [default: one per core]; -j sets the threads within each.
     #[arg(long, value_name = "N", help_heading = "Limits")]
     pub jobs: Option<usize>,
-    /// Options shared by every scanning command (-f text|json prints the audit summary).
+    /// Options shared by every scanning command (-f text|json: the audit summary).
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -150,9 +209,9 @@ pub struct ReportArgs {
     /// The datastore.
     #[arg(long, value_name = "PATH", default_value = DEFAULT_DATASTORE)]
     pub datastore: PathBuf,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = AuditFormatArg::Text)]
-    pub format: AuditFormatArg,
+    /// Output format [default: from the -o extension (.json, .sarif, .csv, .html), else text].
+    #[arg(short, long, value_enum)]
+    pub format: Option<AuditFormatArg>,
     /// Write to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -186,10 +245,10 @@ pub struct TriageArgs {
     /// The finding's fingerprint (or a unique prefix of at least 8 characters).
     #[arg(value_name = "FINGERPRINT", required_unless_present_any = ["export", "import"], requires_all = ["status", "reason"], conflicts_with_all = ["export", "import"])]
     pub fingerprint: Option<String>,
-    /// The new status.
+    /// The new status; required with FINGERPRINT.
     #[arg(long, value_enum)]
     pub status: Option<TriageStatusArg>,
-    /// Why (recorded in the audit log).
+    /// Why (recorded in the audit log); required with FINGERPRINT.
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
     /// Who decides [default: $LEAKSCAN_USER, $USER].
@@ -226,7 +285,7 @@ pub struct MergeArgs {
     /// Merge datastore inputs into this datastore (created when missing) instead of writing a report.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["format", "output"])]
     pub datastore: Option<PathBuf>,
-    /// Output format.
+    /// Output format [default: from the -o extension (.json, .sarif, .csv, .html), else json].
     #[arg(short, long, value_enum)]
     pub format: Option<AuditFormatArg>,
     /// Write to FILE instead of stdout.
@@ -399,11 +458,13 @@ pub struct InstallHookArgs {
 /// Output, gate, limits, rules and configuration: shared by every scanning command.
 #[derive(Debug, ClapArgs)]
 pub struct CommonArgs {
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = FormatArg::Text, help_heading = "Output")]
-    pub format: FormatArg,
-    /// Write the report to FILE instead of stdout; `FORMAT=FILE` (e.g. `sarif=out.sarif`) adds
-    /// another output in that format. Repeatable.
+    /// Output format [default: from the -o FILE extension (.json, .sarif, .csv, .xml for
+    /// junit, .md, .txt), else text].
+    #[arg(short, long, value_enum, help_heading = "Output")]
+    pub format: Option<FormatArg>,
+    /// Write the report to FILE instead of stdout, in the -f format or else the one its
+    /// extension names; `FORMAT=FILE` (e.g. `sarif=out.sarif`) adds another output in that
+    /// format. Repeatable.
     #[arg(short, long, value_name = "[FORMAT=]FILE", help_heading = "Output")]
     pub output: Vec<String>,
     /// Print secrets in full instead of redacted (text, JSON; never SARIF).
@@ -527,8 +588,10 @@ pub enum SeverityArg {
 #[derive(Debug, Subcommand)]
 pub enum BaselineCommand {
     /// Scan and write every current finding to a baseline file (`-o FILE`, default .leakscan-baseline.json).
+    #[command(mut_arg("output", |a| a.help(BASELINE_OUTPUT).value_name("FILE")), mut_args(hide(BASELINE_IGNORES)))]
     Create(ScanArgs),
     /// Scan and refresh the baseline (`-o FILE`): add new findings, drop fixed ones, keep reasons, owners and expiry dates.
+    #[command(mut_arg("output", |a| a.help(BASELINE_OUTPUT).value_name("FILE")), mut_args(hide(BASELINE_IGNORES)))]
     Update(ScanArgs),
 }
 
@@ -557,8 +620,8 @@ pub struct ConfigArgs {
 pub enum RulesCommand {
     /// List the rules (id, severity, confidence, name).
     List {
-        /// Output format (text or json).
-        #[arg(short, long, value_enum, default_value_t = FormatArg::Text)]
+        /// Output format.
+        #[arg(short, long, value_parser = only(TEXT_JSON), default_value = "text")]
         format: FormatArg,
         /// Add the rules of every *.toml file in DIR.
         #[arg(long = "rules", value_name = "DIR")]

@@ -64,6 +64,8 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
+        // `leakscan … | head`: the reader has all it wanted.
+        Err(err) if cmd::is_broken_pipe(&err) => ExitCode::from(exit::CLEAN),
         Err(err) => {
             eprintln!("leakscan: error: {err:#}");
             ExitCode::from(exit::FATAL)

@@ -14,31 +14,6 @@ use std::path::Path;
 use assert_cmd::Command;
 use serde_json::{Value, json};
 
-/// A `docker save` tarball, Docker 25+ layout (blobs/sha256/…), with two tags sharing layers.
-fn docker_save(dir: &Path) -> std::path::PathBuf {
-    let (layers, config) = image_parts();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let layer_paths: Vec<String> = layers
-        .iter()
-        .map(|l| {
-            let p = format!("blobs/sha256/{}", sha256_hex(l));
-            files.push((p.clone(), l.clone()));
-            p
-        })
-        .collect();
-    let config_path = format!("blobs/sha256/{}", sha256_hex(&config));
-    files.push((config_path.clone(), config));
-    let manifest = json!([
-        { "Config": config_path, "RepoTags": ["acme/app:1.0"], "Layers": layer_paths },
-        { "Config": config_path, "RepoTags": ["acme/app:latest"], "Layers": layer_paths }
-    ]);
-    files.push(("manifest.json".into(), serde_json::to_vec(&manifest).unwrap()));
-    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
-    let path = dir.join("app.tar");
-    fs::write(&path, tar_of(&refs)).unwrap();
-    path
-}
-
 /// An OCI layout directory with a multi-platform index.
 fn oci_layout(dir: &Path) -> std::path::PathBuf {
     let root = dir.join("oci");

@@ -23,8 +23,10 @@ use crate::exit;
 
 /// Runs an audit and returns the exit code.
 pub fn run(args: &AuditArgs) -> Result<u8> {
-    if !matches!(args.common.format, FormatArg::Text | FormatArg::Json) {
-        bail!("audit prints its summary as text or json; use `leakscan report` for other formats");
+    if !args.common.output.is_empty() {
+        bail!(
+            "audit records findings in the datastore and prints a summary; write a report with `leakscan report -o FILE`"
+        );
     }
     if args.jobs == Some(0) {
         bail!("--jobs must be at least 1");
@@ -68,8 +70,9 @@ pub fn run(args: &AuditArgs) -> Result<u8> {
         .count();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    // The parser accepts only text and json (args::TEXT_JSON).
     let written = match args.common.format {
-        FormatArg::Json => serde_json::to_writer_pretty(&mut out, &summary)
+        Some(FormatArg::Json) => serde_json::to_writer_pretty(&mut out, &summary)
             .map_err(std::io::Error::from)
             .and_then(|_| writeln!(out)),
         _ => write_table(&mut out, &summary, &args.datastore, shard, open_failing),

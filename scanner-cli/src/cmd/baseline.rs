@@ -3,11 +3,12 @@
 use std::fs;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
+use clap::ValueEnum;
 use scanner_core::filter::baseline::Baseline;
 
 use super::scan::scan;
-use crate::args::{BaselineCommand, ScanArgs};
+use crate::args::{BaselineCommand, FormatArg, ScanArgs};
 use crate::exit;
 
 /// The default baseline file name.
@@ -19,7 +20,7 @@ pub fn run(cmd: &BaselineCommand) -> Result<u8> {
         BaselineCommand::Create(a) => (a, false),
         BaselineCommand::Update(a) => (a, true),
     };
-    let target = target_file(args);
+    let target = target_file(args)?;
     let previous = if update {
         let from = args.common.baseline.clone().unwrap_or_else(|| target.clone());
         Some(Baseline::load(&from)?)
@@ -66,11 +67,29 @@ pub fn run(cmd: &BaselineCommand) -> Result<u8> {
     })
 }
 
-/// `-o FILE` names the baseline file (the report formats do not apply here).
-fn target_file(args: &ScanArgs) -> PathBuf {
-    args.common
-        .output
-        .last()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_FILE))
+/// `-o FILE` names the baseline file (default [`DEFAULT_FILE`]); a baseline is always JSON, so
+/// a report format (`-f sarif`, `-o sarif=FILE`) is refused rather than ignored.
+fn target_file(args: &ScanArgs) -> Result<PathBuf> {
+    if let Some(format) = args.common.format.filter(|f| *f != FormatArg::Json) {
+        bail!(
+            "a baseline file is always JSON (-f {}); for a report in another format run `leakscan scan -f …`",
+            format
+                .to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default()
+        );
+    }
+    let file = match args.common.output.as_slice() {
+        [] => return Ok(PathBuf::from(DEFAULT_FILE)),
+        [file] => file,
+        [..] => bail!("give one baseline file with -o (got {})", args.common.output.len()),
+    };
+    Ok(match file.split_once('=') {
+        Some(("json", path)) => PathBuf::from(path),
+        Some((format, _)) if <FormatArg as ValueEnum>::from_str(format, true).is_ok() => bail!(
+            "-o {file}: a baseline file is always JSON; give its name (`-o FILE`), or run \
+             `leakscan scan -o {file}` for a {format} report"
+        ),
+        _ => PathBuf::from(file),
+    })
 }

@@ -1,7 +1,5 @@
 //! `leakscan config check|print`.
 
-use std::io::Write;
-
 use anyhow::{Result, bail};
 
 use scanner_core::config::resolve::{CommandLine, resolve};
@@ -18,7 +16,7 @@ pub fn run(cmd: &ConfigCommand) -> Result<u8> {
     };
     let Some(config) = load(args)? else {
         if print {
-            println!("# no configuration file found: built-in defaults apply");
+            super::to_stdout(|o| writeln!(o, "# no configuration file found: built-in defaults apply"))?;
             return Ok(exit::CLEAN);
         }
         bail!("no leakscan.toml or .leakscan.toml found from {}", args.path.display());
@@ -40,9 +38,11 @@ pub fn run(cmd: &ConfigCommand) -> Result<u8> {
     }
     let source = config.source.clone().unwrap_or_default();
     if print {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "# {} ({} rules active)", source.display(), rules.len())?;
-        write!(out, "{}", toml::to_string_pretty(&config)?)?;
+        let text = toml::to_string_pretty(&config)?;
+        super::to_stdout(|out| {
+            writeln!(out, "# {} ({} rules active)", source.display(), rules.len())?;
+            write!(out, "{text}")
+        })?;
     } else {
         eprintln!("{}: ok ({} rules active)", source.display(), rules.len());
     }

@@ -15,12 +15,15 @@ pub fn run(cmd: &DatastoreCommand) -> Result<u8> {
             let outcome = store.verify()?;
             match outcome.broken {
                 None => {
-                    println!(
-                        "{}: ok: schema version {}, integrity check passed, audit log intact ({} rows)",
-                        datastore.display(),
-                        store.schema_version()?,
-                        outcome.rows
-                    );
+                    let version = store.schema_version()?;
+                    super::to_stdout(|o| {
+                        writeln!(
+                            o,
+                            "{}: ok: schema version {version}, integrity check passed, audit log intact ({} rows)",
+                            datastore.display(),
+                            outcome.rows
+                        )
+                    })?;
                     Ok(exit::CLEAN)
                 }
                 Some((row, message)) => {
@@ -29,7 +32,7 @@ pub fn run(cmd: &DatastoreCommand) -> Result<u8> {
                     } else {
                         "triage table".to_string()
                     };
-                    println!("{}: TAMPERED: {at}: {message}", datastore.display());
+                    super::to_stdout(|o| writeln!(o, "{}: TAMPERED: {at}: {message}", datastore.display()))?;
                     Ok(exit::FINDINGS)
                 }
             }

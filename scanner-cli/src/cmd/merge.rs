@@ -5,7 +5,7 @@ use scanner_core::audit::Datastore;
 use scanner_core::audit::merge::{merge_datastores, read_inputs};
 use scanner_core::audit::report::write_audit_report;
 
-use super::report::{to_format, write_to};
+use super::report::{audit_format, to_format, write_to};
 use crate::args::{AuditFormatArg, MergeArgs};
 use crate::exit;
 
@@ -18,15 +18,18 @@ pub fn run(args: &MergeArgs) -> Result<u8> {
         merge_datastores(&mut store, &args.inputs)?;
         let repos = store.repositories()?.len();
         let findings = store.findings()?.len();
-        println!(
-            "merged {} datastores into {}: {repos} repositories, {findings} findings",
-            args.inputs.len(),
-            out.display()
-        );
+        super::to_stdout(|o| {
+            writeln!(
+                o,
+                "merged {} datastores into {}: {repos} repositories, {findings} findings",
+                args.inputs.len(),
+                out.display()
+            )
+        })?;
         return Ok(exit::CLEAN);
     }
     let merged = read_inputs(&args.inputs)?;
-    let format = args.format.unwrap_or(AuditFormatArg::Json);
+    let format = audit_format(args.format, args.output.as_deref(), AuditFormatArg::Json);
     write_to(args.output.as_deref(), |out| {
         write_audit_report(to_format(format), &merged.repositories, &merged.findings, out)
     })?;

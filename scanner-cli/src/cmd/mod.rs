@@ -17,9 +17,10 @@ pub mod rules;
 pub mod scan;
 pub mod triage;
 
+use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use scanner_core::RuleSet;
 
 /// The built-in rules plus the rule files in `paths` (`*.toml` files, or directories of them).
@@ -33,6 +34,17 @@ pub fn builtin_files() -> Vec<(String, String)> {
         .iter()
         .map(|(n, t)| (format!("rules/{n}"), t.to_string()))
         .collect()
+}
+
+/// Runs `write` on a buffered, locked standard output and flushes it. A closed pipe
+/// (`leakscan … | head`) ends the output quietly: the command keeps its own exit code.
+pub fn to_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
 }
 
 /// Whether an I/O error is a closed pipe (`leakscan … | head`): exit quietly.

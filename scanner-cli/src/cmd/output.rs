@@ -250,27 +250,53 @@ fn to_format(f: FormatArg) -> Format {
     }
 }
 
-/// The (format, file) pairs of `--output`; `None` as file means stdout.
-fn destinations(args: &CommonArgs) -> Vec<(FormatArg, Option<PathBuf>)> {
+/// The format a report file's extension names (`report.sarif`, `junit.xml`, `summary.md`).
+pub fn format_of_extension(path: &Path) -> Option<FormatArg> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "sarif" => FormatArg::Sarif,
+        "json" => FormatArg::Json,
+        "csv" => FormatArg::Csv,
+        "xml" => FormatArg::Junit,
+        "md" | "markdown" => FormatArg::Markdown,
+        "txt" | "text" => FormatArg::Text,
+        _ => return None,
+    })
+}
+
+/// The (format, file) pairs of `--output`; `None` as file means stdout. A plain FILE is
+/// written in the `-f` format, else the one its extension names, else text.
+pub fn destinations(args: &CommonArgs) -> Result<Vec<(FormatArg, Option<PathBuf>)>> {
+    let stdout_format = args.format.unwrap_or(FormatArg::Text);
     if args.output.is_empty() {
-        return vec![(args.format, None)];
+        return Ok(vec![(stdout_format, None)]);
     }
     args.output
         .iter()
-        .map(
-            |o| match o.split_once('=').and_then(|(f, p)| format_named(f).map(|f| (f, p))) {
-                Some((format, "-")) => (format, None),
-                Some((format, path)) => (format, Some(PathBuf::from(path))),
-                None if o == "-" => (args.format, None),
-                None => (args.format, Some(PathBuf::from(o))),
-            },
-        )
+        .map(|o| {
+            if let Some((format, path)) = o.split_once('=').and_then(|(f, p)| format_named(f).map(|f| (f, p))) {
+                return Ok((format, (path != "-").then(|| PathBuf::from(path))));
+            }
+            if o == "-" {
+                return Ok((stdout_format, None));
+            }
+            let path = PathBuf::from(o);
+            let format = match (args.format, format_of_extension(&path)) {
+                (Some(format), _) | (None, Some(format)) => format,
+                (None, None) if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("html")) => bail!(
+                    "-o {o}: scan reports have no HTML format (HTML is `leakscan report -f html`, from an \
+                     audit datastore); choose one with -f or FORMAT=FILE"
+                ),
+                (None, None) => FormatArg::Text,
+            };
+            Ok((format, Some(path)))
+        })
         .collect()
 }
 
 fn write_outputs(args: &CommonArgs, report: &ScanReport, prepared: &Prepared) -> Result<()> {
     let rules = prepared.scanner.rules();
-    for (format, path) in destinations(args) {
+    for (format, path) in destinations(args)? {
         let mut options = ReportOptions {
             show_secrets: args.show_secrets,
             show_suppressed: args.show_suppressed,

@@ -11,6 +11,27 @@ use scanner_core::audit::report::{AuditFormat, write_audit_report};
 use crate::args::{AuditFormatArg, ReportArgs, StateArg};
 use crate::exit;
 
+/// The format of `-f`, else the one the extension of `-o FILE` names, else `default`.
+pub fn audit_format(
+    format: Option<AuditFormatArg>,
+    output: Option<&std::path::Path>,
+    default: AuditFormatArg,
+) -> AuditFormatArg {
+    format
+        .or_else(|| {
+            let ext = output?.extension()?.to_str()?.to_ascii_lowercase();
+            Some(match ext.as_str() {
+                "json" => AuditFormatArg::Json,
+                "sarif" => AuditFormatArg::Sarif,
+                "csv" => AuditFormatArg::Csv,
+                "html" | "htm" => AuditFormatArg::Html,
+                "txt" | "text" => AuditFormatArg::Text,
+                _ => return None,
+            })
+        })
+        .unwrap_or(default)
+}
+
 /// The core format of a CLI format.
 pub fn to_format(f: AuditFormatArg) -> AuditFormat {
     match f {
@@ -42,8 +63,9 @@ pub fn run(args: &ReportArgs) -> Result<u8> {
     };
     let findings: Vec<_> = store.findings()?.into_iter().filter(|f| filter.keeps(f)).collect();
     let repositories = store.repositories()?;
+    let format = audit_format(args.format, args.output.as_deref(), AuditFormatArg::Text);
     write_to(args.output.as_deref(), |out| {
-        write_audit_report(to_format(args.format), &repositories, &findings, out)
+        write_audit_report(to_format(format), &repositories, &findings, out)
     })?;
     Ok(exit::CLEAN)
 }

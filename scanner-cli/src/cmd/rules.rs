@@ -25,7 +25,6 @@ pub fn run(cmd: &RulesCommand) -> Result<u8> {
 }
 
 fn list(rules: &RuleSet, format: FormatArg) -> Result<u8> {
-    let mut out = io::stdout().lock();
     match format {
         FormatArg::Json => {
             let items: Vec<_> = rules
@@ -38,18 +37,13 @@ fn list(rules: &RuleSet, format: FormatArg) -> Result<u8> {
                     })
                 })
                 .collect();
-            serde_json::to_writer_pretty(&mut out, &items)?;
-            writeln!(out)?;
+            super::to_stdout(|out| {
+                serde_json::to_writer_pretty(&mut *out, &items)?;
+                writeln!(out)
+            })?;
         }
-        FormatArg::Sarif
-        | FormatArg::Junit
-        | FormatArg::Gitlab
-        | FormatArg::Github
-        | FormatArg::Csv
-        | FormatArg::Markdown => {
-            bail!("`rules list` supports --format text or json")
-        }
-        FormatArg::Text => {
+        // The parser offers and accepts only text and json (args::RULES_LIST_FORMATS).
+        _ => super::to_stdout(|out| {
             let width = rules.rules().iter().map(|r| r.id.len()).max().unwrap_or(2);
             for r in rules.rules() {
                 writeln!(
@@ -61,8 +55,8 @@ fn list(rules: &RuleSet, format: FormatArg) -> Result<u8> {
                     r.name
                 )?;
             }
-            writeln!(out, "{} rules", rules.len())?;
-        }
+            writeln!(out, "{} rules", rules.len())
+        })?,
     }
     Ok(exit::CLEAN)
 }
@@ -100,37 +94,39 @@ fn explain(rules: &RuleSet, id: &str) -> Result<u8> {
     let Some(r) = rules.get(id) else {
         bail!("no rule with id `{id}` (see `leakscan rules list`)");
     };
-    let mut out = io::stdout().lock();
-    writeln!(out, "{} ({})", r.name, r.id)?;
-    writeln!(
-        out,
-        "severity: {}   confidence: {}   tags: {}",
-        r.severity.as_str(),
-        r.confidence.as_str(),
-        r.tags.join(", ")
-    )?;
-    writeln!(out, "\n{}\n", r.description)?;
-    writeln!(out, "Remediation: {}\n", r.remediation)?;
-    if let Some(check) = &r.check {
+    super::to_stdout(|out| {
+        writeln!(out, "{} ({})", r.name, r.id)?;
         writeln!(
             out,
-            "Check:    structural configuration check `{check}` (`--checks config`)"
+            "severity: {}   confidence: {}   tags: {}",
+            r.severity.as_str(),
+            r.confidence.as_str(),
+            r.tags.join(", ")
         )?;
-    } else {
-        writeln!(out, "Pattern:  {}", r.pattern)?;
-        writeln!(out, "Keywords: {}", r.keywords.join(", "))?;
-        writeln!(out, "Search:   {}", r.search_plan())?;
-    }
-    if let Some(e) = r.entropy {
-        writeln!(out, "Entropy:  at least {e} bits per byte")?;
-    }
-    let validators: Vec<&str> = r.validator_names().collect();
-    if !validators.is_empty() {
-        writeln!(out, "Checked:  {} (offline)", validators.join(", "))?;
-    }
-    for reference in &r.references {
-        writeln!(out, "See:      {reference}")?;
-    }
-    writeln!(out, "Defined in {}", r.source)?;
+        writeln!(out, "\n{}\n", r.description)?;
+        writeln!(out, "Remediation: {}\n", r.remediation)?;
+        if let Some(check) = &r.check {
+            writeln!(
+                out,
+                "Check:    structural configuration check `{check}` (`--checks config`)"
+            )?;
+        } else {
+            writeln!(out, "Pattern:  {}", r.pattern)?;
+            writeln!(out, "Keywords: {}", r.keywords.join(", "))?;
+            writeln!(out, "Search:   {}", r.search_plan())?;
+        }
+        if let Some(e) = r.entropy {
+            writeln!(out, "Entropy:  at least {e} bits per byte")?;
+        }
+        let validators: Vec<&str> = r.validator_names().collect();
+        if !validators.is_empty() {
+            writeln!(out, "Checked:  {} (offline)", validators.join(", "))?;
+        }
+        for reference in &r.references {
+            writeln!(out, "See:      {reference}")?;
+        }
+        writeln!(out, "Defined in {}", r.source)?;
+        Ok(())
+    })?;
     Ok(exit::CLEAN)
 }

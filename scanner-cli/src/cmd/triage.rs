@@ -60,10 +60,13 @@ pub fn run(args: &TriageArgs) -> Result<u8> {
         }
         let mut store = Datastore::open(&args.datastore, true)?;
         let changed = store.import_triage(&export)?;
-        println!(
-            "imported {} triage decisions ({changed} changed, logged)",
-            export.decisions.len()
-        );
+        super::to_stdout(|o| {
+            writeln!(
+                o,
+                "imported {} triage decisions ({changed} changed, logged)",
+                export.decisions.len()
+            )
+        })?;
         return Ok(exit::CLEAN);
     }
     let (Some(text), Some(new), Some(reason)) = (&args.fingerprint, args.status, &args.reason) else {
@@ -82,12 +85,15 @@ pub fn run(args: &TriageArgs) -> Result<u8> {
         why: reason.clone(),
     };
     let old = store.set_triage(&decision)?;
-    println!(
-        "{fingerprint}: {} -> {} by {} ({})",
-        old.as_str(),
-        decision.status.as_str(),
-        decision.who,
-        decision.why
-    );
+    super::to_stdout(|o| {
+        writeln!(
+            o,
+            "{fingerprint}: {} -> {} by {} ({})",
+            old.as_str(),
+            decision.status.as_str(),
+            decision.who,
+            decision.why
+        )
+    })?;
     Ok(exit::CLEAN)
 }

@@ -263,3 +263,29 @@ pub fn fake_aws_key_id(rng: &mut Rng) -> String {
         }
     }
 }
+
+/// A `docker save` tarball of [`image_parts`] in `dir`, Docker 25+ layout (blobs/sha256/…),
+/// with two tags (acme/app:1.0, :latest) sharing layers.
+pub fn docker_save(dir: &Path) -> std::path::PathBuf {
+    let (layers, config) = image_parts();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let layer_paths: Vec<String> = layers
+        .iter()
+        .map(|l| {
+            let p = format!("blobs/sha256/{}", sha256_hex(l));
+            files.push((p.clone(), l.clone()));
+            p
+        })
+        .collect();
+    let config_path = format!("blobs/sha256/{}", sha256_hex(&config));
+    files.push((config_path.clone(), config));
+    let manifest = serde_json::json!([
+        { "Config": config_path, "RepoTags": ["acme/app:1.0"], "Layers": layer_paths },
+        { "Config": config_path, "RepoTags": ["acme/app:latest"], "Layers": layer_paths }
+    ]);
+    files.push(("manifest.json".into(), serde_json::to_vec(&manifest).unwrap()));
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+    let path = dir.join("app.tar");
+    fs::write(&path, tar_of(&refs)).unwrap();
+    path
+}
