@@ -10,7 +10,7 @@ root="$(cd "$here/.." && pwd)"
 repos="${1:-200}"
 work="${2:-$(mktemp -d)}"
 bin="${LEAKSCAN:-$root/target/release/leakscan}"
-[ -x "$bin" ] || { echo "build first: cargo build --release -p scanner-cli" >&2; exit 2; }
+[ -x "$bin" ] || { echo "build first: cargo build --release -p leakscan" >&2; exit 2; }
 rm -rf "$work/org" "$work/audit.db"*
 mkdir -p "$work"
 echo "generating $repos repositories in $work/org …"

@@ -7,7 +7,7 @@
 #   --install-only  build/install the tools and prepare the corpora, then stop
 #
 # Environment:
-#   LEAKSCAN_BIN  use this leakscan binary instead of `cargo build --release -p scanner-cli`
+#   LEAKSCAN_BIN  use this leakscan binary instead of `cargo build --release -p leakscan`
 #   PEERS_DIR     where peers are installed (default /tmp/leakscan-peers); reused when present
 #   CORPUS_DIR    where corpora are generated (default /tmp/leakscan-corpus); reused when present
 #   RAW_DIR       raw outputs and logs of this run (default /tmp/leakscan-compare; emptied first)
@@ -95,8 +95,8 @@ if [ -n "${LEAKSCAN_BIN:-}" ]; then
   say "leakscan: using LEAKSCAN_BIN=$LS_BIN (no build)"
 else
   command -v cargo >/dev/null || die "cargo not found (or set LEAKSCAN_BIN)"
-  say "leakscan: cargo build --release -p scanner-cli"
-  cargo build --release --quiet -p scanner-cli
+  say "leakscan: cargo build --release -p leakscan"
+  cargo build --release --quiet -p leakscan
   LS_BIN=$ROOT/target/release/leakscan
 fi
 LS_BIN=$(readlink -f "$LS_BIN")

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-/tmp/leakscan-corpus/real-code}
 bin=${2:-target/release/leakscan}
-[ -x "$bin" ] || cargo build --release --quiet -p scanner-cli
+[ -x "$bin" ] || cargo build --release --quiet -p leakscan
 mkdir -p "$dir/dl" "$dir/src"
 while read -r registry name version; do
   case "$registry" in ''|'#'*) continue ;; esac

@@ -30,7 +30,7 @@ if [ -z "$target" ]; then
   fi
 fi
 
-cargo build --release --quiet -p scanner-cli
+cargo build --release --quiet -p leakscan
 bin=target/release/leakscan
 out=$(mktemp --suffix=.json)
 trap 'rm -f "$out"' EXIT

@@ -5,5 +5,5 @@
 # `git --staged --no-progress`.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cargo build --release --quiet --locked --manifest-path "$here/Cargo.toml" -p scanner-cli
+cargo build --release --quiet --locked --manifest-path "$here/Cargo.toml" -p leakscan
 exec "$here/target/release/leakscan" "$@"

@@ -1,4 +1,6 @@
-//! Embeds every `rules/*.toml` file of the workspace into the library.
+//! Embeds every `rules/*.toml` file into the library. `rules` in this crate is a link to the
+//! workspace's `rules/` directory (packaged as files when the crate is published); a build
+//! that finds no rule there fails rather than make a scanner without rules.
 //!
 //! Generates `$OUT_DIR/builtin_rules.rs` holding `BUILTIN_RULE_FILES: &[(&str, &str)]`
 //! (file name, contents), sorted by file name so the rule order is deterministic.
@@ -7,17 +9,20 @@ use std::{env, fs, path::PathBuf};
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let rules_dir = manifest_dir.join("..").join("..").join("rules");
+    let rules_dir = manifest_dir.join("rules");
     println!("cargo:rerun-if-changed={}", rules_dir.display());
 
-    let mut files: Vec<PathBuf> = fs::read_dir(&rules_dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let entries = fs::read_dir(&rules_dir).unwrap_or_else(|e| {
+        panic!(
+            "the built-in rules directory {} cannot be read: {e}",
+            rules_dir.display()
+        )
+    });
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    assert!(!files.is_empty(), "no rule files (*.toml) in {}", rules_dir.display());
     files.sort();
 
     let mut out = String::from(

@@ -6,7 +6,7 @@
 //! when it is installed).
 //!
 //! The one-million-empty-files case is `#[ignore]`d (it takes minutes and ~4 GB of inodes on
-//! a CI runner); run it with `cargo test -p scanner-cli --test hostile -- --ignored`.
+//! a CI runner); run it with `cargo test -p leakscan --test hostile -- --ignored`.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
