@@ -195,3 +195,66 @@ fn configured_environments_drive_reuse() {
     assert_eq!(reuse["severity"], "high");
     assert!(reuse["path"].as_str().unwrap().ends_with("deploy/sandbox/app.env"));
 }
+
+/// A PEM key file: DER-shaped bytes (a SEQUENCE header, then filler) in base64 lines; the
+/// `pem-private-key` check passes when `valid_der`. Not a key.
+fn fake_pem_key_file(valid_der: bool) -> String {
+    use base64::Engine;
+    let mut der: Vec<u8> = (0..600u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    if valid_der {
+        let content = u16::try_from(der.len() - 4).unwrap().to_be_bytes();
+        der[..4].copy_from_slice(&[0x30, 0x82, content[0], content[1]]);
+    } else {
+        der[0] = 0x04;
+    }
+    let body = base64::engine::general_purpose::STANDARD.encode(&der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
+        lines.join("\n")
+    )
+}
+
+#[test]
+fn a_committed_pem_key_is_one_finding() {
+    // The key rule's finding says the file is committed; the file check does not repeat it.
+    let dir = tree(&[("deploy/server.key", fake_pem_key_file(true))]);
+    let out = leakscan()
+        .args(["scan", "--no-progress", "-f", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["rule"], "private-key-pem");
+    assert!(
+        findings[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("committed to the repository"),
+        "{findings:#?}"
+    );
+    // A body that is not a key (its format check fails, so the key rule is at low
+    // confidence): the file check keeps failing the scan.
+    let dir = tree(&[("deploy/server.key", fake_pem_key_file(false))]);
+    let out = leakscan()
+        .args(["scan", "--no-progress", "-f", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let rules: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"private-key-file-committed"), "{rules:?}");
+}

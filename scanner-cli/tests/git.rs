@@ -545,3 +545,62 @@ fn a_broken_ref_is_reported_and_history_still_scanned() {
         "{doc:#}"
     );
 }
+
+#[test]
+fn a_secret_edited_around_is_one_finding_at_its_first_commit() {
+    // A file carrying a token, edited four times (every version is another blob): one finding,
+    // at the commit that introduced it (by date, then parents before children: all commits here
+    // share one date, so the hash order must not decide), listing the later versions.
+    let repo = new_repo();
+    let mut commits = Vec::new();
+    for n in 0..4 {
+        commits.push(commit_file(
+            repo.path(),
+            "config/app.env",
+            &format!("# revision {n}\nT={GITHUB_TOKEN}\n"),
+            &format!("edit {n}"),
+        ));
+    }
+    commit_file(
+        repo.path(),
+        "other.env",
+        &format!("T={GITHUB_TOKEN}\n"),
+        "copy elsewhere",
+    );
+    let doc = run_json(&["git"], repo.path(), 1);
+    let findings = doc["findings"].as_array().unwrap();
+    let at = |path: &str| -> Vec<&Value> { findings.iter().filter(|f| f["logical_path"] == path).collect() };
+    let app = at("config/app.env");
+    assert_eq!(app.len(), 1, "one finding per secret and path: {findings:#?}");
+    assert_eq!(app[0]["commit"]["id"], commits[0].as_str(), "the introducing commit");
+    let later: Vec<&str> = app[0]["later_versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["commit"].as_str().unwrap())
+        .collect();
+    assert_eq!(later, commits[1..].iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(at("other.env").len(), 1, "another path is another finding");
+    assert_eq!(doc["stats"]["findings"], 2, "the gate counts each secret and path once");
+    // SARIF carries the later versions too; the text report says how many.
+    let out = Command::cargo_bin("leakscan")
+        .unwrap()
+        .args(["git", "--no-progress", "-f", "sarif"])
+        .arg(repo.path())
+        .assert()
+        .code(1);
+    let sarif: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| {
+        r["properties"]["laterVersions"]
+            .as_array()
+            .is_some_and(|l| l.len() == 3)
+    }));
+    Command::cargo_bin("leakscan")
+        .unwrap()
+        .args(["git", "--no-progress"])
+        .arg(repo.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("still in 3 later version(s) of the file"));
+}

@@ -310,6 +310,41 @@ fn unused_and_unknown_allow_markers_are_reported() {
 }
 
 #[test]
+fn other_tools_markers_allow_and_unused_ones_are_reported() {
+    // Teams migrating from TruffleHog, gitleaks or detect-secrets keep their markers: each
+    // allows the finding on its line, and one that allows nothing is listed like leakscan's own,
+    // also in a file with no finding at all.
+    let dir = tree(&[
+        (
+            "a.py",
+            format!("t = \"{GITHUB_TOKEN}\"  # trufflehog:ignore\nx = 1  # gitleaks:allow\n"),
+        ),
+        ("quiet.py", "y = 2  # trufflehog:ignore\n".to_string()),
+    ]);
+    let doc = json(dir.path(), &["--report-unused-allows", "--show-suppressed"], 0);
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["suppression"]["kind"], "inline", "{findings:?}");
+    let warnings: Vec<&str> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    for expected in [
+        "a.py:2: `gitleaks:allow` suppresses nothing (remove it)",
+        "quiet.py:1: `trufflehog:ignore` suppresses nothing (remove it)",
+    ] {
+        assert!(
+            warnings.iter().any(|w| w.ends_with(expected)),
+            "{expected}: {warnings:?}"
+        );
+    }
+    assert!(!warnings.iter().any(|w| w.contains("a.py:1:")), "{warnings:?}");
+    assert_eq!(json(dir.path(), &[], 0)["warnings"].as_array().unwrap().len(), 0);
+}
+
+#[test]
 fn allow_markers_are_checked_in_files_and_streams_with_no_findings() {
     // The keyword filter finds markers along with the keywords: a file with a marker and no
     // candidate at all, or standard input, still gets its marker checked. So does a scan of
@@ -381,4 +416,67 @@ fn explain_tells_why_a_line_is_or_is_not_reported() {
         .assert()
         .code(2);
     leakscan().arg("explain").arg("nowhere.py:3").assert().code(2);
+}
+
+#[test]
+fn the_repository_baseline_is_picked_up_and_reports_and_sarif_are_baselines() {
+    let dir = tree(&[("app.env", format!("T={GITHUB_TOKEN}\n"))]);
+    // `baseline create` in the repository writes `.leakscan-baseline.json` and says it is used
+    // from now on without a flag.
+    let out = leakscan()
+        .current_dir(dir.path())
+        .args(["baseline", "create", "."])
+        .assert()
+        .code(0);
+    let said = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(said.contains("uses it by itself"), "{said}");
+    assert!(dir.path().join(".leakscan-baseline.json").is_file());
+    // The next scan suppresses the known finding and says which baseline did it.
+    let doc = json(dir.path(), &["--show-suppressed"], 0);
+    assert_eq!(doc["findings"][0]["suppression"]["kind"], "baseline");
+    let notes: Vec<&Value> = doc["notifications"].as_array().unwrap().iter().collect();
+    assert!(
+        notes.iter().any(|n| n["kind"] == "repository-baseline"
+            && n["message"].as_str().unwrap().contains("1 known finding(s) suppressed")),
+        "{notes:?}"
+    );
+    // The repository does not decide for a scan that ignores its configuration.
+    json(dir.path(), &["--no-repo-config"], 1);
+    // Elsewhere, the written file is named explicitly.
+    let other = tempfile::tempdir().unwrap();
+    let out = leakscan()
+        .args(["baseline", "create", "-o"])
+        .arg(other.path().join("known.json"))
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("--baseline"));
+
+    // A JSON report or a SARIF log from an earlier scan is accepted as a baseline as it is.
+    let fresh = tree(&[("ci.env", format!("T={OTHER_TOKEN}\n"))]);
+    for format in ["json", "sarif"] {
+        let report = other.path().join(format!("report.{format}"));
+        leakscan()
+            .args(["scan", "--no-progress", "-f", format, "-o"])
+            .arg(&report)
+            .arg(fresh.path())
+            .assert()
+            .code(1);
+        let doc = json(
+            fresh.path(),
+            &["--baseline", report.to_str().unwrap(), "--show-suppressed"],
+            0,
+        );
+        assert_eq!(doc["findings"][0]["suppression"]["kind"], "baseline", "{format}");
+    }
+    // Anything else is refused with a clear error.
+    let bogus = other.path().join("bogus.json");
+    fs::write(&bogus, "{\"tool\": 1}").unwrap();
+    leakscan()
+        .args(["scan", "--baseline"])
+        .arg(&bogus)
+        .arg(fresh.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a leakscan baseline"));
 }

@@ -78,6 +78,7 @@ impl<'r> MetadataMasker<'r> {
             author: self.mask(&c.author),
             date: c.date.clone(),
             summary: self.mask(&c.summary),
+            walk_order: c.walk_order,
         }
     }
 
@@ -122,6 +123,7 @@ mod tests {
             author: format!("Eve <{TOKEN}@example.com>"),
             date: "2026-01-01T00:00:00Z".into(),
             summary: format!("token {TOKEN}"),
+            walk_order: 0,
         });
         let scanner = crate::Scanner::builder().rules(rules.clone()).build().unwrap();
         let mut f = scanner.scan_bytes("x", TOKEN.as_bytes()).remove(0);

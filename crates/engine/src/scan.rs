@@ -532,10 +532,7 @@ impl Engine<'_> {
         line_shift: usize,
     ) {
         let mut warnings = Vec::new();
-        for (line, m) in markers
-            .iter()
-            .filter(|(_, m)| m.kind.is_leakscan() && owned.contains(&m.offset))
-        {
+        for (line, m) in markers.iter().filter(|(_, m)| owned.contains(&m.offset)) {
             let name = m.kind.as_str();
             // A name in the marker is repository content: shown masked if it looks like a token.
             let shown_line = line + line_shift;
@@ -740,6 +737,27 @@ impl Engine<'_> {
                 let Some(rule) = self.rules.index_of(hit.rule.id()) else {
                     continue;
                 };
+                // One finding per key: a key file whose key a private-key rule found is that
+                // finding, which says the file is committed (its location is the key itself).
+                if hit.rule == leakscan_checks::CheckRule::PrivateKeyFileCommitted {
+                    let mut keys = found
+                        .iter_mut()
+                        .filter(|c| {
+                            let r = &self.rules.rules()[c.rule];
+                            // A key whose format check failed is at low confidence: the file
+                            // check stays the finding then.
+                            !r.is_check()
+                                && r.tags.iter().any(|t| t == "private-key")
+                                && c.validation.is_none_or(|(_, passed)| passed)
+                        })
+                        .peekable();
+                    if keys.peek().is_some() {
+                        for key in keys {
+                            key.detail.get_or_insert_with(|| hit.detail.clone());
+                        }
+                        continue;
+                    }
+                }
                 let value = hit
                     .decoded
                     .as_ref()
@@ -958,7 +976,11 @@ impl Engine<'_> {
             deadline,
         } = detected;
         // The keyword filter has looked for markers already when the secret rules ran.
-        let markers_here = allow_markers.unwrap_or_else(|| MARKER.find(&blob.data[owned.clone()]).is_some());
+        // With --report-unused-allows, other tools' markers are looked for too: one that
+        // allows nothing is reported like leakscan's own.
+        let markers_here = allow_markers.unwrap_or_else(|| MARKER.find(&blob.data[owned.clone()]).is_some())
+            || (self.filters.report_unused_allows
+                && leakscan_filter::inline::contains_marker(&blob.data[owned.clone()]));
         if candidates.is_empty() && !markers_here {
             return Vec::new();
         }

@@ -21,16 +21,53 @@
 //! `baseline update`; an expired entry stops suppressing and the scan says so.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::Trust;
+use leakscan_model::ScanReport;
 use leakscan_model::error::Error;
 use leakscan_model::finding::Finding;
+use leakscan_model::notification::{Notification, kinds};
 
 /// The baseline format version this build reads and writes.
 pub const BASELINE_VERSION: u32 = 1;
+
+/// The baseline a scan picks up by itself at the repository root (unless `--baseline`, a
+/// configuration's `baseline`, or `--no-repo-config` says otherwise).
+pub const AUTO_BASELINE_FILE: &str = ".leakscan-baseline.json";
+
+/// The repository's own baseline for a scan of `root`: `.leakscan-baseline.json` at the root
+/// of the enclosing repository (or of `root` itself outside one), if it is a file.
+pub fn discover(root: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(root).ok()?;
+    let start = if abs.is_dir() { abs } else { abs.parent()?.to_path_buf() };
+    let top = start
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(&start)
+        .to_path_buf();
+    let file = top.join(AUTO_BASELINE_FILE);
+    file.is_file().then_some(file)
+}
+
+/// What the scan says about a baseline it picked up by itself: where it came from, how many
+/// findings it suppressed, and how to see them.
+pub fn discovered_notification(report: &ScanReport, file: &Path) -> Notification {
+    let suppressed = report
+        .findings
+        .iter()
+        .filter(|f| matches!(f.suppression, Some(leakscan_model::Suppression::Baseline(_))))
+        .count();
+    Notification::note(
+        kinds::AUTO_BASELINE,
+        Some(crate::config::trust::shown_path(file)),
+        format!(
+            "baseline {AUTO_BASELINE_FILE} at the repository root used: {suppressed} known finding(s) suppressed; --no-repo-config (or --baseline FILE) to scan without it"
+        ),
+    )
+}
 
 /// One known finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +90,46 @@ pub struct BaselineEntry {
     pub expires: Option<String>,
 }
 
+/// The unsuppressed findings of a leakscan JSON report or SARIF log as baseline entries
+/// (`None` when `value` is neither).
+fn from_report(value: &serde_json::Value) -> Option<Vec<BaselineEntry>> {
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    let entry = |fingerprint: String, rule: Option<String>, path: Option<String>| BaselineEntry {
+        fingerprint,
+        rule: rule.unwrap_or_default(),
+        path: path.unwrap_or_default(),
+        reason: Some("accepted from a report".to_string()),
+        owner: None,
+        expires: None,
+    };
+    if value["tool"]["name"] == "leakscan" {
+        let findings = value["findings"].as_array()?;
+        return Some(
+            findings
+                .iter()
+                .filter(|f| f["suppression"].is_null())
+                .filter_map(|f| {
+                    let path = text(&f["logical_path"]).or_else(|| text(&f["path"]));
+                    Some(entry(text(&f["fingerprint"])?, text(&f["rule"]), path))
+                })
+                .collect(),
+        );
+    }
+    let runs = value["runs"].as_array()?;
+    Some(
+        runs.iter()
+            .filter_map(|run| run["results"].as_array())
+            .flatten()
+            .filter(|r| r["suppressions"].as_array().is_none_or(|s| s.is_empty()))
+            .filter_map(|r| {
+                let fingerprint = text(&r["partialFingerprints"][leakscan_model::fingerprint::SARIF_FINGERPRINT_KEY])?;
+                let path = text(&r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]);
+                Some(entry(fingerprint, text(&r["ruleId"]), path))
+            })
+            .collect(),
+    )
+}
+
 /// A baseline file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,12 +142,25 @@ pub struct Baseline {
 
 impl Baseline {
     /// Parses a baseline; `file` names it in errors. A future format version is an error.
+    /// A leakscan JSON report or SARIF log is read as a baseline of its unsuppressed
+    /// findings (by fingerprint), so a report from CI can be accepted as it is.
     pub fn parse(text: &str, file: &Path) -> Result<Baseline, Error> {
         let fail = |message: String| Error::Baseline {
             file: file.to_path_buf(),
             message,
         };
-        let baseline: Baseline = serde_json::from_str(text).map_err(|e| fail(leakscan_model::mask::json_error(&e)))?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| fail(leakscan_model::mask::json_error(&e)))?;
+        if value.get("entries").is_none() {
+            return from_report(&value).map(|entries| Baseline {
+                version: BASELINE_VERSION,
+                entries,
+            }).ok_or_else(|| {
+                fail("not a leakscan baseline (`version` and `entries`), JSON report (`tool` and `findings`) or SARIF log (`runs`)".into())
+            });
+        }
+        let baseline: Baseline =
+            serde_json::from_value(value).map_err(|e| fail(leakscan_model::mask::json_error(&e)))?;
         if baseline.version > BASELINE_VERSION {
             return Err(fail(format!(
                 "format version {} is newer than this leakscan understands ({BASELINE_VERSION}); upgrade leakscan",

@@ -105,6 +105,11 @@ pub struct InlineMarkers {
     list: Vec<Marker>,
 }
 
+/// Whether `data` holds any marker, of leakscan or of another tool (one pass, no allocation).
+pub fn contains_marker(data: &[u8]) -> bool {
+    SEARCHER.as_ref().is_some_and(|s| s.is_match(data))
+}
+
 impl InlineMarkers {
     /// Finds every marker in `data` (one pass).
     pub fn find(data: &[u8]) -> InlineMarkers {

@@ -3,6 +3,9 @@
 
 use sha2::{Digest, Sha256};
 
+/// The key of leakscan's fingerprint in a SARIF result's `partialFingerprints`.
+pub const SARIF_FINGERPRINT_KEY: &str = "leakscan/v1";
+
 /// `sha256(rule_id ‖ 0 ‖ secret)` in lowercase hex.
 pub fn secret_id(rule_id: &str, secret: &[u8]) -> String {
     let mut h = Sha256::new();

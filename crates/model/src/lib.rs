@@ -34,7 +34,8 @@ pub use finding::{Finding, Secret, Snippet};
 pub use level::{Confidence, Severity};
 pub use location::Position;
 pub use origin::{
-    CommitInfo, HeadState, HistoryBlob, LayerInfo, Occurrence, Origin, OriginKind, Provenance, SkipReason, Skipped,
+    CommitInfo, HeadState, HistoryBlob, LaterVersion, LayerInfo, Occurrence, Origin, OriginKind, Provenance,
+    SkipReason, Skipped,
 };
 pub use report::{Gate, HistorySummary, ScanReport, ScanStats, SourceSummary, StagedSummary};
 pub use suppression::Suppression;

@@ -89,6 +89,8 @@ pub mod kinds {
     pub const BASELINE: &str = "repository-config-baseline";
     /// Findings were suppressed by the repository's own configuration or baseline.
     pub const SUPPRESSED: &str = "repository-config-suppressed";
+    /// The repository's `.leakscan-baseline.json` was picked up (and what it suppressed).
+    pub const AUTO_BASELINE: &str = "repository-baseline";
     /// A `.leakscanignore` in the repository excluded files from the scan.
     pub const IGNORE_FILE: &str = "repository-ignore-file";
     /// A configuration from the repository was used at all.

@@ -55,6 +55,21 @@ pub struct HistoryBlob {
     pub at_head: HeadState,
     /// With `--all-occurrences`: every (commit, path) holding this blob.
     pub occurrences: Option<Arc<Vec<Occurrence>>>,
+    /// Later versions of the file (other blobs at the same path) that still carry the same
+    /// secret: a history scan reports a secret once per path, at its first commit, and lists
+    /// these here, oldest first.
+    pub later: Vec<LaterVersion>,
+}
+
+/// A later version of a file that still carries a history finding's secret.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct LaterVersion {
+    /// The commit that introduced this version (full hex id).
+    pub commit: String,
+    /// Its author date, RFC 3339 in UTC.
+    pub date: String,
+    /// The version's blob id.
+    pub blob_id: String,
 }
 
 /// The kind of place a blob is: file content, or metadata that a source scans as content
@@ -147,6 +162,14 @@ impl Origin {
         }
     }
 
+    /// For a history finding: later versions of the file that carry the same secret.
+    pub fn later_versions(&self) -> &[LaterVersion] {
+        match &self.provenance {
+            Provenance::History(h) => &h.later,
+            _ => &[],
+        }
+    }
+
     /// The image layer (or the configuration) the bytes came from.
     pub fn layer(&self) -> Option<&Arc<LayerInfo>> {
         match &self.provenance {
@@ -187,6 +210,10 @@ pub struct CommitInfo {
     pub date: String,
     /// First line of the message.
     pub summary: String,
+    /// Position in the history walk, parents before children (0 for the first commit
+    /// walked): orders commits with the same date.
+    #[serde(skip)]
+    pub walk_order: u64,
 }
 
 /// Whether the file a history finding was introduced in is still at HEAD.

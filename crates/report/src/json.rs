@@ -32,6 +32,7 @@
 //!       "blob_id": "<hex>",             // git only
 //!       "at_head": "same" | "changed" | "deleted",  // git history only: is the file still at HEAD?
 //!       "occurrences": [ { "commit", "path" } ],    // git --all-occurrences only
+//!       "later_versions": [ { "commit", "date", "blob_id" } ],  // git history: later versions of the file with the same secret (one finding per secret and path)
 //!       "layer": { "image", "digest", "index", "created_by", "deleted_later" },  // images only
 //!       "location_kind": "commit-message" | "ref-names" | "image-config"  // metadata scanned as content (absent for files)
 //!   } ],
@@ -61,7 +62,7 @@ use leakscan_model::error::ScanError;
 use leakscan_model::finding::Finding;
 use leakscan_model::location::Position;
 use leakscan_model::report::{Gate, ScanReport, ScanStats};
-use leakscan_model::{CommitInfo, HeadState, HistorySummary, Occurrence, Skipped, StagedSummary};
+use leakscan_model::{CommitInfo, HeadState, HistorySummary, LaterVersion, Occurrence, Skipped, StagedSummary};
 use leakscan_rules::RuleSet;
 
 /// The version of the JSON wire format.
@@ -139,6 +140,8 @@ struct JsonFinding<'a> {
     at_head: Option<HeadState>,
     #[serde(skip_serializing_if = "Option::is_none")]
     occurrences: Option<&'a [Occurrence]>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    later_versions: &'a [LaterVersion],
     #[serde(skip_serializing_if = "Option::is_none")]
     layer: Option<&'a LayerInfo>,
     /// `commit-message`, `ref-names` or `image-config` for metadata scanned as content.
@@ -175,6 +178,7 @@ impl<'a> JsonFinding<'a> {
             blob_id: f.origin.blob_id(),
             at_head: f.origin.at_head(),
             occurrences: f.origin.occurrences(),
+            later_versions: f.origin.later_versions(),
             layer: f.origin.layer().map(|l| &**l),
             location_kind: (!f.origin.kind().is_file()).then(|| f.origin.kind().as_str()),
         }

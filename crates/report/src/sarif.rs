@@ -38,7 +38,7 @@ use leakscan_rules::{Confidence, Rule, RuleSet, Severity};
 /// The SARIF base id every relative URI refers to.
 pub const SRCROOT: &str = "%SRCROOT%";
 /// The key of leakscan's fingerprint in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "leakscan/v1";
+pub const FINGERPRINT_KEY: &str = leakscan_model::fingerprint::SARIF_FINGERPRINT_KEY;
 
 /// Writes SARIF 2.1.0 that validates against the official schema.
 #[derive(Debug, Clone, Copy)]
@@ -204,6 +204,9 @@ fn result(f: &Finding, rule_index: &HashMap<&str, usize>, primary: Option<&Path>
         props.insert("commitAuthor".to_string(), json!(c.author));
         props.insert("commitDate".to_string(), json!(c.date));
         props.insert("commitSummary".to_string(), json!(c.summary));
+    }
+    if !f.origin.later_versions().is_empty() {
+        props.insert("laterVersions".to_string(), json!(f.origin.later_versions()));
     }
     if let Some(list) = f.origin.occurrences() {
         props.insert("occurrences".to_string(), json!(list));

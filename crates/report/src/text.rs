@@ -120,6 +120,26 @@ impl Reporter for TextReporter {
                 };
                 writeln!(out, "  {:<9} in {}{}{deleted}", "", sanitize(&what), sanitize(&by))?;
             }
+            let later = f.origin.later_versions();
+            if !later.is_empty() {
+                let shown: Vec<&str> = later
+                    .iter()
+                    .take(5)
+                    .map(|v| &v.commit[..v.commit.len().min(10)])
+                    .collect();
+                let more = if later.len() > 5 {
+                    format!(", … {} more", later.len() - 5)
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    out,
+                    "  {:<9} still in {} later version(s) of the file: {}{more}",
+                    "",
+                    later.len(),
+                    shown.join(", ")
+                )?;
+            }
             if let Some(list) = f.origin.occurrences() {
                 let shown: Vec<String> = list
                     .iter()

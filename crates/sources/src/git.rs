@@ -460,7 +460,7 @@ impl GitRepo {
             let (mut unique, mut already, mut seen) = (0u64, 0u64, Vec::new());
             let mut batch = Vec::with_capacity(WALK_BATCH);
             let skip = options.skip_blobs.as_deref();
-            for id in &commits {
+            for (walk_order, id) in commits.iter().enumerate() {
                 let commit = match repo.find_commit(*id) {
                     Ok(c) => c,
                     Err(e) => {
@@ -468,7 +468,7 @@ impl GitRepo {
                         continue;
                     }
                 };
-                let info = Arc::new(commit_info(&commit));
+                let info = Arc::new(commit_info(&commit, walk_order as u64));
                 if !options.skip_metadata {
                     self.scan_commit_metadata(&commit, &info, visitor);
                 }
@@ -662,6 +662,7 @@ impl GitRepo {
                         commit,
                         blob_id: id.to_string(),
                         occurrences: None,
+                        later: Vec::new(),
                         at_head: match head.get(&first.path) {
                             Some(head_id) if head_id == id => HeadState::Same,
                             Some(_) => HeadState::Changed,
@@ -935,7 +936,7 @@ fn topological(order: &[ObjectId], parents: &HashMap<ObjectId, Vec<ObjectId>>) -
     out
 }
 
-fn commit_info(commit: &gix::Commit<'_>) -> CommitInfo {
+fn commit_info(commit: &gix::Commit<'_>, walk_order: u64) -> CommitInfo {
     let id = commit.id.to_string();
     let (author, date) = match commit.author() {
         Ok(sig) => {
@@ -957,6 +958,7 @@ fn commit_info(commit: &gix::Commit<'_>) -> CommitInfo {
         author,
         date,
         summary,
+        walk_order,
     }
 }
 

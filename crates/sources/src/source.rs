@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use leakscan_model::notification::Notification;
-use leakscan_model::{Error, Finding, Origin, Provenance, ScanError, ScanErrorKind, SourceSummary};
+use leakscan_model::{Error, Finding, LaterVersion, Origin, Provenance, ScanError, ScanErrorKind, SourceSummary};
 
 use crate::image::{ImageSource, LayerKey, shadowed};
 use crate::{Blob, BlobVisitor, FsSource, GitOptions, GitRepo, VisitOptions, object_alloc_limit};
@@ -26,7 +26,7 @@ pub trait Source {
 /// Amends the findings of a source after every blob was scanned, with facts known only at
 /// the end (every commit holding a blob, files a later image layer deletes); per-item
 /// trouble goes to the visitor.
-pub type Amend<'s> = Box<dyn FnOnce(&mut [Finding], &dyn BlobVisitor) -> Result<(), Error> + 's>;
+pub type Amend<'s> = Box<dyn FnOnce(&mut Vec<Finding>, &dyn BlobVisitor) -> Result<(), Error> + 's>;
 
 /// What a visit saw besides blobs.
 pub struct Visited<'s> {
@@ -107,25 +107,80 @@ impl Source for GitHistory {
         let summary = git.visit_history(&options, visitor)?;
         let mut visited = Visited::of(SourceSummary::History(summary));
         visited.base = Some(git.base());
-        if options.all_occurrences {
-            visited.amend = Some(Box::new(move |findings: &mut [Finding], visitor: &dyn BlobVisitor| {
-                let targets: HashSet<String> = findings
-                    .iter()
-                    .filter_map(|f| f.origin.blob_id().map(str::to_string))
-                    .collect();
-                let found = git.occurrences(&targets, &options, visitor)?;
-                for f in findings.iter_mut() {
-                    if let Provenance::History(h) = &mut f.origin.provenance
-                        && let Some(list) = found.get(&h.blob_id)
-                    {
-                        Arc::make_mut(h).occurrences = Some(Arc::new(list.clone()));
+        visited.amend = Some(Box::new(
+            move |findings: &mut Vec<Finding>, visitor: &dyn BlobVisitor| {
+                one_finding_per_secret_and_path(findings);
+                if options.all_occurrences {
+                    let targets: HashSet<String> = findings
+                        .iter()
+                        .filter_map(|f| f.origin.blob_id().map(str::to_string))
+                        .collect();
+                    let found = git.occurrences(&targets, &options, visitor)?;
+                    for f in findings.iter_mut() {
+                        if let Provenance::History(h) = &mut f.origin.provenance
+                            && let Some(list) = found.get(&h.blob_id)
+                        {
+                            Arc::make_mut(h).occurrences = Some(Arc::new(list.clone()));
+                        }
                     }
                 }
                 Ok(())
-            }));
-        }
+            },
+        ));
         Ok(visited)
     }
+}
+
+/// A secret in a file edited many times is one finding, not one per version: history findings
+/// with the same fingerprint (rule, secret, path) and the same suppression state collapse into
+/// the one of the earliest commit (by author date, then parents before children), which lists the later
+/// versions that still carry the secret. Suppressed and active findings stay apart, so a version
+/// that lost its allow marker is still reported.
+fn one_finding_per_secret_and_path(findings: &mut Vec<Finding>) {
+    let mut groups: HashMap<(&str, bool), Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if matches!(f.origin.provenance, Provenance::History(_)) {
+            groups.entry((&f.fingerprint, f.is_suppressed())).or_default().push(i);
+        }
+    }
+    let key = |f: &Finding| match &f.origin.provenance {
+        Provenance::History(h) => (h.commit.date.clone(), h.commit.walk_order),
+        _ => (String::new(), 0),
+    };
+    let mut merged: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (_, mut members) in groups.into_iter().filter(|(_, m)| m.len() > 1) {
+        members.sort_by_key(|&i| key(&findings[i]));
+        let first = members.remove(0);
+        merged.push((first, members));
+    }
+    if merged.is_empty() {
+        return;
+    }
+    let mut dropped = vec![false; findings.len()];
+    for (first, later) in merged {
+        let versions: Vec<LaterVersion> = later
+            .iter()
+            .filter_map(|&i| match &findings[i].origin.provenance {
+                Provenance::History(h) => Some(LaterVersion {
+                    commit: h.commit.id.clone(),
+                    date: h.commit.date.clone(),
+                    blob_id: h.blob_id.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        for &i in &later {
+            dropped[i] = true;
+        }
+        if let Provenance::History(h) = &mut findings[first].origin.provenance {
+            Arc::make_mut(h).later = versions;
+        }
+    }
+    let mut i = 0;
+    findings.retain(|_| {
+        i += 1;
+        !dropped[i - 1]
+    });
 }
 
 /// Exactly the staged changes of a git repository (for a pre-commit hook): each index entry
@@ -153,7 +208,7 @@ impl Source for ImageSource {
         let mut visited = Visited::of(SourceSummary::Image);
         visited.base = self.base();
         // A file that a later layer deletes or replaces still ships in the lower layer: marked.
-        visited.amend = Some(Box::new(move |findings: &mut [Finding], _: &dyn BlobVisitor| {
+        visited.amend = Some(Box::new(move |findings: &mut Vec<Finding>, _: &dyn BlobVisitor| {
             for f in findings.iter_mut() {
                 let Provenance::ImageLayer(layer) = &mut f.origin.provenance else {
                     continue;

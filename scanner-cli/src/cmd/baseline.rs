@@ -11,8 +11,8 @@ use super::scan::scan;
 use crate::args::{BaselineCommand, FormatArg, ScanArgs};
 use crate::exit;
 
-/// The default baseline file name.
-pub const DEFAULT_FILE: &str = ".leakscan-baseline.json";
+/// The default baseline file name: the one a scan picks up by itself at the repository root.
+pub const DEFAULT_FILE: &str = scanner_core::filter::baseline::AUTO_BASELINE_FILE;
 
 /// Writes or refreshes a baseline and returns the exit code.
 pub fn run(cmd: &BaselineCommand) -> Result<u8> {
@@ -60,11 +60,32 @@ pub fn run(cmd: &BaselineCommand) -> Result<u8> {
     for e in &report.errors {
         eprintln!("  {}: {}", e.path, e.message);
     }
+    eprintln!("{}", usage_hint(args, &target));
     Ok(if report.is_complete() || args.common.allow_incomplete {
         exit::CLEAN
     } else {
         exit::INCOMPLETE
     })
+}
+
+/// How the written baseline will be used: picked up by itself at the repository root, or
+/// named with `--baseline` or the configuration's `baseline`.
+fn usage_hint(args: &ScanArgs, target: &std::path::Path) -> String {
+    let root = args.paths.first().map_or_else(|| PathBuf::from("."), PathBuf::clone);
+    let written = fs::canonicalize(target).ok();
+    let picked_up = scanner_core::filter::baseline::discover(&root).and_then(|p| fs::canonicalize(p).ok());
+    if written.is_some() && written == picked_up {
+        format!(
+            "the next `leakscan scan` or `leakscan git` of this repository uses it by itself ({} at the repository root; commit it; --no-repo-config ignores it)",
+            DEFAULT_FILE
+        )
+    } else {
+        format!(
+            "use it with `--baseline {}`, or `baseline = \"…\"` in leakscan.toml (only {} at the repository root is picked up by itself)",
+            target.display(),
+            DEFAULT_FILE
+        )
+    }
 }
 
 /// `-o FILE` names the baseline file (default [`DEFAULT_FILE`]); a baseline is always JSON, so

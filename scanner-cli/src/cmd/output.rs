@@ -30,6 +30,8 @@ pub struct Prepared {
     config: Option<Config>,
     /// Whether the baseline came from a configuration found in the tree.
     baseline_from_repo: bool,
+    /// The repository's `.leakscan-baseline.json`, when the scan picked it up by itself.
+    auto_baseline: Option<PathBuf>,
 }
 
 /// Where the configuration comes from: `--config` (trusted), else the one found from the
@@ -100,10 +102,24 @@ pub fn prepare(
     }
     let (baseline_path, baseline_trust) = match (&args.baseline, &config) {
         (Some(path), _) => (Some(path.clone()), Trust::Trusted),
-        (None, Some(c)) => (c.baseline_path()?, c.trust.clone()),
-        (None, None) => (None, Trust::Trusted),
+        (None, Some(c)) if c.baseline.is_some() => (c.baseline_path()?, c.trust.clone()),
+        // The repository's own `.leakscan-baseline.json`: repository content, read under the
+        // trust model, reported, and ignored with --no-repo-config or --isolated.
+        _ if !args.no_repo_config && !args.isolated => match scanner_core::filter::baseline::discover(root) {
+            Some(found) => {
+                let trust = Trust::repository_of(&found);
+                (Some(found), trust)
+            }
+            None => (None, Trust::Trusted),
+        },
+        _ => (None, Trust::Trusted),
     };
-    let baseline_from_repo = baseline_path.is_some() && !baseline_trust.is_trusted();
+    let auto_baseline = (args.baseline.is_none() && config.as_ref().is_none_or(|c| c.baseline.is_none()))
+        .then(|| baseline_path.clone())
+        .flatten()
+        .filter(|_| use_baseline);
+    // A configuration's own baseline (the repository's auto-picked one is reported apart).
+    let baseline_from_repo = baseline_path.is_some() && !baseline_trust.is_trusted() && auto_baseline.is_none();
     if use_baseline && let Some(path) = baseline_path {
         let baseline = Baseline::load_with(&path, &baseline_trust)?;
         warnings.extend(unknown_rule_warnings(&baseline, &rules, &path));
@@ -117,6 +133,7 @@ pub fn prepare(
         notifications: resolved.notifications,
         config,
         baseline_from_repo,
+        auto_baseline,
     })
 }
 
@@ -211,6 +228,11 @@ pub fn finish(args: &CommonArgs, mut report: ScanReport, prepared: &Prepared) ->
         && let Some(n) = suppressed_notification(&report, c, prepared.baseline_from_repo)
     {
         report.notifications.push(n);
+    }
+    if let Some(file) = &prepared.auto_baseline {
+        report
+            .notifications
+            .push(scanner_core::filter::baseline::discovered_notification(&report, file));
     }
     let code = exit_code(&report, args, &prepared.gate);
     match write_outputs(args, &report, prepared) {
