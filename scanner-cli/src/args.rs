@@ -337,6 +337,10 @@ pub struct ScanArgs {
     /// Follow symbolic links (loops are detected and reported).
     #[arg(long, help_heading = "Input")]
     pub follow_symlinks: bool,
+    /// Apply .leakscanignore files to files named on the command line too (for hooks that
+    /// pass every file, like the pre-commit framework's); directories always follow them.
+    #[arg(long, help_heading = "Input")]
+    pub ignore_named_files: bool,
     /// Name for standard input in reports (with `-`).
     #[arg(long, value_name = "NAME", default_value = "<stdin>", help_heading = "Input")]
     pub label: String,

@@ -480,3 +480,50 @@ fn the_repository_baseline_is_picked_up_and_reports_and_sarif_are_baselines() {
         .code(2)
         .stderr(predicate::str::contains("not a leakscan baseline"));
 }
+
+#[test]
+fn named_files_follow_leakscanignore_on_request() {
+    // The pre-commit framework passes every file (`--all-files`): with --ignore-named-files a
+    // file the repository's .leakscanignore excludes is left out, and the report says so.
+    let dir = tree(&[
+        (".leakscanignore", "fixtures/\n!fixtures/keep.env\n".to_string()),
+        ("fixtures/sample.env", format!("T={GITHUB_TOKEN}\n")),
+        ("fixtures/keep.env", format!("T={OTHER_TOKEN}\n")),
+        ("src/app.env", format!("T={GITHUB_TOKEN}\n")),
+    ]);
+    let files = ["fixtures/sample.env", "fixtures/keep.env", "src/app.env"];
+    let run = |extra: &[&str]| -> Value {
+        let out = leakscan()
+            .current_dir(dir.path())
+            .args(["scan", "--no-progress", "-f", "json"])
+            .args(extra)
+            .args(files)
+            .assert()
+            .code(1);
+        serde_json::from_slice(&out.get_output().stdout).unwrap()
+    };
+    let paths = |doc: &Value| -> Vec<String> {
+        let mut p: Vec<String> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect();
+        p.sort();
+        p
+    };
+    let doc = run(&["--ignore-named-files"]);
+    assert_eq!(paths(&doc), ["fixtures/keep.env", "src/app.env"]);
+    assert!(
+        doc["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "repository-ignore-file" && n["message"].as_str().unwrap().contains("exclude")),
+        "{doc:#?}"
+    );
+    // Named files are scanned as named by default, and the tree does not decide with
+    // --no-repo-config.
+    assert_eq!(paths(&run(&[])).len(), 3);
+    assert_eq!(paths(&run(&["--ignore-named-files", "--no-repo-config"])).len(), 3);
+}

@@ -43,6 +43,8 @@ pub struct ScanSettings {
     pub repo_ignore_files: bool,
     /// Follow symbolic links while walking.
     pub follow_symlinks: bool,
+    /// Apply `.leakscanignore` to files named as roots too (`--ignore-named-files`).
+    pub ignore_named_files: bool,
     /// Warn about `leakscan:allow` markers that suppress nothing.
     pub report_unused_allows: bool,
     /// Archive expansion limits (`max_depth` 0 scans archives as raw bytes).
@@ -77,6 +79,7 @@ impl Default for ScanSettings {
             no_ignore: false,
             repo_ignore_files: true,
             follow_symlinks: false,
+            ignore_named_files: false,
             report_unused_allows: false,
             archives: ArchiveLimits::default(),
             secrets: true,
@@ -259,6 +262,7 @@ impl Scanner {
             no_ignore: self.settings.no_ignore,
             leakscan_ignore: self.settings.repo_ignore_files,
             follow_symlinks: self.settings.follow_symlinks,
+            ignore_named_files: self.settings.ignore_named_files,
             shard: self.settings.shard,
         }
     }

@@ -25,8 +25,39 @@ pub struct VisitOptions {
     pub leakscan_ignore: bool,
     /// Follow symbolic links (loops are detected and reported).
     pub follow_symlinks: bool,
+    /// Apply `.leakscanignore` files to files named as roots too (a pre-commit hook passes
+    /// every file it is given; a directory's files always follow them).
+    pub ignore_named_files: bool,
     /// Visit only the files of this share, by path relative to their root.
     pub shard: Option<leakscan_model::shard::Shard>,
+}
+
+/// The `.leakscanignore` that excludes the file `path`, if one does: the nearest one in its
+/// directory or above (up to the repository root) whose patterns decide about it (a `!`
+/// pattern re-includes it).
+fn leakscan_ignored(path: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(path).ok()?;
+    for dir in abs.ancestors().skip(1) {
+        let file = dir.join(LEAKSCAN_IGNORE_FILE);
+        if file.is_file() {
+            let mut builder = ignore::gitignore::GitignoreBuilder::new(dir);
+            if builder.add(&file).is_none()
+                && let Ok(rules) = builder.build()
+            {
+                let decided = rules.matched_path_or_any_parents(&abs, false);
+                if decided.is_ignore() {
+                    return Some(file);
+                }
+                if decided.is_whitelist() {
+                    return None;
+                }
+            }
+        }
+        if dir.join(".git").exists() {
+            break;
+        }
+    }
+    None
 }
 
 /// The custom ignore file leakscan honours in every directory.
@@ -122,6 +153,14 @@ impl FsSource {
         let mut builder = WalkBuilder::new(&root.given);
         let respect = !opts.no_ignore;
         let leakscan_ignore = respect && opts.leakscan_ignore;
+        if leakscan_ignore
+            && opts.ignore_named_files
+            && root.given.is_file()
+            && let Some(by) = leakscan_ignored(&root.given)
+        {
+            // Counted as excluded by that ignore file (the scan's notification says how many).
+            return (0, vec![display_path(&by)]);
+        }
         let found: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
         if leakscan_ignore {
             // Ignore files above the root apply too (`parents`).

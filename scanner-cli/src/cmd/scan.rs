@@ -44,6 +44,7 @@ pub fn scan(args: &ScanArgs, use_baseline: bool) -> Result<(ScanReport, Prepared
     let prepared = prepare(&args.common, &root, use_baseline, |settings| {
         settings.no_ignore = args.no_ignore;
         settings.follow_symlinks = args.follow_symlinks;
+        settings.ignore_named_files = args.ignore_named_files;
         settings.shard = shard;
     })?;
     let scanner = &prepared.scanner;
