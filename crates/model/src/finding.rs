@@ -194,6 +194,7 @@ const NON_PRODUCTION_DIRS: &[&str] = &[
     "samples",
     "doc",
     "docs",
+    "docs_src",
     "documentation",
 ];
 
