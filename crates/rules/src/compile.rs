@@ -67,7 +67,15 @@ pub struct Rule {
     pub example_path: Option<String>,
     /// Whether the rule is tagged `generic` (loses to a specific rule on the same span).
     generic: bool,
+    /// Whether the rule is tagged `password` (see [`Rule::entropy_minimum`]).
+    password: bool,
 }
+
+/// The share of a short password's maximum entropy (log2 of its length) it must reach.
+const PASSWORD_ENTROPY_SHARE: f64 = 0.85;
+
+/// Passwords this long or longer get the scaled entropy minimum.
+const SHORT_PASSWORD_MIN_LEN: usize = 8;
 
 /// Facts about a rule's regex worth a warning (see [`Rule::regex_lints`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -391,6 +399,21 @@ impl Rule {
     /// Validates one rule; with `eager` false its regexes are parsed and compiled on first
     /// use (built-in rules: the test suite checks that every one compiles), so that start-up
     /// stays fast with hundreds of rules.
+    /// The entropy minimum for a secret of `len` bytes. A password rule's minimum (tag
+    /// `password`) scales down for short values, whose entropy cannot reach it (a string of
+    /// `n` bytes has at most log2(n) bits per byte): a 9-character password is held to
+    /// 0.85 × log2(9) ≈ 2.69, so `r00tPa55!` passes and `aaaaaaaaa` still does not. Values
+    /// under 8 characters keep the full minimum (a short word after `password` is more often
+    /// an argument than a password: `'mysql_native_password', 'latin1'`).
+    pub fn entropy_minimum(&self, len: usize) -> Option<f64> {
+        let min = self.entropy?;
+        Some(if self.password && len >= SHORT_PASSWORD_MIN_LEN {
+            min.min(PASSWORD_ENTROPY_SHARE * (len as f64).log2())
+        } else {
+            min
+        })
+    }
+
     /// Whether the rule is tagged `generic`: on the same span, a specific rule wins.
     pub fn is_generic(&self) -> bool {
         self.generic
@@ -458,6 +481,7 @@ impl Rule {
             validators,
             allow_repeats: syn.allow_repeats,
             generic: syn.tags.iter().any(|t| t == "generic"),
+            password: syn.tags.iter().any(|t| t == "password"),
             ..Rule::metadata(syn, file)
         };
         if eager {
@@ -545,6 +569,7 @@ impl Rule {
             check: None,
             example_path: None,
             generic: false,
+            password: false,
         }
     }
 

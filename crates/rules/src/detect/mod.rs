@@ -540,7 +540,7 @@ impl<'r> Detector<'r> {
             let entropy = shannon_entropy(value);
             // A scan drops a match under its rule's entropy minimum before anything is built for
             // it (its reason is only formatted for `explain`'s diagnostic detection).
-            if !self.keep_low_entropy && crate::detect::stages::EntropyMinimum::rejects(rule, entropy) {
+            if !self.keep_low_entropy && crate::detect::stages::EntropyMinimum::rejects(rule, value, entropy) {
                 return;
             }
             // Every reason to suppress a match is a stage of the match chain.

@@ -29,8 +29,8 @@ pub struct EntropyMinimum;
 impl EntropyMinimum {
     /// Whether `entropy` is below `rule`'s minimum: the stage's decision without its reason,
     /// for the detector, which drops such matches before building anything in a scan.
-    pub fn rejects(rule: &Rule, entropy: f64) -> bool {
-        rule.entropy.is_some_and(|min| entropy < min)
+    pub fn rejects(rule: &Rule, secret: &[u8], entropy: f64) -> bool {
+        rule.entropy_minimum(secret.len()).is_some_and(|min| entropy < min)
     }
 }
 
@@ -39,9 +39,9 @@ impl Filter<MatchSubject<'_>> for EntropyMinimum {
         "entropy-minimum"
     }
     fn judge(&self, m: &MatchSubject<'_>) -> Verdict {
-        match m.rule.entropy {
-            Some(min) if EntropyMinimum::rejects(m.rule, m.entropy) => {
-                Verdict::Suppress(Suppression::LowEntropy(format!("{:.2} < {min}", m.entropy)))
+        match m.rule.entropy_minimum(m.secret.len()) {
+            Some(min) if m.entropy < min => {
+                Verdict::Suppress(Suppression::LowEntropy(format!("{:.2} < {min:.2}", m.entropy)))
             }
             _ => Verdict::Keep,
         }
@@ -125,5 +125,32 @@ mod tests {
         assert_eq!(stage, "placeholder");
         assert_eq!(s.stage(), stage, "a suppression names the stage that made it");
         assert_eq!(judge(concat!("AKIA", "DU2X4TDYFSHAVIGR"), 4.0), None);
+    }
+
+    #[test]
+    fn short_passwords_get_a_scaled_entropy_minimum() {
+        let rules = RuleSet::builtin().unwrap();
+        let rule = rules.get("generic-password-assignment").unwrap();
+        let entropy_verdict = |secret: &str| {
+            let entropy = leakscan_model::entropy::shannon_entropy(secret.as_bytes());
+            EntropyMinimum.judge(&MatchSubject {
+                rule,
+                secret: secret.as_bytes(),
+                matched: secret.as_bytes(),
+                entropy,
+            })
+        };
+        // 9 characters cannot reach 3 bits per byte with one repeat; the minimum scales.
+        assert_eq!(entropy_verdict("r00tPa55!"), Verdict::Keep);
+        assert_eq!(entropy_verdict("Welcome1!x"), Verdict::Keep);
+        assert!(matches!(entropy_verdict("aaaaaaaaa"), Verdict::Suppress(_)));
+        assert!(matches!(entropy_verdict("abcabcabc"), Verdict::Suppress(_)));
+        // Under 8 characters the full minimum stays: a short word is more often an argument.
+        assert!(matches!(entropy_verdict("latin1"), Verdict::Suppress(_)));
+        // Rules not tagged `password` keep their minimum whatever the length.
+        let token_rule = rules.get("generic-secret-assignment").unwrap();
+        let min = token_rule.entropy.unwrap();
+        assert_eq!(token_rule.entropy_minimum(9), Some(min));
+        assert!(rule.entropy_minimum(9).unwrap() < rule.entropy.unwrap());
     }
 }
