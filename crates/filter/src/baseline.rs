@@ -70,7 +70,8 @@ impl Baseline {
             file: file.to_path_buf(),
             message,
         };
-        let baseline: Baseline = serde_json::from_str(text).map_err(|e| fail(leakscan_model::mask::json_error(&e)))?;
+        let baseline: Baseline =
+            serde_json::from_str(text).map_err(|e| fail(leakscan_model::mask::json_error(&e).to_string()))?;
         if baseline.version > BASELINE_VERSION {
             return Err(fail(format!(
                 "format version {} is newer than this leakscan understands ({BASELINE_VERSION}); upgrade leakscan",
