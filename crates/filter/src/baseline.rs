@@ -101,12 +101,13 @@ impl Baseline {
     /// configuration may only name a regular file inside the repository; the caller checked
     /// the path). Capped at [`MAX_BASELINE_BYTES`](crate::config::trust::MAX_BASELINE_BYTES).
     pub fn load_with(file: &Path, trust: &Trust) -> Result<Baseline, Error> {
-        let text = crate::config::trust::read_text(file, crate::config::trust::MAX_BASELINE_BYTES, trust).map_err(
-            |message| Error::Baseline {
-                file: file.to_path_buf(),
-                message,
-            },
-        )?;
+        let text =
+            crate::config::trust::read_text(file, crate::config::trust::MAX_BASELINE_BYTES, trust).map_err(|e| {
+                Error::Baseline {
+                    file: file.to_path_buf(),
+                    message: e.to_string(),
+                }
+            })?;
         Baseline::parse(&text, file)
     }
 
