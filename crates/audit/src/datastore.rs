@@ -86,7 +86,7 @@ pub(crate) enum RowError {
     /// SQLite reported an error.
     Sql(rusqlite::Error),
     /// A value does not parse.
-    Invalid(InvalidValue),
+    Invalid(Box<InvalidValue>),
 }
 
 impl From<rusqlite::Error> for RowError {
@@ -97,7 +97,7 @@ impl From<rusqlite::Error> for RowError {
 
 impl From<InvalidValue> for RowError {
     fn from(e: InvalidValue) -> RowError {
-        RowError::Invalid(e)
+        RowError::Invalid(Box::new(e))
     }
 }
 

@@ -68,7 +68,7 @@ pub enum AuditError {
         /// The datastore file.
         path: PathBuf,
         /// The row, column and value.
-        invalid: InvalidValue,
+        invalid: Box<InvalidValue>,
     },
     /// The datastore does not exist (commands that only read it).
     #[error("datastore {}: no such file (run `leakscan audit` first, or pass --datastore)", path.display())]

@@ -130,7 +130,7 @@ pub fn dedupe(findings: Vec<FindingRecord>) -> Vec<FindingRecord> {
                     _ => None,
                 };
                 if f.triaged_at > kept.triaged_at {
-                    kept.status = f.status.clone();
+                    kept.status = f.status;
                     kept.triaged_at = f.triaged_at.clone();
                     kept.triaged_by = f.triaged_by.clone();
                     kept.triage_reason = f.triage_reason.clone();
