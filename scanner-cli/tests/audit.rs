@@ -313,6 +313,77 @@ fn newer_schema_and_corrupt_datastores_are_refused_and_left_untouched() {
 }
 
 #[test]
+fn unknown_severities_and_statuses_in_a_datastore_are_errors_that_name_the_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let org = tmp.path().join("org");
+    repo(&org, "alpha", Some(GITHUB_TOKEN));
+    let db = tmp.path().join("audit.db");
+    audit(&[org.to_str().unwrap()], &db, 1);
+    let doc = json_of(&report(&db, "json"));
+    let fp = doc["findings"][0]["fingerprint"].as_str().unwrap().to_string();
+    let sql = |statement: &str| {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute(statement, []).unwrap();
+    };
+    let refused = |args: &[&str], expected: &str| {
+        leakscan()
+            .args(args)
+            .arg("--datastore")
+            .arg(&db)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(expected));
+    };
+
+    // A severity no leakscan writes: every reader refuses it, naming table, column and row.
+    sql("UPDATE findings SET severity = 'urgent' WHERE id = 1");
+    let severity = "findings.severity is `urgent` where id = 1, not one of low, medium, high, critical";
+    refused(&["report"], severity);
+    refused(&["report", "-f", "json"], severity);
+    refused(
+        &["audit", "--isolated", "--no-progress", "--full", org.to_str().unwrap()],
+        severity,
+    );
+    sql("UPDATE findings SET severity = 'high', confidence = 'certain' WHERE id = 1");
+    refused(
+        &["report", "-f", "csv"],
+        "findings.confidence is `certain` where id = 1",
+    );
+    sql("UPDATE findings SET confidence = 'high' WHERE id = 1");
+    report(&db, "json");
+
+    // A triage status no leakscan writes: reports, exports and a new decision refuse it.
+    sql(&format!(
+        "INSERT INTO triage (fingerprint, status, who, at, why) VALUES ('{fp}', 'ignored', 'x', 'y', 'z')"
+    ));
+    let status = format!(
+        "triage.status is `ignored` where fingerprint = {fp}, not one of open, accepted-risk, false-positive, revoked"
+    );
+    refused(&["report", "-f", "sarif"], &status);
+    let export = tmp.path().join("triage.json");
+    refused(&["triage", "--export", export.to_str().unwrap()], &status);
+    refused(
+        &[
+            "triage", &fp, "--status", "revoked", "--reason", "rotated", "--who", "ada",
+        ],
+        &status,
+    );
+    sql("DELETE FROM triage");
+
+    // A repository status no leakscan writes.
+    sql("UPDATE repositories SET status = 'done' WHERE name = 'alpha'");
+    refused(
+        &["report"],
+        "repositories.status is `done` where id = 1, not one of ok, incomplete, failed, pending",
+    );
+    // A repository registered by an audit that was killed before recording it is pending,
+    // which is a status leakscan writes: reported, not refused.
+    sql("UPDATE repositories SET status = 'pending' WHERE name = 'alpha'");
+    let text = String::from_utf8(report(&db, "text")).unwrap();
+    assert!(text.contains("  pending alpha: "), "{text}");
+}
+
+#[test]
 fn bad_repositories_are_recorded_as_failed_and_the_rest_audited() {
     let tmp = tempfile::tempdir().unwrap();
     let org = tmp.path().join("org");

@@ -18,52 +18,97 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use gix::ObjectId;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use leakscan_model::{Confidence, Severity};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::migrate::{APPLICATION_ID, LATEST, migrate};
-use super::model::{CommitRecord, FindingRecord, RepositoryRecord};
+pub use super::model::TriageStatus;
+use super::model::{CommitRecord, FindingRecord, RepoStatus, RepositoryRecord};
+use super::run::Mode;
 use super::{AuditError, now};
 
 /// The hash before the first audit-log row.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// A triage decision's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TriageStatus {
-    /// Needs attention (the default).
-    Open,
-    /// Known and accepted.
-    AcceptedRisk,
-    /// Not a secret.
-    FalsePositive,
-    /// The credential was revoked (rotated): harmless now.
-    Revoked,
+/// A value in a datastore column with a closed set of names (a severity, a status, a mode)
+/// that is none of them: the file was edited, or written by something else. Reading it is an
+/// error, never a guess.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{table}.{column} is `{}` where {key} = {}, not one of {expected}",
+    leakscan_model::mask::shown(value),
+    leakscan_model::mask::sanitize(row)
+)]
+pub struct InvalidValue {
+    /// The table.
+    pub table: &'static str,
+    /// The column.
+    pub column: &'static str,
+    /// The column that identifies the row (`id`, `fingerprint`).
+    pub key: &'static str,
+    /// Its value in the row.
+    pub row: String,
+    /// The value found.
+    pub value: String,
+    /// The names the column may hold.
+    pub expected: &'static str,
 }
 
-impl TriageStatus {
-    /// The name used in the datastore, reports and the CLI.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TriageStatus::Open => "open",
-            TriageStatus::AcceptedRisk => "accepted-risk",
-            TriageStatus::FalsePositive => "false-positive",
-            TriageStatus::Revoked => "revoked",
-        }
-    }
+/// The column's value parsed by `parse`, or [`InvalidValue`] naming the row and column.
+fn parse_column<T>(
+    value: String,
+    parse: impl FnOnce(&str) -> Option<T>,
+    (table, column): (&'static str, &'static str),
+    (key, row): (&'static str, &dyn std::fmt::Display),
+    expected: &'static str,
+) -> Result<T, InvalidValue> {
+    parse(&value).ok_or_else(|| InvalidValue {
+        table,
+        column,
+        key,
+        row: row.to_string(),
+        value,
+        expected,
+    })
+}
 
-    /// Parses a status name.
-    pub fn parse(text: &str) -> Option<TriageStatus> {
-        [
-            TriageStatus::Open,
-            TriageStatus::AcceptedRisk,
-            TriageStatus::FalsePositive,
-            TriageStatus::Revoked,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
+const SEVERITIES: &str = "low, medium, high, critical";
+const CONFIDENCES: &str = "low, medium, high";
+const TRIAGE_STATUSES: &str = "open, accepted-risk, false-positive, revoked";
+const REPO_STATUSES: &str = "ok, incomplete, failed, pending";
+const MODES: &str = "history, working-tree";
+
+/// A failure while reading rows: SQLite's, or a value that does not parse.
+#[derive(Debug)]
+pub(crate) enum RowError {
+    /// SQLite reported an error.
+    Sql(rusqlite::Error),
+    /// A value does not parse.
+    Invalid(Box<InvalidValue>),
+}
+
+impl From<rusqlite::Error> for RowError {
+    fn from(e: rusqlite::Error) -> RowError {
+        RowError::Sql(e)
+    }
+}
+
+impl From<InvalidValue> for RowError {
+    fn from(e: InvalidValue) -> RowError {
+        RowError::Invalid(Box::new(e))
+    }
+}
+
+/// A [`RowError`] of the datastore at `path` as an [`AuditError`].
+pub(crate) fn row_error(path: &Path, e: RowError) -> AuditError {
+    match e {
+        RowError::Sql(e) => sql_error(path, e),
+        RowError::Invalid(invalid) => AuditError::InvalidValue {
+            path: path.to_path_buf(),
+            invalid,
+        },
     }
 }
 
@@ -122,10 +167,10 @@ pub struct VerifyOutcome {
 pub struct RepoState {
     /// Row id.
     pub id: i64,
-    /// `ok`, `failed`, `incomplete` or `pending`.
-    pub status: String,
-    /// `history` or `working-tree`.
-    pub mode: Option<String>,
+    /// How its last audit went.
+    pub status: RepoStatus,
+    /// The mode of its last audit (`None` before the first).
+    pub mode: Option<Mode>,
     /// Digest of the refs at the last complete audit.
     pub refs_digest: Option<String>,
     /// Digest of the rules of the last audit.
@@ -146,12 +191,12 @@ pub struct RepoResult {
     pub repo_id: i64,
     /// The audit's scan id.
     pub scan_id: i64,
-    /// `ok`, `incomplete` or `failed`.
-    pub status: String,
-    /// Why it is not `ok`.
+    /// Ok, incomplete or failed.
+    pub status: RepoStatus,
+    /// Why it is not ok.
     pub reason: Option<String>,
-    /// `history` or `working-tree`.
-    pub mode: String,
+    /// What was scanned.
+    pub mode: Mode,
     /// Refs digest to remember (only for a complete history audit).
     pub refs_digest: Option<String>,
     /// Rules digest of this audit.
@@ -286,6 +331,10 @@ impl Datastore {
         sql_error(&self.path, e)
     }
 
+    fn row_err(&self, e: RowError) -> AuditError {
+        row_error(&self.path, e)
+    }
+
     fn check_integrity(&self) -> Result<(), AuditError> {
         let mut stmt = self.conn.prepare("PRAGMA quick_check").map_err(|e| self.err(e))?;
         let problems: Vec<String> = stmt
@@ -392,21 +441,16 @@ impl Datastore {
                 params![name, path],
             )
             .map_err(|e| self.err(e))?;
-        self.conn
-            .query_row(
-                "SELECT id, status, mode, refs_digest, rules_digest FROM repositories WHERE name = ?1",
-                params![name],
-                |r| {
-                    Ok(RepoState {
-                        id: r.get(0)?,
-                        status: r.get(1)?,
-                        mode: r.get(2)?,
-                        refs_digest: r.get(3)?,
-                        rules_digest: r.get(4)?,
-                    })
-                },
-            )
-            .map_err(|e| self.err(e))
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, status, mode, refs_digest, rules_digest FROM repositories WHERE name = ?1")
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query(params![name]).map_err(|e| self.err(e))?;
+        let row = rows
+            .next()
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| self.err(rusqlite::Error::QueryReturnedNoRows))?;
+        repo_state(row).map_err(|e| self.row_err(e))
     }
 
     /// The blobs recorded as scanned for a repository.
@@ -451,22 +495,16 @@ impl Datastore {
             .conn
             .prepare(
                 "SELECT r.name, r.path, r.status, r.reason, r.last_audit,
-                        (SELECT count(*) FROM blobs b WHERE b.repository_id = r.id)
+                        (SELECT count(*) FROM blobs b WHERE b.repository_id = r.id), r.id
                  FROM repositories r ORDER BY r.name",
             )
             .map_err(|e| self.err(e))?;
-        stmt.query_map([], |r| {
-            Ok(RepositoryRecord {
-                name: r.get(0)?,
-                path: r.get(1)?,
-                status: r.get(2)?,
-                reason: r.get(3)?,
-                last_audit: r.get(4)?,
-                blobs: r.get::<_, i64>(5)? as u64,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.err(e))
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            out.push(repository_record(row).map_err(|e| self.row_err(e))?);
+        }
+        Ok(out)
     }
 
     /// Every finding with its triage state, ordered by repository, path, line.
@@ -477,48 +515,18 @@ impl Datastore {
                 "SELECT r.name, f.fingerprint, f.rule_id, f.rule_name, f.severity, f.confidence, f.path,
                         f.line, f.col, f.secret_redacted, f.snippet, f.secret_id, f.commit_id,
                         f.commit_author, f.commit_date, f.commit_summary, f.blob_id, f.first_seen,
-                        f.last_seen, f.fixed_at, t.status, t.who, t.at, t.why
+                        f.last_seen, f.fixed_at, t.status, t.who, t.at, t.why, f.id
                  FROM findings f JOIN repositories r ON r.id = f.repository_id
                  LEFT JOIN triage t ON t.fingerprint = f.fingerprint
                  ORDER BY r.name, f.path, f.line, f.col, f.rule_id",
             )
             .map_err(|e| self.err(e))?;
-        stmt.query_map([], |r| {
-            let commit_id: Option<String> = r.get(12)?;
-            Ok(FindingRecord {
-                repository: r.get(0)?,
-                fingerprint: r.get(1)?,
-                rule: r.get(2)?,
-                rule_name: r.get(3)?,
-                severity: r.get(4)?,
-                confidence: r.get(5)?,
-                path: r.get(6)?,
-                line: r.get::<_, i64>(7)? as u64,
-                column: r.get::<_, i64>(8)? as u64,
-                secret: r.get(9)?,
-                snippet: r.get(10)?,
-                secret_id: r.get(11)?,
-                commit: match commit_id {
-                    Some(id) => Some(CommitRecord {
-                        id,
-                        author: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
-                        date: r.get::<_, Option<String>>(14)?.unwrap_or_default(),
-                        summary: r.get::<_, Option<String>>(15)?.unwrap_or_default(),
-                    }),
-                    None => None,
-                },
-                blob_id: r.get(16)?,
-                first_seen: r.get(17)?,
-                last_seen: r.get(18)?,
-                fixed_at: r.get(19)?,
-                status: r.get::<_, Option<String>>(20)?.unwrap_or_else(|| "open".into()),
-                triaged_by: r.get(21)?,
-                triaged_at: r.get(22)?,
-                triage_reason: r.get(23)?,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.err(e))
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            out.push(finding_record(row).map_err(|e| self.row_err(e))?);
+        }
+        Ok(out)
     }
 
     /// The full fingerprints of findings matching `text` (a full fingerprint or a prefix of at
@@ -548,7 +556,7 @@ impl Datastore {
     pub fn set_triage(&mut self, decision: &TriageDecision) -> Result<TriageStatus, AuditError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sql_error(&path, e))?;
-        let old = triage_in(&tx, decision).map_err(|e| sql_error(&path, e))?;
+        let old = triage_in(&tx, decision).map_err(|e| row_error(&path, e))?;
         tx.commit().map_err(|e| sql_error(&path, e))?;
         Ok(old)
     }
@@ -559,19 +567,11 @@ impl Datastore {
             .conn
             .prepare("SELECT fingerprint, status, who, at, why FROM triage ORDER BY fingerprint")
             .map_err(|e| self.err(e))?;
-        let decisions = stmt
-            .query_map([], |r| {
-                let status: String = r.get(1)?;
-                Ok(TriageDecision {
-                    fingerprint: r.get(0)?,
-                    status: TriageStatus::parse(&status).unwrap_or(TriageStatus::Open),
-                    who: r.get(2)?,
-                    at: r.get(3)?,
-                    why: r.get(4)?,
-                })
-            })
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        let mut decisions = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            decisions.push(triage_decision(row).map_err(|e| self.row_err(e))?);
+        }
         Ok(TriageExport {
             version: 1,
             exported_at: now(),
@@ -601,7 +601,7 @@ impl Datastore {
             {
                 continue;
             }
-            triage_in(&tx, d).map_err(|e| sql_error(&path, e))?;
+            triage_in(&tx, d).map_err(|e| row_error(&path, e))?;
             changed += 1;
         }
         tx.commit().map_err(|e| sql_error(&path, e))?;
@@ -776,7 +776,9 @@ fn log_hash(prev: &str, id: i64, fields: &[&str]) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub(crate) fn triage_in(tx: &Transaction<'_>, d: &TriageDecision) -> rusqlite::Result<TriageStatus> {
+/// Records one triage decision and appends it to the audit log; returns the previous status
+/// (open when the fingerprint had none).
+pub(crate) fn triage_in(tx: &Transaction<'_>, d: &TriageDecision) -> Result<TriageStatus, RowError> {
     let old: Option<String> = tx
         .query_row(
             "SELECT status FROM triage WHERE fingerprint = ?1",
@@ -784,10 +786,16 @@ pub(crate) fn triage_in(tx: &Transaction<'_>, d: &TriageDecision) -> rusqlite::R
             |r| r.get(0),
         )
         .optional()?;
-    let old = old
-        .as_deref()
-        .and_then(TriageStatus::parse)
-        .unwrap_or(TriageStatus::Open);
+    let old = match old {
+        Some(old) => parse_column(
+            old,
+            TriageStatus::parse,
+            ("triage", "status"),
+            ("fingerprint", &d.fingerprint),
+            TRIAGE_STATUSES,
+        )?,
+        None => TriageStatus::Open,
+    };
     tx.execute(
         "INSERT INTO triage (fingerprint, status, who, at, why) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(fingerprint) DO UPDATE SET status = excluded.status, who = excluded.who,
@@ -830,7 +838,7 @@ fn record_in(tx: &Transaction<'_>, r: &RepoResult) -> rusqlite::Result<RecordCou
     if r.reset_blobs {
         tx.execute("DELETE FROM blobs WHERE repository_id = ?1", params![r.repo_id])?;
     }
-    if r.status == "ok" {
+    if r.status == RepoStatus::Ok {
         let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO blobs (repository_id, oid) VALUES (?1, ?2)")?;
         for id in &r.new_blobs {
             insert.execute(params![r.repo_id, id.as_bytes()])?;
@@ -847,7 +855,7 @@ fn record_in(tx: &Transaction<'_>, r: &RepoResult) -> rusqlite::Result<RecordCou
             "UPDATE findings SET last_seen = ?1, last_scan_id = ?2 WHERE repository_id = ?3 AND fixed_at IS NULL",
             params![at, r.scan_id, r.repo_id],
         )?;
-    } else if r.status != "failed" {
+    } else if r.status != RepoStatus::Failed {
         let mut seen = HashSet::new();
         for f in &r.findings {
             let rec = &f.record;
@@ -879,8 +887,8 @@ fn record_in(tx: &Transaction<'_>, r: &RepoResult) -> rusqlite::Result<RecordCou
                             rec.fingerprint,
                             rec.rule,
                             rec.rule_name,
-                            rec.severity,
-                            rec.confidence,
+                            rec.severity.as_str(),
+                            rec.confidence.as_str(),
                             rec.path,
                             rec.line as i64,
                             rec.column as i64,
@@ -917,9 +925,9 @@ fn record_in(tx: &Transaction<'_>, r: &RepoResult) -> rusqlite::Result<RecordCou
             .filter(|id| !seen.contains(id))
             .collect();
         for id in unseen {
-            let present = if r.complete_view || r.status != "ok" {
+            let present = if r.complete_view || r.status != RepoStatus::Ok {
                 // Incomplete audits never mark anything fixed.
-                r.status != "ok"
+                r.status != RepoStatus::Ok
             } else {
                 let mut blobs = tx.prepare_cached("SELECT blob_id FROM finding_blobs WHERE finding_id = ?1")?;
                 let ids: Vec<String> = blobs
@@ -946,15 +954,15 @@ fn record_in(tx: &Transaction<'_>, r: &RepoResult) -> rusqlite::Result<RecordCou
         params![r.repo_id],
         |row| row.get::<_, i64>(0),
     )? as u64;
-    let keep_digest = r.status == "ok";
+    let keep_digest = r.status == RepoStatus::Ok;
     tx.execute(
         "UPDATE repositories SET status = ?1, reason = ?2, mode = ?3, refs_digest = ?4,
              rules_digest = CASE WHEN ?5 THEN ?6 ELSE rules_digest END, last_audit = ?7, last_scan_id = ?8
          WHERE id = ?9",
         params![
-            r.status,
+            r.status.as_str(),
             r.reason,
-            r.mode,
+            r.mode.as_str(),
             if keep_digest { r.refs_digest.clone() } else { None },
             keep_digest || r.reset_blobs,
             r.rules_digest,
@@ -970,7 +978,7 @@ fn record_in(tx: &Transaction<'_>, r: &RepoResult) -> rusqlite::Result<RecordCou
         params![
             r.scan_id,
             r.repo_id,
-            r.status,
+            r.status.as_str(),
             r.reason,
             r.blobs_scanned as i64,
             r.blobs_skipped as i64,
@@ -980,4 +988,134 @@ fn record_in(tx: &Transaction<'_>, r: &RepoResult) -> rusqlite::Result<RecordCou
         ],
     )?;
     Ok(counts)
+}
+
+/// A repository's row (`id, status, mode, refs_digest, rules_digest`) as an audit needs it.
+fn repo_state(r: &Row<'_>) -> Result<RepoState, RowError> {
+    let id: i64 = r.get(0)?;
+    let status = parse_column(
+        r.get(1)?,
+        RepoStatus::parse,
+        ("repositories", "status"),
+        ("id", &id),
+        REPO_STATUSES,
+    )?;
+    let mode = match r.get::<_, Option<String>>(2)? {
+        Some(mode) => Some(parse_column(
+            mode,
+            Mode::parse,
+            ("repositories", "mode"),
+            ("id", &id),
+            MODES,
+        )?),
+        None => None,
+    };
+    Ok(RepoState {
+        id,
+        status,
+        mode,
+        refs_digest: r.get(3)?,
+        rules_digest: r.get(4)?,
+    })
+}
+
+/// A row of [`Datastore::repositories`]' query.
+fn repository_record(r: &Row<'_>) -> Result<RepositoryRecord, RowError> {
+    let id: i64 = r.get(6)?;
+    Ok(RepositoryRecord {
+        name: r.get(0)?,
+        path: r.get(1)?,
+        status: parse_column(
+            r.get(2)?,
+            RepoStatus::parse,
+            ("repositories", "status"),
+            ("id", &id),
+            REPO_STATUSES,
+        )?,
+        reason: r.get(3)?,
+        last_audit: r.get(4)?,
+        blobs: r.get::<_, i64>(5)? as u64,
+    })
+}
+
+/// A row of [`Datastore::findings`]' query.
+fn finding_record(r: &Row<'_>) -> Result<FindingRecord, RowError> {
+    let id: i64 = r.get(24)?;
+    let fingerprint: String = r.get(1)?;
+    let commit_id: Option<String> = r.get(12)?;
+    let severity = parse_column(
+        r.get(4)?,
+        Severity::parse,
+        ("findings", "severity"),
+        ("id", &id),
+        SEVERITIES,
+    )?;
+    let confidence = parse_column(
+        r.get(5)?,
+        Confidence::parse,
+        ("findings", "confidence"),
+        ("id", &id),
+        CONFIDENCES,
+    )?;
+    // No triage row: never triaged, open.
+    let status = match r.get::<_, Option<String>>(20)? {
+        Some(status) => parse_column(
+            status,
+            TriageStatus::parse,
+            ("triage", "status"),
+            ("fingerprint", &fingerprint),
+            TRIAGE_STATUSES,
+        )?,
+        None => TriageStatus::Open,
+    };
+    Ok(FindingRecord {
+        repository: r.get(0)?,
+        fingerprint,
+        rule: r.get(2)?,
+        rule_name: r.get(3)?,
+        severity,
+        confidence,
+        path: r.get(6)?,
+        line: r.get::<_, i64>(7)? as u64,
+        column: r.get::<_, i64>(8)? as u64,
+        secret: r.get(9)?,
+        snippet: r.get(10)?,
+        secret_id: r.get(11)?,
+        commit: match commit_id {
+            Some(id) => Some(CommitRecord {
+                id,
+                author: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
+                date: r.get::<_, Option<String>>(14)?.unwrap_or_default(),
+                summary: r.get::<_, Option<String>>(15)?.unwrap_or_default(),
+            }),
+            None => None,
+        },
+        blob_id: r.get(16)?,
+        first_seen: r.get(17)?,
+        last_seen: r.get(18)?,
+        fixed_at: r.get(19)?,
+        status,
+        triaged_by: r.get(21)?,
+        triaged_at: r.get(22)?,
+        triage_reason: r.get(23)?,
+    })
+}
+
+/// A row of the triage table (`fingerprint, status, who, at, why`).
+fn triage_decision(r: &Row<'_>) -> Result<TriageDecision, RowError> {
+    let fingerprint: String = r.get(0)?;
+    let status = parse_column(
+        r.get(1)?,
+        TriageStatus::parse,
+        ("triage", "status"),
+        ("fingerprint", &fingerprint),
+        TRIAGE_STATUSES,
+    )?;
+    Ok(TriageDecision {
+        fingerprint,
+        status,
+        who: r.get(2)?,
+        at: r.get(3)?,
+        why: r.get(4)?,
+    })
 }

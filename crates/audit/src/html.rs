@@ -41,7 +41,10 @@ pub fn write_html(
     let data = script_safe_json(&serde_json::to_string(&data)?);
     let open = findings.iter().filter(|f| f.is_open()).count();
     let fixed = findings.iter().filter(|f| f.fixed_at.is_some()).count();
-    let failed = repositories.iter().filter(|r| r.status != "ok").count();
+    let failed = repositories
+        .iter()
+        .filter(|r| r.status != super::model::RepoStatus::Ok)
+        .count();
     let summary = format!(
         "{} repositories ({} not fully audited) · {} findings · {} open · {} fixed",
         repositories.len(),

@@ -25,9 +25,9 @@ pub mod run;
 
 use std::path::PathBuf;
 
-pub use datastore::{Datastore, LockMode, TriageStatus, VerifyOutcome};
-pub use model::{FindingRecord, RepositoryRecord};
-pub use run::{AuditObserver, AuditOptions, AuditSummary, Mode, RepoOutcome, RepoStatus, discover_repositories};
+pub use datastore::{Datastore, InvalidValue, LockMode, VerifyOutcome};
+pub use model::{FindingRecord, FindingState, RepoStatus, RepositoryRecord, TriageStatus};
+pub use run::{AuditObserver, AuditOptions, AuditSummary, Mode, RepoOutcome, discover_repositories};
 
 /// A problem with the datastore, an audit, a report or a merge.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +60,15 @@ pub enum AuditError {
         path: PathBuf,
         /// What is wrong.
         message: String,
+    },
+    /// A value in the datastore is none of the names its column may hold (a severity, a
+    /// status): the file was edited or written by something else. Nothing is guessed.
+    #[error("datastore {}: {invalid}", path.display())]
+    InvalidValue {
+        /// The datastore file.
+        path: PathBuf,
+        /// The row, column and value.
+        invalid: Box<InvalidValue>,
     },
     /// The datastore does not exist (commands that only read it).
     #[error("datastore {}: no such file (run `leakscan audit` first, or pass --datastore)", path.display())]

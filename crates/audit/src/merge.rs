@@ -7,12 +7,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use leakscan_model::{Confidence, Severity};
 use rusqlite::params;
 use serde_json::Value;
 
 use super::AuditError;
-use super::datastore::{Datastore, TriageDecision, triage_in};
-use super::model::{CommitRecord, FindingRecord, RepositoryRecord};
+use super::datastore::{Datastore, RowError, TriageDecision, row_error, triage_in};
+use super::model::{CommitRecord, FindingRecord, RepositoryRecord, TriageStatus};
 use super::report::{AUDIT_JSON_KIND, FINGERPRINT_KEY};
 
 /// What kind of file a merge input is.
@@ -129,7 +130,7 @@ pub fn dedupe(findings: Vec<FindingRecord>) -> Vec<FindingRecord> {
                     _ => None,
                 };
                 if f.triaged_at > kept.triaged_at {
-                    kept.status = f.status.clone();
+                    kept.status = f.status;
                     kept.triaged_at = f.triaged_at.clone();
                     kept.triaged_by = f.triaged_by.clone();
                     kept.triage_reason = f.triage_reason.clone();
@@ -146,6 +147,36 @@ pub fn dedupe(findings: Vec<FindingRecord>) -> Vec<FindingRecord> {
 
 fn text(v: &Value, key: &str) -> String {
     v.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
+}
+
+/// A name from a merge input (`severity`, `confidence`, `status` of the finding
+/// `fingerprint`) parsed by `parse`; an input error naming the finding when it is missing or
+/// none of the names `expected`.
+fn named<T>(
+    path: &Path,
+    fingerprint: &str,
+    field: &str,
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Option<T>,
+    expected: &str,
+) -> Result<T, AuditError> {
+    use leakscan_model::mask::{sanitize, shown};
+    match value {
+        Some(value) => parse(value).ok_or_else(|| {
+            input_error(
+                path,
+                format!(
+                    "finding {}: {field} `{}` is not one of {expected}",
+                    sanitize(fingerprint),
+                    shown(value)
+                ),
+            )
+        }),
+        None => Err(input_error(
+            path,
+            format!("finding {}: no {field}", sanitize(fingerprint)),
+        )),
+    }
 }
 
 fn scan_json_findings(path: &Path, doc: &Value) -> Result<Vec<FindingRecord>, AuditError> {
@@ -166,11 +197,25 @@ fn scan_json_findings(path: &Path, doc: &Value) -> Result<Vec<FindingRecord>, Au
         });
         out.push(FindingRecord {
             repository: String::new(),
-            fingerprint,
+            fingerprint: fingerprint.clone(),
             rule: text(f, "rule"),
             rule_name: text(f, "rule_name"),
-            severity: text(f, "severity"),
-            confidence: text(f, "confidence"),
+            severity: named(
+                path,
+                &fingerprint,
+                "severity",
+                f.get("severity").and_then(Value::as_str),
+                Severity::parse,
+                "low, medium, high, critical",
+            )?,
+            confidence: named(
+                path,
+                &fingerprint,
+                "confidence",
+                f.get("confidence").and_then(Value::as_str),
+                Confidence::parse,
+                "low, medium, high",
+            )?,
             path: text(f, "path"),
             line: f["start"]["line"].as_u64().unwrap_or(0),
             column: f["start"]["column"].as_u64().unwrap_or(0),
@@ -182,7 +227,7 @@ fn scan_json_findings(path: &Path, doc: &Value) -> Result<Vec<FindingRecord>, Au
             first_seen: String::new(),
             last_seen: String::new(),
             fixed_at: None,
-            status: "open".into(),
+            status: TriageStatus::Open,
             triaged_by: None,
             triaged_at: None,
             triage_reason: None,
@@ -217,15 +262,40 @@ fn sarif_findings(path: &Path, doc: &Value) -> Result<Vec<FindingRecord>, AuditE
                 .unwrap_or_else(|| rule.clone());
             let location = &r["locations"][0]["physicalLocation"];
             let severity = match props.get("severity").and_then(Value::as_str) {
-                Some(s) => s.to_string(),
+                Some(s) => named(
+                    path,
+                    &fingerprint,
+                    "severity",
+                    Some(s),
+                    Severity::parse,
+                    "low, medium, high, critical",
+                )?,
                 None => match r["level"].as_str() {
-                    Some("error") => "high",
-                    Some("warning") => "medium",
-                    _ => "low",
-                }
-                .to_string(),
+                    Some("error") => Severity::High,
+                    Some("warning") => Severity::Medium,
+                    _ => Severity::Low,
+                },
             };
             let opt = |key: &str| props.get(key).and_then(Value::as_str).map(str::to_string);
+            let confidence = named(
+                path,
+                &fingerprint,
+                "confidence",
+                opt("confidence").or_else(|| opt("precision")).as_deref(),
+                Confidence::parse,
+                "low, medium, high",
+            )?;
+            let status = match opt("status") {
+                Some(status) => named(
+                    path,
+                    &fingerprint,
+                    "status",
+                    Some(&status),
+                    TriageStatus::parse,
+                    "open, accepted-risk, false-positive, revoked",
+                )?,
+                None => TriageStatus::Open,
+            };
             let path_in_repo = opt("path").unwrap_or_else(|| text(&location["artifactLocation"], "uri"));
             out.push(FindingRecord {
                 repository: opt("repository").unwrap_or_default(),
@@ -233,7 +303,7 @@ fn sarif_findings(path: &Path, doc: &Value) -> Result<Vec<FindingRecord>, AuditE
                 rule,
                 rule_name,
                 severity,
-                confidence: opt("confidence").or_else(|| opt("precision")).unwrap_or_default(),
+                confidence,
                 path: path_in_repo,
                 line: location["region"]["startLine"].as_u64().unwrap_or(0),
                 column: location["region"]["startColumn"].as_u64().unwrap_or(0),
@@ -250,7 +320,7 @@ fn sarif_findings(path: &Path, doc: &Value) -> Result<Vec<FindingRecord>, AuditE
                 first_seen: opt("firstSeen").unwrap_or_default(),
                 last_seen: opt("lastSeen").unwrap_or_default(),
                 fixed_at: opt("fixedAt"),
-                status: opt("status").unwrap_or_else(|| "open".into()),
+                status,
                 triaged_by: opt("triagedBy"),
                 triaged_at: opt("triagedAt"),
                 triage_reason: opt("triageReason"),
@@ -275,6 +345,10 @@ pub fn merge_datastores(out: &mut Datastore, inputs: &[PathBuf]) -> Result<(), A
         }
         let decisions = {
             let src = Datastore::open(input, false)?;
+            // Every value must parse before anything is copied: a merge never spreads a
+            // severity or status this leakscan does not know.
+            src.repositories()?;
+            src.findings()?;
             src.export_triage()?.decisions
         };
         let out_path = out.path().to_path_buf();
@@ -284,13 +358,13 @@ pub fn merge_datastores(out: &mut Datastore, inputs: &[PathBuf]) -> Result<(), A
             .map_err(err)?;
         let merged = merge_attached(conn, &decisions);
         let detached = conn.execute("DETACH DATABASE src", []);
-        merged.map_err(err)?;
+        merged.map_err(|e| row_error(&out_path, e))?;
         detached.map_err(err)?;
     }
     Ok(())
 }
 
-fn merge_attached(conn: &mut rusqlite::Connection, decisions: &[TriageDecision]) -> rusqlite::Result<()> {
+fn merge_attached(conn: &mut rusqlite::Connection, decisions: &[TriageDecision]) -> Result<(), RowError> {
     let tx = conn.transaction()?;
     tx.execute_batch(
         "INSERT INTO main.repositories (name, path, status, reason, mode, refs_digest, rules_digest, last_audit)
@@ -336,5 +410,69 @@ fn merge_attached(conn: &mut rusqlite::Connection, decisions: &[TriageDecision])
             triage_in(&tx, d)?;
         }
     }
-    tx.commit()
+    Ok(tx.commit()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(err: AuditError) -> String {
+        match err {
+            AuditError::Input { message, .. } => message,
+            other => panic!("not an input error: {other}"),
+        }
+    }
+
+    #[test]
+    fn names_in_merge_inputs_are_parsed_and_unknown_ones_refused() {
+        let path = Path::new("in.json");
+        let scan = |severity: &str| {
+            serde_json::json!({ "version": 1, "findings": [{
+                "fingerprint": "ab12", "rule": "r", "severity": severity, "confidence": "high",
+                "path": "a.env", "start": { "line": 3, "column": 7 },
+            }] })
+        };
+        let found = scan_json_findings(path, &scan("critical")).unwrap();
+        assert_eq!(
+            (found[0].severity, found[0].confidence, found[0].status),
+            (Severity::Critical, Confidence::High, TriageStatus::Open)
+        );
+        let err = input(scan_json_findings(path, &scan("urgent")).unwrap_err());
+        assert_eq!(
+            err,
+            "finding ab12: severity `urgent` is not one of low, medium, high, critical"
+        );
+
+        let sarif = |properties: Value| {
+            serde_json::json!({ "runs": [{ "results": [{
+                "ruleId": "r", "level": "warning",
+                "partialFingerprints": { FINGERPRINT_KEY: "cd34" },
+                "properties": properties,
+            }] }] })
+        };
+        // No severity: from the level; confidence from `precision` when there is no
+        // `confidence`; no status: open.
+        let found = sarif_findings(path, &sarif(serde_json::json!({ "precision": "medium" }))).unwrap();
+        assert_eq!(
+            (found[0].severity, found[0].confidence, found[0].status),
+            (Severity::Medium, Confidence::Medium, TriageStatus::Open)
+        );
+        let found = sarif_findings(
+            path,
+            &sarif(serde_json::json!({ "severity": "low", "confidence": "low", "status": "false-positive" })),
+        )
+        .unwrap();
+        assert_eq!(found[0].status, TriageStatus::FalsePositive);
+        let err = input(
+            sarif_findings(
+                path,
+                &sarif(serde_json::json!({ "confidence": "low", "status": "ignored" })),
+            )
+            .unwrap_err(),
+        );
+        assert!(err.starts_with("finding cd34: status `ignored` is not one of"), "{err}");
+        let err = input(sarif_findings(path, &sarif(serde_json::json!({}))).unwrap_err());
+        assert_eq!(err, "finding cd34: no confidence");
+    }
 }

@@ -1,7 +1,131 @@
 //! The records reports, merges and the HTML page share: one finding of one repository as the
-//! datastore keeps it (redacted: no record ever holds a raw secret).
+//! datastore keeps it (redacted: no record ever holds a raw secret), one repository, and the
+//! closed sets of names they carry ([`TriageStatus`], [`FindingState`], [`RepoStatus`]).
 
+use leakscan_model::{Confidence, Severity};
 use serde::{Deserialize, Serialize};
+
+/// A triage decision's status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TriageStatus {
+    /// Needs attention (the default).
+    #[default]
+    Open,
+    /// Known and accepted.
+    AcceptedRisk,
+    /// Not a secret.
+    FalsePositive,
+    /// The credential was revoked (rotated): harmless now.
+    Revoked,
+}
+
+impl TriageStatus {
+    /// Every status.
+    pub const ALL: [TriageStatus; 4] = [
+        TriageStatus::Open,
+        TriageStatus::AcceptedRisk,
+        TriageStatus::FalsePositive,
+        TriageStatus::Revoked,
+    ];
+
+    /// The name used in the datastore, reports and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriageStatus::Open => "open",
+            TriageStatus::AcceptedRisk => "accepted-risk",
+            TriageStatus::FalsePositive => "false-positive",
+            TriageStatus::Revoked => "revoked",
+        }
+    }
+
+    /// Parses a status name.
+    pub fn parse(text: &str) -> Option<TriageStatus> {
+        TriageStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// The state of a finding as reports show it and `report --state` selects it: fixed when
+/// gone, else its triage status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingState {
+    /// Present and triaged open.
+    Open,
+    /// Present, triaged accepted risk.
+    AcceptedRisk,
+    /// Present, triaged not a secret.
+    FalsePositive,
+    /// Present, triaged revoked.
+    Revoked,
+    /// Gone (history rewritten, secret removed everywhere), whatever its triage status.
+    Fixed,
+}
+
+impl FindingState {
+    /// `open`, `accepted-risk`, `false-positive`, `revoked` or `fixed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingState::Open => "open",
+            FindingState::AcceptedRisk => "accepted-risk",
+            FindingState::FalsePositive => "false-positive",
+            FindingState::Revoked => "revoked",
+            FindingState::Fixed => "fixed",
+        }
+    }
+}
+
+impl From<TriageStatus> for FindingState {
+    fn from(status: TriageStatus) -> FindingState {
+        match status {
+            TriageStatus::Open => FindingState::Open,
+            TriageStatus::AcceptedRisk => FindingState::AcceptedRisk,
+            TriageStatus::FalsePositive => FindingState::FalsePositive,
+            TriageStatus::Revoked => FindingState::Revoked,
+        }
+    }
+}
+
+/// A repository's status in the datastore: how its last audit went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RepoStatus {
+    /// Fully audited.
+    Ok,
+    /// Audited, but some objects could not be read.
+    Incomplete,
+    /// Not audited: not a repository, unreadable, or corrupt.
+    Failed,
+    /// Registered by an audit that never recorded its result (it was interrupted): the
+    /// datastore's default.
+    #[default]
+    Pending,
+}
+
+impl RepoStatus {
+    /// Every status.
+    pub const ALL: [RepoStatus; 4] = [
+        RepoStatus::Ok,
+        RepoStatus::Incomplete,
+        RepoStatus::Failed,
+        RepoStatus::Pending,
+    ];
+
+    /// `ok`, `incomplete`, `failed` or `pending`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RepoStatus::Ok => "ok",
+            RepoStatus::Incomplete => "incomplete",
+            RepoStatus::Failed => "failed",
+            RepoStatus::Pending => "pending",
+        }
+    }
+
+    /// Parses a status name.
+    pub fn parse(text: &str) -> Option<RepoStatus> {
+        RepoStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
 
 /// One finding in one repository, with its triage state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,10 +138,10 @@ pub struct FindingRecord {
     pub rule: String,
     /// Rule name.
     pub rule_name: String,
-    /// `low` | `medium` | `high` | `critical`.
-    pub severity: String,
-    /// `low` | `medium` | `high`.
-    pub confidence: String,
+    /// The rule's severity.
+    pub severity: Severity,
+    /// The finding's confidence.
+    pub confidence: Confidence,
     /// Path in the repository, `/`-separated.
     pub path: String,
     /// 1-based line of the secret.
@@ -47,9 +171,9 @@ pub struct FindingRecord {
     /// while it is present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed_at: Option<String>,
-    /// Triage status: `open`, `accepted-risk`, `false-positive` or `revoked`.
-    #[serde(default = "open")]
-    pub status: String,
+    /// Triage status (`open` when never triaged).
+    #[serde(default)]
+    pub status: TriageStatus,
     /// Who set the triage status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub triaged_by: Option<String>,
@@ -61,19 +185,19 @@ pub struct FindingRecord {
     pub triage_reason: Option<String>,
 }
 
-fn open() -> String {
-    "open".into()
-}
-
 impl FindingRecord {
     /// Whether the finding still needs attention: present (not fixed) and triaged `open`.
     pub fn is_open(&self) -> bool {
-        self.fixed_at.is_none() && self.status == "open"
+        self.fixed_at.is_none() && self.status == TriageStatus::Open
     }
 
-    /// The state shown in reports: `fixed` when gone, else the triage status.
-    pub fn state(&self) -> &str {
-        if self.fixed_at.is_some() { "fixed" } else { &self.status }
+    /// The state shown in reports: fixed when gone, else the triage status.
+    pub fn state(&self) -> FindingState {
+        if self.fixed_at.is_some() {
+            FindingState::Fixed
+        } else {
+            self.status.into()
+        }
     }
 
     /// The date the secret was introduced: the commit date in history audits, else when it was
@@ -109,8 +233,8 @@ pub struct RepositoryRecord {
     pub name: String,
     /// The absolute path.
     pub path: String,
-    /// `ok`, `failed` or `incomplete` after the last audit.
-    pub status: String,
+    /// How its last audit went.
+    pub status: RepoStatus,
     /// Why it failed or is incomplete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -125,9 +249,8 @@ pub struct RepositoryRecord {
 /// Which findings a report shows.
 #[derive(Debug, Clone, Default)]
 pub struct ReportFilter {
-    /// Only these triage states (`open`, `accepted-risk`, `false-positive`, `revoked`,
-    /// `fixed`); empty: all.
-    pub states: Vec<String>,
+    /// Only findings in these states; empty: all.
+    pub states: Vec<FindingState>,
     /// Only repositories whose name contains this.
     pub repository: Option<String>,
     /// Only this rule.
@@ -137,7 +260,7 @@ pub struct ReportFilter {
 impl ReportFilter {
     /// Whether `f` passes the filter.
     pub fn keeps(&self, f: &FindingRecord) -> bool {
-        (self.states.is_empty() || self.states.iter().any(|s| s == f.state()))
+        (self.states.is_empty() || self.states.contains(&f.state()))
             && self
                 .repository
                 .as_ref()

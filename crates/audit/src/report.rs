@@ -27,7 +27,9 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use super::model::{FindingRecord, RepositoryRecord};
+use leakscan_model::Severity;
+
+use super::model::{FindingRecord, RepoStatus, RepositoryRecord, TriageStatus};
 /// The key of leakscan's fingerprint in SARIF `partialFingerprints` (as in scan reports).
 pub const FINGERPRINT_KEY: &str = "leakscan/v1";
 
@@ -74,11 +76,11 @@ pub fn write_audit_report(
     }
 }
 
-/// Counts of findings per state.
-pub fn by_state(findings: &[FindingRecord]) -> BTreeMap<String, u64> {
+/// Counts of findings per state, by state name (in name order).
+pub fn by_state(findings: &[FindingRecord]) -> BTreeMap<&'static str, u64> {
     let mut counts = BTreeMap::new();
     for f in findings {
-        *counts.entry(f.state().to_string()).or_insert(0) += 1;
+        *counts.entry(f.state().as_str()).or_insert(0) += 1;
     }
     counts
 }
@@ -98,7 +100,7 @@ pub fn json_report(repositories: &[RepositoryRecord], findings: &[FindingRecord]
 
 fn write_text(repositories: &[RepositoryRecord], findings: &[FindingRecord], out: &mut dyn Write) -> io::Result<()> {
     if !repositories.is_empty() {
-        let failed: Vec<&RepositoryRecord> = repositories.iter().filter(|r| r.status != "ok").collect();
+        let failed: Vec<&RepositoryRecord> = repositories.iter().filter(|r| r.status != RepoStatus::Ok).collect();
         writeln!(
             out,
             "{} repositories ({} not fully audited)",
@@ -106,7 +108,13 @@ fn write_text(repositories: &[RepositoryRecord], findings: &[FindingRecord], out
             failed.len()
         )?;
         for r in failed {
-            writeln!(out, "  {} {}: {}", r.status, r.name, r.reason.as_deref().unwrap_or(""))?;
+            writeln!(
+                out,
+                "  {} {}: {}",
+                r.status.as_str(),
+                r.name,
+                r.reason.as_deref().unwrap_or("")
+            )?;
         }
     }
     let states = by_state(findings);
@@ -121,8 +129,8 @@ fn write_text(repositories: &[RepositoryRecord], findings: &[FindingRecord], out
         writeln!(
             out,
             "  [{}] {} {}:{}:{} {} ({}) fp {}",
-            f.state(),
-            f.severity,
+            f.state().as_str(),
+            f.severity.as_str(),
             f.path,
             f.line,
             f.column,
@@ -153,14 +161,14 @@ fn write_csv(findings: &[FindingRecord], out: &mut dyn Write) -> io::Result<()> 
         let row = [
             cell(&f.repository),
             cell(&f.rule),
-            cell(&f.severity),
-            cell(&f.confidence),
+            cell(f.severity.as_str()),
+            cell(f.confidence.as_str()),
             cell(&f.path),
             f.line.to_string(),
             f.column.to_string(),
             cell(&f.secret),
             cell(&f.fingerprint),
-            cell(f.state()),
+            cell(f.state().as_str()),
             cell(f.commit.as_ref().map(|c| c.id.as_str()).unwrap_or("")),
             cell(f.introduced()),
             cell(&f.first_seen),
@@ -174,11 +182,11 @@ fn write_csv(findings: &[FindingRecord], out: &mut dyn Write) -> io::Result<()> 
     Ok(())
 }
 
-fn sarif_level(severity: &str) -> &'static str {
+fn sarif_level(severity: Severity) -> &'static str {
     match severity {
-        "critical" | "high" => "error",
-        "medium" => "warning",
-        _ => "note",
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
     }
 }
 
@@ -186,9 +194,9 @@ fn sarif_level(severity: &str) -> &'static str {
 /// are result properties; triaged (not open) findings carry an external, accepted suppression
 /// with the reason, and fixed ones are reported with `baselineState: absent`.
 pub fn sarif_report(findings: &[FindingRecord]) -> Value {
-    let mut rules: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
+    let mut rules: BTreeMap<&str, (&str, Severity)> = BTreeMap::new();
     for f in findings {
-        rules.entry(&f.rule).or_insert((&f.rule_name, &f.severity));
+        rules.entry(&f.rule).or_insert((&f.rule_name, f.severity));
     }
     let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, r)| (*r, i)).collect();
     let rule_values: Vec<Value> = rules
@@ -198,7 +206,7 @@ pub fn sarif_report(findings: &[FindingRecord]) -> Value {
                 "id": id,
                 "name": name,
                 "shortDescription": { "text": name },
-                "defaultConfiguration": { "level": sarif_level(severity) },
+                "defaultConfiguration": { "level": sarif_level(*severity) },
             })
         })
         .collect();
@@ -208,7 +216,7 @@ pub fn sarif_report(findings: &[FindingRecord]) -> Value {
             let mut result = json!({
                 "ruleId": f.rule,
                 "ruleIndex": index.get(f.rule.as_str()).copied().unwrap_or(0),
-                "level": sarif_level(&f.severity),
+                "level": sarif_level(f.severity),
                 "message": { "text": format!("{} ({}) in {}", f.rule_name, f.secret, f.repository) },
                 "locations": [ {
                     "physicalLocation": {
@@ -220,10 +228,10 @@ pub fn sarif_report(findings: &[FindingRecord]) -> Value {
                 "properties": {
                     "repository": f.repository,
                     "path": f.path,
-                    "state": f.state(),
-                    "status": f.status,
-                    "severity": f.severity,
-                    "confidence": f.confidence,
+                    "state": f.state().as_str(),
+                    "status": f.status.as_str(),
+                    "severity": f.severity.as_str(),
+                    "confidence": f.confidence.as_str(),
                     "secret": f.secret,
                     "snippet": f.snippet,
                     "secretId": f.secret_id,
@@ -254,11 +262,11 @@ pub fn sarif_report(findings: &[FindingRecord]) -> Value {
                     }
                 }
             }
-            if f.status != "open" {
+            if f.status != TriageStatus::Open {
                 result["suppressions"] = json!([{
                     "kind": "external",
                     "status": "accepted",
-                    "justification": format!("{}: {}", f.status, f.triage_reason.as_deref().unwrap_or("")),
+                    "justification": format!("{}: {}", f.status.as_str(), f.triage_reason.as_deref().unwrap_or("")),
                 }]);
             }
             if f.fixed_at.is_some() {

@@ -17,7 +17,8 @@ use sha2::{Digest, Sha256};
 
 use super::AuditError;
 use super::datastore::{Datastore, NewFinding, RepoResult};
-use super::model::{CommitRecord, FindingRecord};
+pub use super::model::RepoStatus;
+use super::model::{CommitRecord, FindingRecord, TriageStatus};
 use leakscan_engine::{Progress, ScanReport, Scanner};
 use leakscan_model::finding::Finding;
 use leakscan_model::shard::Shard;
@@ -25,20 +26,29 @@ use leakscan_model::{HistorySummary, SourceSummary};
 use leakscan_sources::{FsSource, GitHistory, GitOptions};
 
 /// What is scanned in each repository.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Mode {
-    /// Every blob of the history (incremental across audits).
+    /// Every blob of the history (incremental across audits); the default.
+    #[default]
     History,
     /// The working tree only (`--no-history`): a full scan each time.
     WorkingTree,
 }
 
 impl Mode {
-    fn as_str(self) -> &'static str {
+    /// `history` or `working-tree`, as the datastore records it.
+    pub fn as_str(self) -> &'static str {
         match self {
             Mode::History => "history",
             Mode::WorkingTree => "working-tree",
         }
+    }
+
+    /// Parses a mode name.
+    pub fn parse(text: &str) -> Option<Mode> {
+        [Mode::History, Mode::WorkingTree]
+            .into_iter()
+            .find(|m| m.as_str() == text)
     }
 }
 
@@ -69,27 +79,77 @@ pub struct AuditOptions {
     pub shard: Option<Shard>,
 }
 
-/// How one repository's audit went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RepoStatus {
-    /// Fully audited.
-    Ok,
-    /// Audited, but some objects could not be read.
-    Incomplete,
-    /// Not audited: not a repository, unreadable, or corrupt.
-    Failed,
+/// Why a repository cannot be audited at all (checked before scanning).
+#[derive(Debug, thiserror::Error)]
+pub enum Unauditable {
+    /// The path does not exist.
+    #[error("no such directory")]
+    NoSuchDirectory,
+    /// The path or its listing cannot be read.
+    #[error("unreadable: {0}")]
+    Unreadable(std::io::Error),
+    /// The path is not a directory.
+    #[error("not a directory")]
+    NotADirectory,
+    /// A history audit of a directory that is neither a work tree with `.git` nor a bare
+    /// repository.
+    #[error("not a git repository (no .git)")]
+    NotARepository,
 }
 
-impl RepoStatus {
-    /// `ok`, `incomplete` or `failed`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RepoStatus::Ok => "ok",
-            RepoStatus::Incomplete => "incomplete",
-            RepoStatus::Failed => "failed",
-        }
-    }
+/// Why the refs of a repository could not be read for the incremental check ([`Mode::History`]).
+#[derive(Debug, thiserror::Error)]
+pub enum RefsError {
+    /// `HEAD` cannot be read.
+    #[error("corrupt repository: HEAD: {0}")]
+    HeadUnreadable(std::io::Error),
+    /// `HEAD` holds neither `ref: refs/…` nor an object id.
+    #[error("corrupt repository: HEAD is neither a ref nor an object id: {0:?}")]
+    HeadInvalid(String),
+    /// The `refs` directory cannot be listed.
+    #[error("corrupt repository: refs: {0}")]
+    RefsUnreadable(std::io::Error),
+    /// A ref file cannot be read.
+    #[error("corrupt repository: {name}: {error}")]
+    RefUnreadable {
+        /// The ref (`refs/heads/main`).
+        name: String,
+        /// The read error.
+        error: std::io::Error,
+    },
+    /// The git directory cannot be opened (linked work trees and `.git` files are read
+    /// through gix).
+    #[error("not a git repository: {0}")]
+    NotARepository(Box<dyn std::error::Error + Send + Sync>),
+    /// gix cannot list the refs.
+    #[error("corrupt repository: cannot read refs: {0}")]
+    RefsCorrupt(Box<dyn std::error::Error + Send + Sync>),
+    /// gix cannot read one ref.
+    #[error("corrupt repository: bad ref: {0}")]
+    RefCorrupt(Box<dyn std::error::Error + Send + Sync>),
+    /// gix cannot resolve `HEAD`.
+    #[error("corrupt repository: HEAD: {0}")]
+    HeadCorrupt(Box<dyn std::error::Error + Send + Sync>),
+    /// `HEAD` is neither unborn nor a commit.
+    #[error("corrupt repository: HEAD does not point to a commit")]
+    HeadNotACommit,
+}
+
+/// Why one repository's audit failed; its message is recorded as the repository's reason.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoFailure {
+    /// It cannot be audited at all.
+    #[error(transparent)]
+    Unauditable(#[from] Unauditable),
+    /// Its refs cannot be read.
+    #[error(transparent)]
+    Refs(#[from] RefsError),
+    /// The scan failed as a whole.
+    #[error(transparent)]
+    Scan(#[from] leakscan_model::Error),
+    /// The blobs recorded as scanned could not be read from the datastore.
+    #[error(transparent)]
+    Datastore(#[from] AuditError),
 }
 
 /// The outcome of one repository.
@@ -325,23 +385,23 @@ struct Ctx<'a> {
 }
 
 /// Why `path` cannot be audited in `mode`, if it cannot.
-fn precheck(path: &Path, mode: Mode) -> Option<String> {
+fn precheck(path: &Path, mode: Mode) -> Result<(), Unauditable> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some("no such directory".into()),
-        Err(e) => return Some(format!("unreadable: {e}")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Unauditable::NoSuchDirectory),
+        Err(e) => return Err(Unauditable::Unreadable(e)),
     };
     if !meta.is_dir() {
-        return Some("not a directory".into());
+        return Err(Unauditable::NotADirectory);
     }
     if let Err(e) = std::fs::read_dir(path) {
-        return Some(format!("unreadable: {e}"));
+        return Err(Unauditable::Unreadable(e));
     }
     let bare = path.join("HEAD").is_file() && path.join("objects").is_dir();
     if mode == Mode::History && !path.join(".git").exists() && !bare {
-        return Some("not a git repository (no .git)".into());
+        return Err(Unauditable::NotARepository);
     }
-    None
+    Ok(())
 }
 
 fn audit_one(ctx: &Ctx<'_>, task: &RepoTask, progress: &Progress) -> Result<RepoOutcome, AuditError> {
@@ -355,17 +415,17 @@ fn audit_one(ctx: &Ctx<'_>, task: &RepoTask, progress: &Progress) -> Result<Repo
     let mut result = RepoResult {
         repo_id: state.id,
         scan_id: ctx.scan_id,
-        mode: mode.as_str().to_string(),
+        mode,
         rules_digest: ctx.digest.to_string(),
         ..RepoResult::default()
     };
-    let same_rules = state.rules_digest.as_deref() == Some(ctx.digest) && state.mode.as_deref() == Some(mode.as_str());
+    let same_rules = state.rules_digest.as_deref() == Some(ctx.digest) && state.mode == Some(mode);
     let scanned = match precheck(&task.path, mode) {
-        Some(reason) => Err(reason),
-        None => match mode {
+        Err(reason) => Err(RepoFailure::from(reason)),
+        Ok(()) => match mode {
             Mode::WorkingTree => FsSource::new(std::slice::from_ref(&task.path))
                 .and_then(|tree| ctx.scanner.scan(&tree, progress))
-                .map_err(|e| e.to_string())
+                .map_err(RepoFailure::from)
                 .inspect(|report| {
                     result.complete_view = true;
                     result.blobs_scanned = report.stats.blobs;
@@ -375,14 +435,14 @@ fn audit_one(ctx: &Ctx<'_>, task: &RepoTask, progress: &Progress) -> Result<Repo
     };
     match scanned {
         Err(reason) => {
-            result.status = "failed".into();
-            result.reason = Some(reason);
+            result.status = RepoStatus::Failed;
+            result.reason = Some(reason.to_string());
         }
         Ok(report) => {
             if report.errors.is_empty() {
-                result.status = "ok".into();
+                result.status = RepoStatus::Ok;
             } else {
-                result.status = "incomplete".into();
+                result.status = RepoStatus::Incomplete;
                 let first: Vec<String> = report
                     .errors
                     .iter()
@@ -405,14 +465,9 @@ fn audit_one(ctx: &Ctx<'_>, task: &RepoTask, progress: &Progress) -> Result<Repo
     }
     result.elapsed = started.elapsed();
     let counts = lock(ctx.store).record(&result)?;
-    let status = match result.status.as_str() {
-        "ok" => RepoStatus::Ok,
-        "incomplete" => RepoStatus::Incomplete,
-        _ => RepoStatus::Failed,
-    };
     Ok(RepoOutcome {
         name: task.name.clone(),
-        status,
+        status: result.status,
         reason: result.reason,
         unchanged: result.unchanged,
         blobs_scanned: result.blobs_scanned,
@@ -432,16 +487,16 @@ fn history(
     same_rules: bool,
     progress: &Progress,
     result: &mut RepoResult,
-) -> Result<ScanReport, String> {
+) -> Result<ScanReport, RepoFailure> {
     let refs = refs_digest(&task.path)?;
     let incremental = same_rules && !ctx.options.full;
     result.refs_digest = Some(refs.clone());
-    if incremental && state.status == "ok" && state.refs_digest.as_deref() == Some(refs.as_str()) {
+    if incremental && state.status == RepoStatus::Ok && state.refs_digest.as_deref() == Some(refs.as_str()) {
         result.unchanged = true;
         return Ok(ScanReport::default());
     }
     let known: HashSet<ObjectId> = if incremental {
-        lock(ctx.store).scanned_blobs(state.id).map_err(|e| e.to_string())?
+        lock(ctx.store).scanned_blobs(state.id)?
     } else {
         result.reset_blobs = true;
         HashSet::new()
@@ -454,16 +509,13 @@ fn history(
         collect_blob_ids: true,
         ..GitOptions::default()
     };
-    let mut report = ctx
-        .scanner
-        .scan(
-            &GitHistory {
-                path: task.path.clone(),
-                options,
-            },
-            progress,
-        )
-        .map_err(|e| e.to_string())?;
+    let mut report = ctx.scanner.scan(
+        &GitHistory {
+            path: task.path.clone(),
+            options,
+        },
+        progress,
+    )?;
     let summary = match std::mem::take(&mut report.source) {
         SourceSummary::History(summary) => summary,
         _ => HistorySummary::default(),
@@ -486,7 +538,7 @@ fn history(
 /// A digest of every ref (name and target) and HEAD: unchanged refs mean unchanged history.
 /// Read straight from the ref files when the git directory is a plain directory (fast: no
 /// repository is opened), else through gix.
-fn refs_digest(path: &Path) -> Result<String, String> {
+fn refs_digest(path: &Path) -> Result<String, RefsError> {
     let dot_git = path.join(".git");
     let git_dir = if dot_git.is_dir() {
         dot_git
@@ -495,14 +547,12 @@ fn refs_digest(path: &Path) -> Result<String, String> {
     } else {
         path.to_path_buf()
     };
-    let head = std::fs::read(git_dir.join("HEAD")).map_err(|e| format!("corrupt repository: HEAD: {e}"))?;
+    let head = std::fs::read(git_dir.join("HEAD")).map_err(RefsError::HeadUnreadable)?;
     let head_text = String::from_utf8_lossy(&head);
     let head_text = head_text.trim();
     let is_id = |t: &str| (t.len() == 40 || t.len() == 64) && t.bytes().all(|b| b.is_ascii_hexdigit());
     if !(head_text.starts_with("ref: refs/") || is_id(head_text)) {
-        return Err(format!(
-            "corrupt repository: HEAD is neither a ref nor an object id: {head_text:?}"
-        ));
+        return Err(RefsError::HeadInvalid(head_text.to_string()));
     }
     let mut h = Sha256::new();
     h.update(b"HEAD\0");
@@ -512,10 +562,13 @@ fn refs_digest(path: &Path) -> Result<String, String> {
         h.update(&packed);
     }
     let mut files = Vec::new();
-    collect_files(&git_dir.join("refs"), "refs", &mut files).map_err(|e| format!("corrupt repository: refs: {e}"))?;
+    collect_files(&git_dir.join("refs"), "refs", &mut files).map_err(RefsError::RefsUnreadable)?;
     files.sort();
     for (name, file) in files {
-        let content = std::fs::read(&file).map_err(|e| format!("corrupt repository: {name}: {e}"))?;
+        let content = match std::fs::read(&file) {
+            Ok(content) => content,
+            Err(error) => return Err(RefsError::RefUnreadable { name, error }),
+        };
         h.update(b"\0");
         h.update(name.as_bytes());
         h.update(b"\0");
@@ -543,30 +596,26 @@ fn collect_files(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) -> 
 }
 
 /// [`refs_digest`] through gix (linked work trees, `.git` files).
-fn refs_digest_gix(path: &Path) -> Result<String, String> {
+fn refs_digest_gix(path: &Path) -> Result<String, RefsError> {
     let repo = leakscan_sources::discover_isolated(path, leakscan_sources::DEFAULT_OBJECT_ALLOC_LIMIT)
-        .map_err(|e| format!("not a git repository: {e}"))?
+        .map_err(|e| RefsError::NotARepository(e.into()))?
         .to_thread_local();
     let mut lines = Vec::new();
-    let platform = repo
-        .references()
-        .map_err(|e| format!("corrupt repository: cannot read refs: {e}"))?;
-    let all = platform
-        .all()
-        .map_err(|e| format!("corrupt repository: cannot read refs: {e}"))?;
+    let platform = repo.references().map_err(|e| RefsError::RefsCorrupt(e.into()))?;
+    let all = platform.all().map_err(|e| RefsError::RefsCorrupt(e.into()))?;
     for r in all {
-        let r = r.map_err(|e| format!("corrupt repository: bad ref: {e}"))?;
+        let r = r.map_err(|e| RefsError::RefCorrupt(e.into()))?;
         let target = match r.target().try_id() {
             Some(id) => id.to_string(),
             None => format!("-> {:?}", r.target()),
         };
         lines.push(format!("{} {target}", r.name().as_bstr()));
     }
-    let head = repo.head().map_err(|e| format!("corrupt repository: HEAD: {e}"))?;
+    let head = repo.head().map_err(|e| RefsError::HeadCorrupt(e.into()))?;
     let head = match head.id() {
         Some(id) => id.to_string(),
         None if head.is_unborn() => "unborn".into(),
-        None => return Err("corrupt repository: HEAD does not point to a commit".into()),
+        None => return Err(RefsError::HeadNotACommit),
     };
     lines.push(format!("HEAD {head}"));
     lines.sort();
@@ -580,8 +629,8 @@ fn record_of(repository: &str, f: &Finding) -> FindingRecord {
         fingerprint: f.fingerprint.clone(),
         rule: f.rule_id.clone(),
         rule_name: f.rule_name.clone(),
-        severity: f.severity.as_str().to_string(),
-        confidence: f.confidence.as_str().to_string(),
+        severity: f.severity,
+        confidence: f.confidence,
         path: f.origin.logical.clone(),
         line: f.start.line as u64,
         column: f.start.column as u64,
@@ -598,7 +647,7 @@ fn record_of(repository: &str, f: &Finding) -> FindingRecord {
         first_seen: String::new(),
         last_seen: String::new(),
         fixed_at: None,
-        status: "open".into(),
+        status: TriageStatus::Open,
         triaged_by: None,
         triaged_at: None,
         triage_reason: None,

@@ -31,8 +31,13 @@ pub(super) fn kind(lower_name: &str) -> Option<Kind> {
     }
 }
 
+/// A Terraform file (`.tf`, `.tfvars`) that is not valid HCL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct HclError(Box<hcl_edit::parser::Error>);
+
 /// Runs the checks for one Terraform file; `Err` when it does not parse.
-pub(super) fn check(kind: Kind, text: &str, out: &mut Vec<CheckHit>) -> Result<(), String> {
+pub(super) fn check(kind: Kind, text: &str, out: &mut Vec<CheckHit>) -> Result<(), HclError> {
     match kind {
         Kind::State => {
             if text.contains("\"terraform_version\"") || text.contains("\"resources\"") {
@@ -46,7 +51,7 @@ pub(super) fn check(kind: Kind, text: &str, out: &mut Vec<CheckHit>) -> Result<(
             Ok(())
         }
         Kind::Vars => {
-            let body = hcl_edit::parser::parse_body(text).map_err(|e| e.to_string())?;
+            let body = hcl_edit::parser::parse_body(text).map_err(|e| HclError(Box::new(e)))?;
             for attr in body.attributes() {
                 let key = attr.key.as_str();
                 if let Some(span) = literal(text, &attr.value)
@@ -62,7 +67,7 @@ pub(super) fn check(kind: Kind, text: &str, out: &mut Vec<CheckHit>) -> Result<(
             Ok(())
         }
         Kind::Config => {
-            let body = hcl_edit::parser::parse_body(text).map_err(|e| e.to_string())?;
+            let body = hcl_edit::parser::parse_body(text).map_err(|e| HclError(Box::new(e)))?;
             for block in body.blocks() {
                 let ident = block.ident.as_str();
                 let label = block.labels.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(".");
@@ -149,6 +154,11 @@ mod tests {
             ]
         );
         assert_eq!(&text[out[1].span.clone()], "Hq3vZ8mLx2Pw7RtK9cNb");
-        assert!(check(Kind::Config, "provider \"aws\" {", &mut out).is_err());
+        let broken = "provider \"aws\" {";
+        let err = check(Kind::Config, broken, &mut out).unwrap_err();
+        // The message is the HCL parser's own.
+        let parser = hcl_edit::parser::parse_body(broken).unwrap_err();
+        assert_eq!(err.to_string(), parser.to_string());
+        assert!(check(Kind::Vars, "x = ", &mut out).is_err());
     }
 }

@@ -56,9 +56,23 @@ pub struct Resolved {
     pub notifications: Vec<Notification>,
 }
 
+/// Why a size ([`parse_size`]) is invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SizeError {
+    /// A unit letter other than K, M, G and T.
+    #[error("unknown unit `{}` (use K, M, G or T)", .0.escape_default())]
+    UnknownUnit(char),
+    /// The number is not a whole number (or is missing).
+    #[error("expected a whole number")]
+    NotANumber,
+    /// The size does not fit in 64 bits.
+    #[error("size too large")]
+    TooLarge,
+}
+
 /// Parses a size: `1048576`, `512K`, `256M`, `1G`, `1T` (binary units; `KB`, `KiB` and a
 /// trailing `B` are accepted).
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub fn parse_size(text: &str) -> Result<u64, SizeError> {
     let lower = text.trim().to_ascii_lowercase();
     let t = lower
         .strip_suffix("ib")
@@ -71,17 +85,14 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
                 'M' => 1 << 20,
                 'G' => 1 << 30,
                 'T' => 1 << 40,
-                _ => return Err(format!("unknown unit `{}` (use K, M, G or T)", c.escape_default())),
+                _ => return Err(SizeError::UnknownUnit(c)),
             };
             (&t[..i], mult)
         }
         _ => (t, 1),
     };
-    let n: u64 = digits
-        .trim()
-        .parse()
-        .map_err(|_| "expected a whole number".to_string())?;
-    n.checked_mul(mult).ok_or_else(|| "size too large".to_string())
+    let n: u64 = digits.trim().parse().map_err(|_| SizeError::NotANumber)?;
+    n.checked_mul(mult).ok_or(SizeError::TooLarge)
 }
 
 /// Resolves the limits and the gate: the command line, else `config`, else `base` and the
@@ -371,8 +382,14 @@ mod tests {
         assert_eq!(parse_size("1 GiB"), Ok(1 << 30));
         assert_eq!(parse_size("512kb"), Ok(512 << 10));
         assert_eq!(parse_size("42"), Ok(42));
-        assert!(parse_size("12Q").is_err());
-        assert!(parse_size("99999999999T").is_err());
+        assert_eq!(parse_size("12Q"), Err(SizeError::UnknownUnit('q')));
+        assert_eq!(
+            parse_size("12Q").unwrap_err().to_string(),
+            "unknown unit `q` (use K, M, G or T)"
+        );
+        assert_eq!(parse_size("99999999999T"), Err(SizeError::TooLarge));
+        assert_eq!(parse_size("1.5G"), Err(SizeError::NotANumber));
+        assert_eq!(parse_size("M"), Err(SizeError::NotANumber));
     }
 
     #[test]

@@ -52,8 +52,8 @@ pub fn check_rules(files: &[(String, String)]) -> (usize, Vec<CheckIssue>) {
     for (file, text) in files {
         let parsed = match RuleFile::parse(text) {
             Ok(p) => p,
-            Err(message) => {
-                issues.push(issue(CheckLevel::Invalid, file, None, message));
+            Err(e) => {
+                issues.push(issue(CheckLevel::Invalid, file, None, e.to_string()));
                 continue;
             }
         };

@@ -150,7 +150,7 @@ impl Baseline {
             message,
         };
         let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| fail(leakscan_model::mask::json_error(&e)))?;
+            serde_json::from_str(text).map_err(|e| fail(leakscan_model::mask::json_error(&e).to_string()))?;
         if value.get("entries").is_none() {
             return from_report(&value).map(|entries| Baseline {
                 version: BASELINE_VERSION,
@@ -160,7 +160,7 @@ impl Baseline {
             });
         }
         let baseline: Baseline =
-            serde_json::from_value(value).map_err(|e| fail(leakscan_model::mask::json_error(&e)))?;
+            serde_json::from_value(value).map_err(|e| fail(leakscan_model::mask::json_error(&e).to_string()))?;
         if baseline.version > BASELINE_VERSION {
             return Err(fail(format!(
                 "format version {} is newer than this leakscan understands ({BASELINE_VERSION}); upgrade leakscan",
@@ -190,12 +190,13 @@ impl Baseline {
     /// configuration may only name a regular file inside the repository; the caller checked
     /// the path). Capped at [`MAX_BASELINE_BYTES`](crate::config::trust::MAX_BASELINE_BYTES).
     pub fn load_with(file: &Path, trust: &Trust) -> Result<Baseline, Error> {
-        let text = crate::config::trust::read_text(file, crate::config::trust::MAX_BASELINE_BYTES, trust).map_err(
-            |message| Error::Baseline {
-                file: file.to_path_buf(),
-                message,
-            },
-        )?;
+        let text =
+            crate::config::trust::read_text(file, crate::config::trust::MAX_BASELINE_BYTES, trust).map_err(|e| {
+                Error::Baseline {
+                    file: file.to_path_buf(),
+                    message: e.to_string(),
+                }
+            })?;
         Baseline::parse(&text, file)
     }
 

@@ -202,7 +202,7 @@ impl Config {
     pub fn parse(text: &str, file: &Path) -> Result<Config, Error> {
         let mut config: Config = toml::from_str(text).map_err(|e| Error::Config {
             file: file.to_path_buf(),
-            message: leakscan_model::mask::toml_error(&e, text),
+            message: leakscan_model::mask::toml_error(&e, text).to_string(),
         })?;
         config.source = Some(file.to_path_buf());
         Ok(config)
@@ -220,9 +220,9 @@ impl Config {
     }
 
     fn load_with(file: &Path, trust: Trust) -> Result<Config, Error> {
-        let text = trust::read_text(file, trust::MAX_CONFIG_BYTES, &trust).map_err(|message| Error::Config {
+        let text = trust::read_text(file, trust::MAX_CONFIG_BYTES, &trust).map_err(|e| Error::Config {
             file: file.to_path_buf(),
-            message,
+            message: e.to_string(),
         })?;
         let mut config = Config::parse(&text, file)?;
         config.trust = trust;
@@ -279,7 +279,7 @@ impl Config {
     pub fn resolve_checked(&self, path: &Path, key: &str) -> Result<PathBuf, Error> {
         self.trust
             .check_path(&self.resolve(path), key)
-            .map_err(|message| self.error(message))
+            .map_err(|e| self.error(e.to_string()))
     }
 
     /// The baseline this file names, resolved and checked.
@@ -429,9 +429,13 @@ impl Config {
         let regexes = regexes
             .iter()
             .map(|r| {
-                leakscan_rules::compile_regex(r)
-                    .map(|re| (r.clone(), re))
-                    .map_err(|e| self.error(format!("{key} regexes: `{}` does not compile: {}", shown(r), shown(&e))))
+                leakscan_rules::compile_regex(r).map(|re| (r.clone(), re)).map_err(|e| {
+                    self.error(format!(
+                        "{key} regexes: `{}` does not compile: {}",
+                        shown(r),
+                        shown(&e.to_string())
+                    ))
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(AllowSet {

@@ -1,4 +1,5 @@
-//! Error types: [`Error`] for fatal problems, [`ScanError`] for per-item trouble.
+//! Error types: [`Error`] for fatal problems, [`ScanError`] for per-item trouble, and
+//! [`ParseError`] for a TOML or JSON document that does not parse.
 
 use std::path::PathBuf;
 
@@ -104,6 +105,19 @@ pub enum Error {
     /// Invalid settings (for example a zero thread count).
     #[error("invalid setting: {0}")]
     Settings(String),
+}
+
+/// A TOML or JSON document (a rule file, a configuration, a baseline) that does not parse,
+/// without the excerpt of the file the parser prints (see [`crate::mask::toml_error`]):
+/// `line L, column C: message`, or only the message when the parser gives no position.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", position.map_or_else(String::new, |(line, column)| format!("line {line}, column {column}: ")))]
+pub struct ParseError {
+    /// The 1-based line and column (in characters) where the parser stopped, when it says.
+    pub position: Option<(usize, usize)>,
+    /// The parser's message, its first line only, masked and cut short as
+    /// [`crate::mask::shown`] does (it can quote a value of the file).
+    pub message: String,
 }
 
 /// What kind of per-item problem a [`ScanError`] is.

@@ -17,6 +17,14 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// Every severity, lowest first.
+    pub const ALL: [Severity; 4] = [Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+
+    /// The severity named `text` (its lowercase name, as [`Severity::as_str`] gives it).
+    pub fn parse(text: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
     /// The lowercase name used in rules and outputs.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -51,6 +59,14 @@ pub enum Confidence {
 }
 
 impl Confidence {
+    /// Every confidence, lowest first.
+    pub const ALL: [Confidence; 3] = [Confidence::Low, Confidence::Medium, Confidence::High];
+
+    /// The confidence named `text` (its lowercase name, as [`Confidence::as_str`] gives it).
+    pub fn parse(text: &str) -> Option<Confidence> {
+        Confidence::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+
     /// The lowercase name used in rules and outputs.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -66,5 +82,27 @@ impl Confidence {
             Confidence::High => Confidence::Medium,
             Confidence::Medium | Confidence::Low => Confidence::Low,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_back_and_match_the_serde_names() {
+        for s in Severity::ALL {
+            assert_eq!(Severity::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        for c in Confidence::ALL {
+            assert_eq!(Confidence::parse(c.as_str()), Some(c));
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+        assert_eq!(Severity::parse("High"), None);
+        assert_eq!(Severity::parse("urgent"), None);
+        assert_eq!(Confidence::parse(""), None);
+        assert!(Severity::ALL.windows(2).all(|w| w[0] < w[1]));
+        assert!(Confidence::ALL.windows(2).all(|w| w[0] < w[1]));
     }
 }

@@ -28,7 +28,7 @@ pub mod report;
 pub mod shard;
 pub mod suppression;
 
-pub use error::{Error, ScanError, ScanErrorKind};
+pub use error::{Error, ParseError, ScanError, ScanErrorKind};
 pub use filter::{Filter, Lowering, Outcome, Verdict};
 pub use finding::{Finding, Secret, Snippet};
 pub use level::{Confidence, Severity};

@@ -6,6 +6,7 @@
 use std::ops::Range;
 
 use crate::entropy::shannon_entropy;
+use crate::error::ParseError;
 
 /// A token-shaped run is at least this long (characters of `is_token_byte`).
 pub const TOKEN_MIN_LEN: usize = 20;
@@ -132,27 +133,28 @@ fn shown_message(message: &str) -> String {
 
 /// A TOML parse error of `text` without the excerpt of the file the parser prints (the file
 /// may be anything a repository points at): `line L, column C: message`.
-pub fn toml_error(e: &toml::de::Error, text: &str) -> String {
+pub fn toml_error(e: &toml::de::Error, text: &str) -> ParseError {
     let message = shown_message(e.message());
-    match e.span() {
-        Some(span) => {
-            let at = span.start.min(text.len());
-            let before = &text.as_bytes()[..at];
-            let line = memchr::memchr_iter(b'\n', before).count() + 1;
-            let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-            let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
-            format!("line {line}, column {column}: {message}")
-        }
-        None => message,
-    }
+    let position = e.span().map(|span| {
+        let at = span.start.min(text.len());
+        let before = &text.as_bytes()[..at];
+        let line = memchr::memchr_iter(b'\n', before).count() + 1;
+        let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        (line, column)
+    });
+    ParseError { position, message }
 }
 
 /// A JSON parse error, its message masked: `line L, column C: message`.
-pub fn json_error(e: &serde_json::Error) -> String {
+pub fn json_error(e: &serde_json::Error) -> ParseError {
     let text = e.to_string();
     // serde_json appends " at line L column C"; it is rebuilt from the error itself.
     let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
-    format!("line {}, column {}: {}", e.line(), e.column(), shown_message(message))
+    ParseError {
+        position: Some((e.line(), e.column())),
+        message: shown_message(message),
+    }
 }
 
 /// Replaces control characters (terminal escapes, C0 and C1 controls, newlines) and the
@@ -220,11 +222,13 @@ mod tests {
     fn parse_errors_do_not_quote_the_file() {
         let text = format!("[section]\nkey = {TOKEN}\n");
         let e = toml::from_str::<toml::Table>(&text).unwrap_err();
-        let shown = toml_error(&e, &text);
+        let error = toml_error(&e, &text);
+        assert_eq!(error.position, Some((2, 7)));
+        let shown = error.to_string();
         assert!(shown.starts_with("line 2, column 7: "), "{shown}");
         assert!(!shown.contains(TOKEN), "{shown}");
         let e = serde_json::from_str::<u32>(&format!("\"{TOKEN}\"")).unwrap_err();
-        let shown = json_error(&e);
+        let shown = json_error(&e).to_string();
         assert!(shown.starts_with("line 1, column "), "{shown}");
         assert!(!shown.contains(TOKEN), "{shown}");
     }

@@ -67,7 +67,7 @@ pub struct Rule {
     pub example_path: Option<String>,
     /// Whether the rule is tagged `generic` (loses to a specific rule on the same span).
     generic: bool,
-    /// Whether the rule is tagged `password` (see [`Rule::entropy_minimum`]).
+    /// Whether the rule is tagged `password` and not `api-key` (see [`Rule::entropy_minimum`]).
     password: bool,
 }
 
@@ -76,6 +76,33 @@ const PASSWORD_ENTROPY_SHARE: f64 = 0.85;
 
 /// Passwords this long or longer get the scaled entropy minimum.
 const SHORT_PASSWORD_MIN_LEN: usize = 8;
+
+/// Why a regex in leakscan's dialect cannot be used. `Clone`, so that a rule's lazily built
+/// regex can keep the error for every thread that asks.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RegexError {
+    /// The pattern does not parse.
+    #[error("{0}")]
+    Parse(Box<regex_syntax::Error>),
+    /// The pattern cannot be built (a parse error when built from the pattern, or a compiled
+    /// program larger than the size limit).
+    #[error("{0}")]
+    Build(Box<meta::BuildError>),
+}
+
+/// Why a rule with `check = "…"` (a structural check) is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckRuleError {
+    /// The family is not one of [`crate::CHECK_FAMILIES`].
+    #[error("unknown check `{0}` (known: {families})", families = crate::CHECK_FAMILIES.join(", "))]
+    UnknownFamily(String),
+    /// The rule also has a regex, keywords or validators.
+    #[error("a check has no regex, keywords or validators")]
+    HasPattern,
+    /// An example that is not a multi-file example (`=== path ===`), and no `example_path`.
+    #[error("a check's single-file examples need `example_path` (or start each file with `=== path ===`)")]
+    ExamplePathMissing,
+}
 
 /// Facts about a rule's regex worth a warning (see [`Rule::regex_lints`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,22 +177,22 @@ impl Shape {
 /// crate sources).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RuleRegex {
-    shape: OnceLock<Result<Shape, String>>,
+    shape: OnceLock<Result<Shape, RegexError>>,
     /// The match test; `Ok(None)` when none can be built (every window is then searched).
-    test: OnceLock<Result<Option<MatchTest>, String>>,
-    regex: OnceLock<Result<meta::Regex, String>>,
+    test: OnceLock<Result<Option<MatchTest>, RegexError>>,
+    regex: OnceLock<Result<meta::Regex, RegexError>>,
 }
 
 impl RuleRegex {
     /// The shape of `pattern` (`keywords` are the rule's); parses it if nothing has yet.
-    fn shape(&self, pattern: &str, keywords: &[String]) -> Result<&Shape, &String> {
+    fn shape(&self, pattern: &str, keywords: &[String]) -> Result<&Shape, &RegexError> {
         self.shape
             .get_or_init(|| parse_regex(pattern).map(|hir| Shape::of(&hir, keywords)))
             .as_ref()
     }
 
     /// The shape and the match test, from one parse of `pattern`.
-    fn tested(&self, pattern: &str, keywords: &[String]) -> Result<(&Shape, Option<&MatchTest>), &String> {
+    fn tested(&self, pattern: &str, keywords: &[String]) -> Result<(&Shape, Option<&MatchTest>), &RegexError> {
         let (shape, test) = self.built(&self.test, pattern, keywords, |hir| {
             Ok(MatchTest::new(hir, REGEX_SIZE_LIMIT))
         })?;
@@ -173,7 +200,7 @@ impl RuleRegex {
     }
 
     /// The shape and the compiled regex, from one parse of `pattern`.
-    fn compiled(&self, pattern: &str, keywords: &[String]) -> Result<(&Shape, &meta::Regex), &String> {
+    fn compiled(&self, pattern: &str, keywords: &[String]) -> Result<(&Shape, &meta::Regex), &RegexError> {
         self.built(&self.regex, pattern, keywords, compile_hir)
     }
 
@@ -181,11 +208,11 @@ impl RuleRegex {
     /// gives the shape, if nothing has yet) unless it was built before.
     fn built<'a, T>(
         &'a self,
-        cell: &'a OnceLock<Result<T, String>>,
+        cell: &'a OnceLock<Result<T, RegexError>>,
         pattern: &str,
         keywords: &[String],
-        build: impl FnOnce(&regex_syntax::hir::Hir) -> Result<T, String>,
-    ) -> Result<(&'a Shape, &'a T), &'a String> {
+        build: impl FnOnce(&regex_syntax::hir::Hir) -> Result<T, RegexError>,
+    ) -> Result<(&'a Shape, &'a T), &'a RegexError> {
         let value = cell
             .get_or_init(|| {
                 let hir = parse_regex(pattern)?;
@@ -222,7 +249,7 @@ pub struct RuleSet {
 #[derive(Debug, Clone)]
 pub(crate) struct LazyRegex {
     pattern: String,
-    cell: OnceLock<Result<meta::Regex, String>>,
+    cell: OnceLock<Result<meta::Regex, RegexError>>,
 }
 
 impl LazyRegex {
@@ -239,7 +266,7 @@ impl LazyRegex {
         self.cell.get_or_init(|| compile_regex(&self.pattern)).as_ref().ok()
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), RegexError> {
         self.cell
             .get_or_init(|| compile_regex(&self.pattern))
             .as_ref()
@@ -364,30 +391,30 @@ fn meta_config() -> meta::Config {
 }
 
 /// Builds a meta regex with leakscan's dialect: bytes, ASCII classes, no UTF-8 requirement.
-pub fn compile_regex(pattern: &str) -> Result<meta::Regex, String> {
+pub fn compile_regex(pattern: &str) -> Result<meta::Regex, RegexError> {
     meta::Regex::builder()
         .syntax(syntax::Config::new().unicode(false).utf8(false))
         .configure(meta_config())
         .build(pattern)
-        .map_err(|e| e.to_string())
+        .map_err(|e| RegexError::Build(Box::new(e)))
 }
 
 /// Parses a pattern in leakscan's dialect (what [`compile_regex`] compiles).
-fn parse_regex(pattern: &str) -> Result<regex_syntax::hir::Hir, String> {
+fn parse_regex(pattern: &str) -> Result<regex_syntax::hir::Hir, RegexError> {
     regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(pattern)
-        .map_err(|e| e.to_string())
+        .map_err(|e| RegexError::Parse(Box::new(e)))
 }
 
 /// Compiles a pattern parsed by [`parse_regex`] as [`compile_regex`] compiles it.
-fn compile_hir(hir: &regex_syntax::hir::Hir) -> Result<meta::Regex, String> {
+fn compile_hir(hir: &regex_syntax::hir::Hir) -> Result<meta::Regex, RegexError> {
     meta::Regex::builder()
         .configure(meta_config())
         .build_from_hir(hir)
-        .map_err(|e| e.to_string())
+        .map_err(|e| RegexError::Build(Box::new(e)))
 }
 
 impl Rule {
@@ -400,7 +427,7 @@ impl Rule {
     /// use (built-in rules: the test suite checks that every one compiles), so that start-up
     /// stays fast with hundreds of rules.
     /// The entropy minimum for a secret of `len` bytes. A password rule's minimum (tag
-    /// `password`) scales down for short values, whose entropy cannot reach it (a string of
+    /// `password`, not also `api-key`) scales down for short values, whose entropy cannot reach it (a string of
     /// `n` bytes has at most log2(n) bits per byte): a 9-character password is held to
     /// 0.85 × log2(9) ≈ 2.69, so `r00tPa55!` passes and `aaaaaaaaa` still does not. Values
     /// under 8 characters keep the full minimum (a short word after `password` is more often
@@ -431,7 +458,7 @@ impl Rule {
             ));
         }
         if let Some(check) = &syn.check {
-            return Rule::build_check(syn, file, check).map_err(fail);
+            return Rule::build_check(syn, file, check).map_err(|e| fail(e.to_string()));
         }
         if let Some(e) = syn.entropy
             && !(0.0..=8.0).contains(&e)
@@ -481,7 +508,9 @@ impl Rule {
             validators,
             allow_repeats: syn.allow_repeats,
             generic: syn.tags.iter().any(|t| t == "generic"),
-            password: syn.tags.iter().any(|t| t == "password"),
+            // Rules for passwords only: one that also takes API keys (`api-key`) keeps the full
+            // minimum (`X-Api-Key` is a header name, not a key).
+            password: syn.tags.iter().any(|t| t == "password") && !syn.tags.iter().any(|t| t == "api-key"),
             ..Rule::metadata(syn, file)
         };
         if eager {
@@ -493,19 +522,19 @@ impl Rule {
 
     /// The shape of the rule's regex (parsed now if it has not been); an error if it does
     /// not parse.
-    pub(crate) fn shape(&self) -> Result<&Shape, &String> {
+    pub(crate) fn shape(&self) -> Result<&Shape, &RegexError> {
         self.regex.shape(&self.pattern, &self.keywords)
     }
 
     /// The shape and the compiled regex (both made now, from one parse, if they have not
     /// been); an error if the regex does not compile.
-    pub(crate) fn compiled(&self) -> Result<(&Shape, &meta::Regex), &String> {
+    pub(crate) fn compiled(&self) -> Result<(&Shape, &meta::Regex), &RegexError> {
         self.regex.compiled(&self.pattern, &self.keywords)
     }
 
     /// What `rules check` warns about in the rule's regex, compiling it now if it has not
     /// been (built-in rules compile on first use); an error if it does not compile.
-    pub fn regex_lints(&self) -> Result<RegexLints, String> {
+    pub fn regex_lints(&self) -> Result<RegexLints, RegexError> {
         let (shape, _) = self.compiled().map_err(Clone::clone)?;
         Ok(RegexLints {
             unbounded: shape.unbounded,
@@ -516,26 +545,21 @@ impl Rule {
     /// The shape and the match test of the rule's regex (both made now, from one parse, if
     /// they have not been); an error if the regex does not parse. The test is `None` when
     /// none can be built for the regex: every window is then searched with the full regex.
-    pub(crate) fn tested(&self) -> Result<(&Shape, Option<&MatchTest>), &String> {
+    pub(crate) fn tested(&self) -> Result<(&Shape, Option<&MatchTest>), &RegexError> {
         self.regex.tested(&self.pattern, &self.keywords)
     }
 
     /// A structural check: metadata and examples only; `checks` implements it.
-    fn build_check(syn: &RuleSyntax, file: &str, check: &str) -> Result<Rule, String> {
+    fn build_check(syn: &RuleSyntax, file: &str, check: &str) -> Result<Rule, CheckRuleError> {
         if !crate::CHECK_FAMILIES.contains(&check) {
-            return Err(format!(
-                "unknown check `{check}` (known: {})",
-                crate::CHECK_FAMILIES.join(", ")
-            ));
+            return Err(CheckRuleError::UnknownFamily(check.to_string()));
         }
         if !syn.regex.is_empty() || !syn.keywords.is_empty() || !syn.validate.is_empty() {
-            return Err("a check has no regex, keywords or validators".into());
+            return Err(CheckRuleError::HasPattern);
         }
-        let single_file = |e: &String| !e.starts_with("=== ");
+        let single_file = |example: &String| !example.starts_with("=== ");
         if syn.example_path.is_none() && syn.examples.iter().chain(&syn.negative_examples).any(single_file) {
-            return Err(
-                "a check's single-file examples need `example_path` (or start each file with `=== path ===`)".into(),
-            );
+            return Err(CheckRuleError::ExamplePathMissing);
         }
         Ok(Rule {
             check: Some(check.to_string()),
@@ -671,9 +695,9 @@ impl RuleSet {
         let parsed: Vec<_> = files
             .par_iter()
             .map(|(name, text, eager)| {
-                let file = RuleFile::parse(text).map_err(|message| Error::RuleFile {
+                let file = RuleFile::parse(text).map_err(|e| Error::RuleFile {
                     file: name.clone(),
-                    message,
+                    message: e.to_string(),
                 })?;
                 Ok(file
                     .rules
@@ -877,7 +901,8 @@ mod tests {
         // the rule is first needed, and then it is left out, not a panic.
         let broken = Rule::build(&rule("broken", r"k=(\w+", &["k="]), "t", false).unwrap();
         assert!(broken.shape().is_err());
-        assert!(broken.compiled().unwrap_err().contains("unclosed group"));
+        assert!(matches!(broken.compiled(), Err(RegexError::Parse(_))));
+        assert!(broken.compiled().unwrap_err().to_string().contains("unclosed group"));
         assert!(broken.search_plan().starts_with("never: the regex does not compile"));
         let fine = Rule::build(&rule("fine", r"k=(?P<secret>[a-z]{8})", &["k="]), "t", false).unwrap();
         let set = RuleSet::new(vec![broken, fine]).unwrap();
@@ -985,6 +1010,42 @@ mod tests {
         assert!(err.to_string().contains("regex does not compile"), "{err}");
         let err = Rule::compile(&rule("ok", "x", &["X"]), "f.toml").unwrap_err();
         assert!(err.to_string().contains("lowercase"), "{err}");
+    }
+
+    #[test]
+    fn invalid_checks_are_rejected_with_the_reason() {
+        let check = |family: &str, regex: &str, examples: &[&str], example_path: Option<&str>| {
+            let mut syn = rule("c", regex, &[]);
+            syn.check = Some(family.into());
+            syn.examples = examples.iter().map(|e| e.to_string()).collect();
+            syn.example_path = example_path.map(str::to_string);
+            Rule::build_check(&syn, "f.toml", family)
+        };
+        let err = check("nonesuch", "", &[], None).unwrap_err();
+        assert_eq!(err, CheckRuleError::UnknownFamily("nonesuch".into()));
+        assert!(
+            err.to_string()
+                .starts_with("unknown check `nonesuch` (known: github-actions, gitlab-ci,"),
+            "{err}"
+        );
+        assert_eq!(
+            check("dockerfile", "x", &[], None).unwrap_err(),
+            CheckRuleError::HasPattern
+        );
+        assert_eq!(
+            check("dockerfile", "", &["FROM x"], None).unwrap_err(),
+            CheckRuleError::ExamplePathMissing
+        );
+        assert!(check("dockerfile", "", &["FROM x"], Some("Dockerfile")).is_ok());
+        assert!(check("dockerfile", "", &["=== Dockerfile ===\nFROM x"], None).is_ok());
+        // Through `Rule::compile`, the reason is the message of a rule error.
+        let mut syn = rule("c", "", &[]);
+        syn.check = Some("nonesuch".into());
+        let err = Rule::compile(&syn, "f.toml").unwrap_err().to_string();
+        assert!(
+            err.starts_with("rule file f.toml: rule `c`: unknown check `nonesuch`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -16,8 +16,8 @@ mod match_test;
 mod syntax;
 
 pub use builtin::builtin_rule_files;
+pub use compile::{CheckRuleError, RegexError, RegexLints, Rule, RuleSet, compile_regex};
 pub(crate) use compile::{LazyRegex, Shape};
-pub use compile::{RegexLints, Rule, RuleSet, compile_regex};
 pub use keyword_filter::KeywordFilter;
 pub(crate) use match_test::{MatchTest, Tester};
 pub use syntax::{RuleFile, RuleSyntax};

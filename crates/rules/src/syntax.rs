@@ -74,7 +74,7 @@ pub struct RuleSyntax {
 
 impl RuleFile {
     /// Parses one rule file; the error names the line and column.
-    pub fn parse(text: &str) -> Result<RuleFile, String> {
+    pub fn parse(text: &str) -> Result<RuleFile, leakscan_model::ParseError> {
         toml::from_str(text).map_err(|e| leakscan_model::mask::toml_error(&e, text))
     }
 }

@@ -17,13 +17,72 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::archive::{ArchiveKind, sniff};
-use super::blob_name::{blob_path, contained_path};
-use super::registry::{ImageReference, RegistryClient, RegistryOptions};
+use super::blob_name::{BlobNameError, blob_path, contained_path};
+use super::registry::{ImageReference, RegistryClient, RegistryError, RegistryOptions};
 use super::{Blob, BlobVisitor, LayerInfo, Origin, Provenance, SkipReason, Skipped};
 use leakscan_model::error::{Error, ScanError, ScanErrorKind};
 
 /// Small JSON documents are read whole; anything larger is a layer.
 const SMALL: u64 = 16 << 20;
+
+/// Why a small document (an index, a manifest, an image config) of an image could not be read.
+#[derive(Debug, thiserror::Error)]
+enum DocumentError {
+    /// The name is not a valid digest or does not resolve inside the layout.
+    #[error(transparent)]
+    Name(#[from] BlobNameError),
+    /// The tarball has no entry by that name.
+    #[error("`{0}` is missing")]
+    Missing(String),
+    /// The tarball's entry is larger than [`SMALL`] or does not start like JSON.
+    #[error("`{0}` is not a JSON document of at most {SMALL} bytes")]
+    NotSmallJson(String),
+    /// The layout's file cannot be read.
+    #[error("`{name}`: {error}")]
+    Unreadable {
+        /// The name in the layout.
+        name: String,
+        /// The read error.
+        error: std::io::Error,
+    },
+    /// The layout's file is larger than [`SMALL`].
+    #[error("`{0}` is larger than {SMALL} bytes")]
+    TooLarge(String),
+    /// The registry could not deliver it.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+}
+
+/// Why a layer could not be scanned (in full) or does not match its digest.
+#[derive(Debug, thiserror::Error)]
+enum LayerError {
+    /// The layer cannot be opened or its start read or decompressed.
+    #[error("{0}")]
+    Unreadable(std::io::Error),
+    /// The layer is not a tar archive.
+    #[error("layer is not a tar: {0}")]
+    NotATar(std::io::Error),
+    /// The tar stream breaks off or is corrupt.
+    #[error("corrupt layer: {0}")]
+    Corrupt(std::io::Error),
+    /// A member of the layer cannot be read.
+    #[error("corrupt layer at `{path}`: {error}")]
+    CorruptAt {
+        /// The member's path in the layer.
+        path: String,
+        /// The read error.
+        error: std::io::Error,
+    },
+    /// A document layer (not a tar) cannot be read.
+    #[error("unreadable layer: {0}")]
+    UnreadableDocument(std::io::Error),
+    /// What was read does not hash to the layer's digest (it was scanned all the same).
+    #[error("layer content does not match its digest (sha256:{actual}); scanned anyway")]
+    DigestMismatch {
+        /// The sha256 of the content, in hex.
+        actual: String,
+    },
+}
 
 /// Access to the blobs of an image, wherever they are stored.
 enum Store {
@@ -45,13 +104,13 @@ enum Store {
 
 impl Store {
     /// Reads a small JSON document (an index, a manifest list or an image config) whole.
-    fn read_small(&self, name: &str) -> Result<Vec<u8>, String> {
+    fn read_small(&self, name: &str) -> Result<Vec<u8>, DocumentError> {
         match self {
             Store::Tar { small, entries, .. } => small.get(name).cloned().ok_or_else(|| {
                 if entries.contains_key(name) {
-                    format!("`{name}` is not a JSON document of at most {SMALL} bytes")
+                    DocumentError::NotSmallJson(name.to_string())
                 } else {
-                    format!("`{name}` is missing")
+                    DocumentError::Missing(name.to_string())
                 }
             }),
             Store::Dir(root) => {
@@ -59,25 +118,28 @@ impl Store {
                 let mut data = Vec::new();
                 File::open(path)
                     .and_then(|f| f.take(SMALL + 1).read_to_end(&mut data))
-                    .map_err(|e| format!("`{name}`: {e}"))?;
+                    .map_err(|error| DocumentError::Unreadable {
+                        name: name.to_string(),
+                        error,
+                    })?;
                 if data.len() as u64 > SMALL {
-                    return Err(format!("`{name}` is larger than {SMALL} bytes"));
+                    return Err(DocumentError::TooLarge(name.to_string()));
                 }
                 Ok(data)
             }
             Store::Registry { client, cached } => match cached.get(name) {
                 Some(bytes) => Ok(bytes.clone()),
-                None => client.small_blob(&layer_digest(name)),
+                None => Ok(client.small_blob(&layer_digest(name))?),
             },
         }
     }
 
     /// Reads a manifest or index by its blob path (a registry serves them from `manifests/`).
-    fn read_manifest(&self, name: &str) -> Result<Vec<u8>, String> {
+    fn read_manifest(&self, name: &str) -> Result<Vec<u8>, DocumentError> {
         match self {
             Store::Registry { client, cached } => match cached.get(name) {
                 Some(bytes) => Ok(bytes.clone()),
-                None => client.manifest(&layer_digest(name)).map(|m| m.bytes),
+                None => Ok(client.manifest(&layer_digest(name))?.bytes),
             },
             _ => self.read_small(name),
         }
@@ -340,12 +402,14 @@ impl ImageSource {
     /// Connects to the registry of `reference` and fetches its manifest (or index). Layers
     /// are streamed later, during the scan; nothing is written to disk.
     pub fn open_registry(reference: &ImageReference, options: &RegistryOptions) -> Result<ImageSource, Error> {
-        let failed = |message: String| Error::Registry {
+        let failed = |e: &dyn std::error::Error| Error::Registry {
             reference: reference.to_string(),
-            message,
+            message: e.to_string(),
         };
-        let client = RegistryClient::new(reference, options).map_err(failed)?;
-        let top = client.manifest(reference.manifest_reference()).map_err(failed)?;
+        let client = RegistryClient::new(reference, options).map_err(|e| failed(&e))?;
+        let top = client
+            .manifest(reference.manifest_reference())
+            .map_err(|e| failed(&e))?;
         let index = serde_json::json!({
             "schemaVersion": 2,
             "manifests": [{
@@ -356,7 +420,7 @@ impl ImageSource {
         });
         let mut cached = HashMap::new();
         cached.insert("index.json".to_string(), index.to_string().into_bytes());
-        cached.insert(blob_path(&top.digest).map_err(failed)?, top.bytes);
+        cached.insert(blob_path(&top.digest).map_err(|e| failed(&e))?, top.bytes);
         Ok(ImageSource {
             store: Store::Registry { client, cached },
             display: reference.to_string(),
@@ -443,7 +507,10 @@ impl ImageSource {
             if !seen.insert(desc.digest.clone()) {
                 continue; // shared by several indexes: scanned once
             }
-            let bytes = match blob_path(&desc.digest).and_then(|path| self.store.read_manifest(&path)) {
+            let bytes = match blob_path(&desc.digest)
+                .map_err(DocumentError::from)
+                .and_then(|path| self.store.read_manifest(&path))
+            {
                 Ok(bytes) => bytes,
                 Err(e) => {
                     problem(format!(
@@ -546,10 +613,10 @@ impl ImageSource {
                 let scan = done.insert(layer.clone());
                 match self.scan_layer(layer, &info, scan, max_file_size, visitor) {
                     Ok(paths) => later[index] = paths,
-                    Err(message) => visitor.error(ScanError {
+                    Err(e) => visitor.error(ScanError {
                         path: format!("{}!{}", self.display, info.digest),
                         kind: ScanErrorKind::Image,
-                        message,
+                        message: e.to_string(),
                     }),
                 }
             }
@@ -635,20 +702,20 @@ impl ImageSource {
         scan: bool,
         max_file_size: u64,
         visitor: &dyn BlobVisitor,
-    ) -> Result<Vec<String>, String> {
+    ) -> Result<Vec<String>, LayerError> {
         let hasher = Rc::new(RefCell::new(Sha256::new()));
         let raw = Hashing {
-            inner: self.store.open(layer).map_err(|e| e.to_string())?,
+            inner: self.store.open(layer).map_err(LayerError::Unreadable)?,
             hasher: hasher.clone(),
         };
         let mut reader = BufReader::new(raw);
         let head = crate::stream::fill_buf(&mut reader)
-            .map_err(|e| e.to_string())?
+            .map_err(LayerError::Unreadable)?
             .to_vec();
         let decoded: Box<dyn Read> = match sniff(&head) {
             Some(ArchiveKind::Gzip) => Box::new(flate2::read::MultiGzDecoder::new(reader)),
             Some(ArchiveKind::Zstd) => {
-                Box::new(zstd::stream::read::Decoder::with_buffer(reader).map_err(|e| e.to_string())?)
+                Box::new(zstd::stream::read::Decoder::with_buffer(reader).map_err(LayerError::Unreadable)?)
             }
             _ if !looks_like_tar(&head) && head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => {
                 // Not a filesystem layer: an attestation (in-toto JSON) or another artifact.
@@ -659,8 +726,8 @@ impl ImageSource {
         };
         let mut archive = tar::Archive::new(decoded);
         let mut touched = Vec::new();
-        for entry in archive.entries().map_err(|e| format!("layer is not a tar: {e}"))? {
-            let mut entry = entry.map_err(|e| format!("corrupt layer: {e}"))?;
+        for entry in archive.entries().map_err(LayerError::NotATar)? {
+            let mut entry = entry.map_err(LayerError::Corrupt)?;
             let path = String::from_utf8_lossy(&entry.path_bytes())
                 .trim_start_matches("./")
                 .trim_start_matches('/')
@@ -697,8 +764,8 @@ impl ImageSource {
             }
             let _lane = crate::budget::large_item(size);
             let mut data = Vec::with_capacity(size as usize);
-            if let Err(e) = entry.read_to_end(&mut data) {
-                return Err(format!("corrupt layer at `{path}`: {e}"));
+            if let Err(error) = entry.read_to_end(&mut data) {
+                return Err(LayerError::CorruptAt { path, error });
             }
             visitor.blob(Blob {
                 origin: self.origin(&path, info),
@@ -708,7 +775,7 @@ impl ImageSource {
         }
         // Read to the end (tar stops at its end-of-archive marker) and check the digest.
         let mut rest = archive.into_inner();
-        std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| format!("corrupt layer: {e}"))?;
+        std::io::copy(&mut rest, &mut std::io::sink()).map_err(LayerError::Corrupt)?;
         drop(rest);
         verify_digest(info, &hasher)?;
         Ok(touched)
@@ -723,12 +790,12 @@ impl ImageSource {
         max_file_size: u64,
         hasher: &Rc<RefCell<Sha256>>,
         visitor: &dyn BlobVisitor,
-    ) -> Result<Vec<String>, String> {
+    ) -> Result<Vec<String>, LayerError> {
         let mut data = Vec::new();
         let read = reader
             .take(max_file_size.saturating_add(1))
             .read_to_end(&mut data)
-            .map_err(|e| format!("unreadable layer: {e}"))?;
+            .map_err(LayerError::UnreadableDocument)?;
         let path = format!("{}.json", short(&info.digest).replace(':', "-"));
         if read as u64 > max_file_size {
             visitor.skipped(Skipped {
@@ -751,13 +818,11 @@ impl ImageSource {
 }
 
 /// Checks a layer's sha256 against its digest once everything has been read.
-fn verify_digest(info: &LayerInfo, hasher: &Rc<RefCell<Sha256>>) -> Result<(), String> {
+fn verify_digest(info: &LayerInfo, hasher: &Rc<RefCell<Sha256>>) -> Result<(), LayerError> {
     if let Some(expected) = info.digest.strip_prefix("sha256:") {
         let actual = hex(&hasher.borrow_mut().finalize_reset());
         if actual != expected {
-            return Err(format!(
-                "layer content does not match its digest (sha256:{actual}); scanned anyway"
-            ));
+            return Err(LayerError::DigestMismatch { actual });
         }
     }
     Ok(())

@@ -41,19 +41,22 @@ impl ImageReference {
     /// Parses a reference the way `docker pull` does. An optional `docker://` prefix is
     /// accepted. The first path component is a registry when it contains `.` or `:` or is
     /// `localhost`; otherwise the image is on Docker Hub.
-    pub fn parse(text: &str) -> Result<ImageReference, String> {
+    pub fn parse(text: &str) -> Result<ImageReference, ReferenceError> {
         let text = text.strip_prefix("docker://").unwrap_or(text);
-        let invalid = |why: &str| format!("`{text}` is not an image reference: {why}");
+        let invalid = |problem| ReferenceError {
+            text: text.to_string(),
+            problem,
+        };
         if text.is_empty() {
-            return Err(invalid("it is empty"));
+            return Err(invalid(ReferenceProblem::Empty));
         }
         let (name, digest) = match text.split_once('@') {
             Some((name, digest)) => {
                 let (algo, hex) = digest
                     .split_once(':')
-                    .ok_or_else(|| invalid("the digest has no algorithm"))?;
+                    .ok_or_else(|| invalid(ReferenceProblem::DigestWithoutAlgorithm))?;
                 if algo != "sha256" || hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(invalid("only sha256 digests of 64 hex digits are supported"));
+                    return Err(invalid(ReferenceProblem::UnsupportedDigest));
                 }
                 (name, Some(digest.to_ascii_lowercase()))
             }
@@ -70,7 +73,7 @@ impl ImageReference {
                 && !tag.starts_with(['.', '-'])
                 && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
             if !ok {
-                return Err(invalid("the tag is not valid"));
+                return Err(invalid(ReferenceProblem::InvalidTag));
             }
         }
         let (registry, repository) = match name.split_once('/') {
@@ -91,9 +94,7 @@ impl ImageReference {
                 && c.as_bytes()[0].is_ascii_alphanumeric()
         };
         if !repository.split('/').all(component_ok) {
-            return Err(invalid(
-                "repository names are lowercase letters, digits, `.`, `_`, `-` and `/`",
-            ));
+            return Err(invalid(ReferenceProblem::InvalidRepository));
         }
         let tag = tag.or_else(|| digest.is_none().then(|| "latest".to_string()));
         Ok(ImageReference {
@@ -136,6 +137,226 @@ impl std::fmt::Display for ImageReference {
             write!(f, "@{digest}")?;
         }
         Ok(())
+    }
+}
+
+/// An image reference that cannot be parsed ([`ImageReference::parse`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not an image reference: {problem}")]
+pub struct ReferenceError {
+    /// The reference as given (without a `docker://` prefix).
+    pub text: String,
+    /// What is wrong with it.
+    pub problem: ReferenceProblem,
+}
+
+/// What is wrong with an image reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReferenceProblem {
+    /// The reference is empty.
+    #[error("it is empty")]
+    Empty,
+    /// `@digest` without `algorithm:`.
+    #[error("the digest has no algorithm")]
+    DigestWithoutAlgorithm,
+    /// A digest other than sha256 with 64 hex digits.
+    #[error("only sha256 digests of 64 hex digits are supported")]
+    UnsupportedDigest,
+    /// The tag is empty, too long, starts with `.` or `-`, or has other characters than
+    /// letters, digits, `_`, `.` and `-`.
+    #[error("the tag is not valid")]
+    InvalidTag,
+    /// A repository path component is empty or has characters a repository name cannot.
+    #[error("repository names are lowercase letters, digits, `.`, `_`, `-` and `/`")]
+    InvalidRepository,
+}
+
+/// Why credentials for a registry could not be looked up ([`find_credentials`]). Anonymous
+/// access (nothing found, or a credential helper that has nothing) is not an error.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialsError {
+    /// `LEAKSCAN_REGISTRY_USERNAME` without `LEAKSCAN_REGISTRY_PASSWORD`.
+    #[error("LEAKSCAN_REGISTRY_USERNAME is set but LEAKSCAN_REGISTRY_PASSWORD is not")]
+    PasswordMissing,
+    /// A docker config file exists but cannot be read.
+    #[error("{}: {error}", file.display())]
+    ConfigUnreadable {
+        /// The file.
+        file: std::path::PathBuf,
+        /// The read error.
+        error: std::io::Error,
+    },
+    /// A docker config file is not valid JSON of the expected shape.
+    #[error("{}: not a docker config: {error}", file.display())]
+    ConfigInvalid {
+        /// The file.
+        file: std::path::PathBuf,
+        /// The parse error.
+        error: serde_json::Error,
+    },
+    /// An `auths` entry's `auth` value cannot be decoded.
+    #[error("{file}: the `auth` entry for {registry} is {problem}")]
+    AuthEntry {
+        /// The config file, as displayed.
+        file: String,
+        /// The registry the entry is for.
+        registry: String,
+        /// What is wrong with it.
+        problem: AuthEntryProblem,
+    },
+    /// A `credHelpers` / `credsStore` name that is not a plain program-name suffix.
+    #[error("credential helper name `{0}` is not valid")]
+    InvalidHelperName(String),
+    /// The credential helper could not be run or talked to.
+    #[error("credential helper {program}: {error}")]
+    HelperFailed {
+        /// The program (`docker-credential-…`).
+        program: String,
+        /// The error from starting it or exchanging data with it.
+        error: std::io::Error,
+    },
+    /// The credential helper succeeded but did not print credentials as JSON.
+    #[error("credential helper {0} printed something that is not credentials")]
+    HelperAnswer(String),
+}
+
+/// What is wrong with the `auth` value of a docker config's `auths` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AuthEntryProblem {
+    /// Not base64.
+    #[error("not base64")]
+    NotBase64,
+    /// Decodes to bytes that are not UTF-8.
+    #[error("not UTF-8")]
+    NotUtf8,
+    /// Decodes to text without a `:` between user and password.
+    #[error("not `user:password`")]
+    NotUserPassword,
+}
+
+/// Why talking to a registry failed ([`RegistryClient`]). The messages name the URL and, for
+/// authentication problems, what to set.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// Credentials could not be looked up.
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+    /// The request or the read of its response failed (connection, timeout, size limit).
+    #[error("{url}: {}", transport_message(error))]
+    Transport {
+        /// The URL requested.
+        url: String,
+        /// The error from the HTTP client.
+        error: ureq::Error,
+    },
+    /// The registry answered with a status other than success (after authentication).
+    #[error("{url}: HTTP {status}{}{}", status_hint(*status), detail.as_ref().map_or_else(String::new, |d| format!(": {} {}", d.code, d.message)))]
+    Status {
+        /// The URL requested.
+        url: String,
+        /// The HTTP status.
+        status: ureq::http::StatusCode,
+        /// The first error the registry listed in its JSON body, if any.
+        detail: Option<RegistryErrorEntry>,
+    },
+    /// A manifest fetched by digest does not hash to that digest.
+    #[error("manifest {reference} from {base} does not match its digest (got {actual})")]
+    DigestMismatch {
+        /// The digest asked for.
+        reference: String,
+        /// The registry's base URL.
+        base: String,
+        /// The digest of what it sent.
+        actual: String,
+    },
+    /// A schema 1 manifest (deprecated, unsupported).
+    #[error("schema 1 manifests are deprecated and not supported")]
+    Schema1,
+    /// Still 401 after answering the authentication challenge.
+    #[error(
+        "authentication failed (401 Unauthorized; {}). Set LEAKSCAN_REGISTRY_USERNAME and \
+         LEAKSCAN_REGISTRY_PASSWORD, or run `docker login {registry}`",
+        credentials_from.as_ref().map_or_else(|| "no credentials were found".to_string(), |from| format!("credentials from {from}"))
+    )]
+    AuthenticationFailed {
+        /// The registry (for the `docker login` hint).
+        registry: String,
+        /// Where the credentials that were refused came from; `None`: there were none.
+        credentials_from: Option<String>,
+    },
+    /// A basic-auth challenge, and no user name and password.
+    #[error(
+        "the registry requires a user name and password (401 Unauthorized). Set \
+         LEAKSCAN_REGISTRY_USERNAME and LEAKSCAN_REGISTRY_PASSWORD, or run `docker login {registry}`"
+    )]
+    BasicAuthRequired {
+        /// The registry (for the `docker login` hint).
+        registry: String,
+    },
+    /// A bearer challenge without a realm.
+    #[error("the registry's bearer challenge has no realm")]
+    NoRealm,
+    /// A token realm that is not an `http://` or `https://` URL.
+    #[error("the token realm `{0}` is not an HTTP URL")]
+    RealmNotHttp(String),
+    /// A plain-HTTP token realm for a registry reached over HTTPS, with credentials to send.
+    #[error("the token realm `{0}` is plain HTTP; refusing to send credentials over it")]
+    PlainHttpRealm(String),
+    /// The token request could not be made.
+    #[error("token request to {realm}: {error}")]
+    TokenRequest {
+        /// The token service URL.
+        realm: String,
+        /// The error from the HTTP client.
+        error: ureq::Error,
+    },
+    /// The token service answered with a status other than success.
+    #[error(
+        "the token service {realm} refused the request: HTTP {status}{}",
+        if *anonymous { " (no credentials were found; set LEAKSCAN_REGISTRY_USERNAME and LEAKSCAN_REGISTRY_PASSWORD)" } else { "" }
+    )]
+    TokenRefused {
+        /// The token service URL.
+        realm: String,
+        /// The HTTP status.
+        status: ureq::http::StatusCode,
+        /// Whether the request carried no credentials.
+        anonymous: bool,
+    },
+    /// The token service's answer could not be read.
+    #[error("token response: {0}")]
+    TokenResponse(ureq::Error),
+    /// The token service's answer is not JSON.
+    #[error("the token service's answer is not JSON")]
+    TokenNotJson,
+    /// The token service's answer has no (non-empty) token.
+    #[error("the token service returned no token")]
+    NoToken,
+    /// A 401 without a `WWW-Authenticate` header.
+    #[error("401 Unauthorized without a WWW-Authenticate challenge")]
+    NoChallenge,
+    /// A challenge scheme other than basic and bearer.
+    #[error("unsupported authentication scheme `{0}`")]
+    UnsupportedScheme(String),
+}
+
+/// An HTTP client error in words; a timeout says so plainly.
+fn transport_message(error: &ureq::Error) -> String {
+    match error {
+        ureq::Error::Timeout(_) => "timed out".to_string(),
+        ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => "timed out".to_string(),
+        ureq::Error::BodyExceedsLimit(limit) => format!("the response is larger than {limit} bytes"),
+        other => other.to_string(),
+    }
+}
+
+/// What a failure status usually means, for the message.
+fn status_hint(status: ureq::http::StatusCode) -> &'static str {
+    match status.as_u16() {
+        404 => " (no such repository, tag or blob)",
+        403 => " (the credentials do not allow pulling this repository)",
+        429 => " (rate limited; try again later or log in)",
+        _ => "",
     }
 }
 
@@ -213,7 +434,7 @@ struct DockerAuth {
 /// `REGISTRY_AUTH_FILE`; `$DOCKER_CONFIG/config.json` or `~/.docker/config.json` (`auths`,
 /// then `credHelpers` / `credsStore`, which run the user's own `docker-credential-*` helper).
 /// `Ok(None)` means anonymous access.
-pub fn find_credentials(registry: &str) -> Result<Option<FoundCredentials>, String> {
+pub fn find_credentials(registry: &str) -> Result<Option<FoundCredentials>, CredentialsError> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     if let Some(token) = env("LEAKSCAN_REGISTRY_TOKEN") {
         return Ok(Some(FoundCredentials {
@@ -222,8 +443,7 @@ pub fn find_credentials(registry: &str) -> Result<Option<FoundCredentials>, Stri
         }));
     }
     if let Some(username) = env("LEAKSCAN_REGISTRY_USERNAME") {
-        let password = env("LEAKSCAN_REGISTRY_PASSWORD")
-            .ok_or("LEAKSCAN_REGISTRY_USERNAME is set but LEAKSCAN_REGISTRY_PASSWORD is not")?;
+        let password = env("LEAKSCAN_REGISTRY_PASSWORD").ok_or(CredentialsError::PasswordMissing)?;
         return Ok(Some(FoundCredentials {
             credentials: Credentials::Basic { username, password },
             source: "LEAKSCAN_REGISTRY_USERNAME/LEAKSCAN_REGISTRY_PASSWORD".into(),
@@ -242,10 +462,12 @@ pub fn find_credentials(registry: &str) -> Result<Option<FoundCredentials>, Stri
         let bytes = match std::fs::read(&file) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(format!("{}: {e}", file.display())),
+            Err(error) => return Err(CredentialsError::ConfigUnreadable { file, error }),
         };
-        let config: DockerConfig =
-            serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a docker config: {e}", file.display()))?;
+        let config: DockerConfig = match serde_json::from_slice(&bytes) {
+            Ok(config) => config,
+            Err(error) => return Err(CredentialsError::ConfigInvalid { file, error }),
+        };
         if let Some(found) = from_docker_config(&config, registry, &file.display().to_string())? {
             return Ok(Some(found));
         }
@@ -276,7 +498,11 @@ fn config_keys(registry: &str) -> Vec<String> {
     keys
 }
 
-fn from_docker_config(config: &DockerConfig, registry: &str, file: &str) -> Result<Option<FoundCredentials>, String> {
+fn from_docker_config(
+    config: &DockerConfig,
+    registry: &str,
+    file: &str,
+) -> Result<Option<FoundCredentials>, CredentialsError> {
     let keys = config_keys(registry);
     if let Some(helper) = keys.iter().find_map(|k| config.cred_helpers.get(k)) {
         return credential_helper(helper, registry);
@@ -291,14 +517,18 @@ fn from_docker_config(config: &DockerConfig, registry: &str, file: &str) -> Resu
         }
         let pair = match (&auth.auth, &auth.username, &auth.password) {
             (Some(encoded), _, _) if !encoded.is_empty() => {
+                let bad = |problem| CredentialsError::AuthEntry {
+                    file: file.to_string(),
+                    registry: registry.to_string(),
+                    problem,
+                };
                 let decoded = base64::engine::general_purpose::STANDARD
                     .decode(encoded.trim())
-                    .map_err(|_| format!("{file}: the `auth` entry for {registry} is not base64"))?;
-                let decoded = String::from_utf8(decoded)
-                    .map_err(|_| format!("{file}: the `auth` entry for {registry} is not UTF-8"))?;
+                    .map_err(|_| bad(AuthEntryProblem::NotBase64))?;
+                let decoded = String::from_utf8(decoded).map_err(|_| bad(AuthEntryProblem::NotUtf8))?;
                 let (u, p) = decoded
                     .split_once(':')
-                    .ok_or_else(|| format!("{file}: the `auth` entry for {registry} is not `user:password`"))?;
+                    .ok_or_else(|| bad(AuthEntryProblem::NotUserPassword))?;
                 Some((u.to_string(), p.to_string()))
             }
             (_, Some(u), Some(p)) => Some((u.clone(), p.clone())),
@@ -332,13 +562,17 @@ struct HelperAnswer {
 
 /// Runs the user's `docker-credential-<helper> get` (their own configured program, never
 /// anything from a scanned input).
-fn credential_helper(helper: &str, registry: &str) -> Result<Option<FoundCredentials>, String> {
+fn credential_helper(helper: &str, registry: &str) -> Result<Option<FoundCredentials>, CredentialsError> {
     use std::io::Write;
     use std::process::{Command, Stdio};
     if !helper.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
-        return Err(format!("credential helper name `{helper}` is not valid"));
+        return Err(CredentialsError::InvalidHelperName(helper.to_string()));
     }
     let program = format!("docker-credential-{helper}");
+    let failed = |error| CredentialsError::HelperFailed {
+        program: program.clone(),
+        error,
+    };
     let server = if registry == DOCKER_HUB {
         "https://index.docker.io/v1/"
     } else {
@@ -350,21 +584,17 @@ fn credential_helper(helper: &str, registry: &str) -> Result<Option<FoundCredent
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("credential helper {program}: {e}"))?;
+        .map_err(failed)?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(server.as_bytes())
-            .map_err(|e| format!("credential helper {program}: {e}"))?;
+        stdin.write_all(server.as_bytes()).map_err(failed)?;
     }
-    let output = child
-        .wait_with_output()
-        .map_err(|e| format!("credential helper {program}: {e}"))?;
+    let output = child.wait_with_output().map_err(failed)?;
     if !output.status.success() {
         // "credentials not found" is anonymous access, not an error.
         return Ok(None);
     }
-    let answer: HelperAnswer = serde_json::from_slice(&output.stdout)
-        .map_err(|_| format!("credential helper {program} printed something that is not credentials"))?;
+    let answer: HelperAnswer =
+        serde_json::from_slice(&output.stdout).map_err(|_| CredentialsError::HelperAnswer(program.clone()))?;
     // Helpers return identity tokens under the user name `<token>`.
     let credentials = if answer.username == "<token>" {
         Credentials::RefreshToken(answer.secret)
@@ -442,19 +672,22 @@ struct RegistryErrors {
     errors: Vec<RegistryErrorEntry>,
 }
 
-#[derive(Deserialize)]
-struct RegistryErrorEntry {
+/// One entry of the `errors` list a registry sends with a failure status.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RegistryErrorEntry {
+    /// The registry's error code (`MANIFEST_UNKNOWN`, `UNAUTHORIZED`, …).
     #[serde(default)]
-    code: String,
+    pub code: String,
+    /// Its message.
     #[serde(default)]
-    message: String,
+    pub message: String,
 }
 
 type HttpResponse = ureq::http::Response<ureq::Body>;
 
 impl RegistryClient {
     /// A client for `reference`'s repository; credentials from `options` or the usual places.
-    pub fn new(reference: &ImageReference, options: &RegistryOptions) -> Result<RegistryClient, String> {
+    pub fn new(reference: &ImageReference, options: &RegistryOptions) -> Result<RegistryClient, RegistryError> {
         let credentials = match &options.credentials {
             Some(c) => Some(FoundCredentials {
                 credentials: c.clone(),
@@ -489,7 +722,7 @@ impl RegistryClient {
     }
 
     /// Fetches a manifest or index by tag or digest, checking the digest when pinned.
-    pub fn manifest(&self, reference: &str) -> Result<FetchedManifest, String> {
+    pub fn manifest(&self, reference: &str) -> Result<FetchedManifest, RegistryError> {
         let path = format!("/v2/{}/manifests/{reference}", self.reference.repository);
         let mut response = self.get(&path, MANIFEST_ACCEPT)?;
         let media_type = header(&response, "content-type")
@@ -500,16 +733,17 @@ impl RegistryClient {
             .with_config()
             .limit(MAX_DOCUMENT)
             .read_to_vec()
-            .map_err(|e| self.transport_error(&path, &e))?;
+            .map_err(|e| self.transport_error(&path, e))?;
         let digest = format!("sha256:{}", hex(&Sha256::digest(&bytes)));
         if reference.starts_with("sha256:") && reference != digest {
-            return Err(format!(
-                "manifest {reference} from {} does not match its digest (got {digest})",
-                self.base
-            ));
+            return Err(RegistryError::DigestMismatch {
+                reference: reference.to_string(),
+                base: self.base.clone(),
+                actual: digest,
+            });
         }
         if media_type.starts_with("application/vnd.docker.distribution.manifest.v1") {
-            return Err("schema 1 manifests are deprecated and not supported".into());
+            return Err(RegistryError::Schema1);
         }
         Ok(FetchedManifest {
             bytes,
@@ -519,7 +753,7 @@ impl RegistryClient {
     }
 
     /// Reads a small blob (an image config) whole.
-    pub fn small_blob(&self, digest: &str) -> Result<Vec<u8>, String> {
+    pub fn small_blob(&self, digest: &str) -> Result<Vec<u8>, RegistryError> {
         let path = format!("/v2/{}/blobs/{digest}", self.reference.repository);
         let mut response = self.get(&path, "*/*")?;
         response
@@ -527,11 +761,11 @@ impl RegistryClient {
             .with_config()
             .limit(MAX_DOCUMENT)
             .read_to_vec()
-            .map_err(|e| self.transport_error(&path, &e))
+            .map_err(|e| self.transport_error(&path, e))
     }
 
     /// Streams a blob (a layer); nothing is stored.
-    pub fn blob(&self, digest: &str) -> Result<Box<dyn Read>, String> {
+    pub fn blob(&self, digest: &str) -> Result<Box<dyn Read>, RegistryError> {
         let path = format!("/v2/{}/blobs/{digest}", self.reference.repository);
         let response = self.get(&path, "*/*")?;
         Ok(Box::new(ReadContext {
@@ -541,7 +775,7 @@ impl RegistryClient {
     }
 
     /// A GET with the current authorization; on a 401, answers the challenge once and retries.
-    fn get(&self, path: &str, accept: &str) -> Result<HttpResponse, String> {
+    fn get(&self, path: &str, accept: &str) -> Result<HttpResponse, RegistryError> {
         let response = self.send(path, accept)?;
         if response.status() != 401 {
             return self.check(path, response);
@@ -551,40 +785,32 @@ impl RegistryClient {
         *self.authorization.lock().unwrap_or_else(|e| e.into_inner()) = Some(authorization);
         let response = self.send(path, accept)?;
         if response.status() == 401 {
-            let via = self.credentials.as_ref().map_or_else(
-                || "no credentials were found".to_string(),
-                |c| format!("credentials from {}", c.source),
-            );
-            return Err(format!(
-                "authentication failed (401 Unauthorized; {via}). Set LEAKSCAN_REGISTRY_USERNAME and \
-                 LEAKSCAN_REGISTRY_PASSWORD, or run `docker login {}`",
-                self.reference.registry
-            ));
+            return Err(RegistryError::AuthenticationFailed {
+                registry: self.reference.registry.clone(),
+                credentials_from: self.credentials.as_ref().map(|c| c.source.clone()),
+            });
         }
         self.check(path, response)
     }
 
-    fn send(&self, path: &str, accept: &str) -> Result<HttpResponse, String> {
+    fn send(&self, path: &str, accept: &str) -> Result<HttpResponse, RegistryError> {
         let url = format!("{}{path}", self.base);
         let mut request = self.agent.get(&url).header("Accept", accept);
         if let Some(auth) = self.authorization.lock().unwrap_or_else(|e| e.into_inner()).clone() {
             request = request.header("Authorization", auth);
         }
-        request.call().map_err(|e| self.transport_error(path, &e))
+        request.call().map_err(|e| self.transport_error(path, e))
     }
 
-    fn transport_error(&self, path: &str, error: &ureq::Error) -> String {
-        let what = match error {
-            ureq::Error::Timeout(_) => "timed out".to_string(),
-            ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => "timed out".to_string(),
-            ureq::Error::BodyExceedsLimit(limit) => format!("the response is larger than {limit} bytes"),
-            other => other.to_string(),
-        };
-        format!("{}{path}: {what}", self.base)
+    fn transport_error(&self, path: &str, error: ureq::Error) -> RegistryError {
+        RegistryError::Transport {
+            url: format!("{}{path}", self.base),
+            error,
+        }
     }
 
-    /// Turns a non-success status into a message that names the registry's own error code.
-    fn check(&self, path: &str, mut response: HttpResponse) -> Result<HttpResponse, String> {
+    /// Turns a non-success status into an error that carries the registry's own error code.
+    fn check(&self, path: &str, mut response: HttpResponse) -> Result<HttpResponse, RegistryError> {
         let status = response.status();
         if status.is_success() {
             return Ok(response);
@@ -597,20 +823,16 @@ impl RegistryClient {
             .unwrap_or_default();
         let detail = serde_json::from_slice::<RegistryErrors>(&body)
             .ok()
-            .and_then(|e| e.errors.into_iter().next())
-            .map(|e| format!(": {} {}", e.code, e.message))
-            .unwrap_or_default();
-        let hint = match status.as_u16() {
-            404 => " (no such repository, tag or blob)",
-            403 => " (the credentials do not allow pulling this repository)",
-            429 => " (rate limited; try again later or log in)",
-            _ => "",
-        };
-        Err(format!("{}{path}: HTTP {status}{hint}{detail}", self.base))
+            .and_then(|e| e.errors.into_iter().next());
+        Err(RegistryError::Status {
+            url: format!("{}{path}", self.base),
+            status,
+            detail,
+        })
     }
 
     /// Builds the `Authorization` header a `WWW-Authenticate` challenge asks for.
-    fn answer_challenge(&self, challenge: &str) -> Result<String, String> {
+    fn answer_challenge(&self, challenge: &str) -> Result<String, RegistryError> {
         let (scheme, params) = parse_challenge(challenge);
         let basic = match self.credentials.as_ref().map(|c| &c.credentials) {
             Some(Credentials::Basic { username, password }) => Some(format!(
@@ -620,22 +842,18 @@ impl RegistryClient {
             _ => None,
         };
         match scheme.to_ascii_lowercase().as_str() {
-            "basic" => basic.ok_or_else(|| {
-                format!(
-                    "the registry requires a user name and password (401 Unauthorized). Set \
-                     LEAKSCAN_REGISTRY_USERNAME and LEAKSCAN_REGISTRY_PASSWORD, or run `docker login {}`",
-                    self.reference.registry
-                )
+            "basic" => basic.ok_or_else(|| RegistryError::BasicAuthRequired {
+                registry: self.reference.registry.clone(),
             }),
             "bearer" => {
                 let realm = params
                     .iter()
                     .find(|(k, _)| k == "realm")
                     .map(|(_, v)| v.clone())
-                    .ok_or_else(|| String::from("the registry's bearer challenge has no realm"))?;
+                    .ok_or(RegistryError::NoRealm)?;
                 let plain = realm.starts_with("http://");
                 if !realm.starts_with("https://") && !plain {
-                    return Err(format!("the token realm `{realm}` is not an HTTP URL"));
+                    return Err(RegistryError::RealmNotHttp(realm));
                 }
                 let sends_secret = basic.is_some()
                     || matches!(
@@ -643,9 +861,7 @@ impl RegistryClient {
                         Some(Credentials::RefreshToken(_))
                     );
                 if plain && sends_secret && !self.base.starts_with("http://") {
-                    return Err(format!(
-                        "the token realm `{realm}` is plain HTTP; refusing to send credentials over it"
-                    ));
+                    return Err(RegistryError::PlainHttpRealm(realm));
                 }
                 let mut query = Vec::new();
                 if let Some((_, service)) = params.iter().find(|(k, _)| k == "service") {
@@ -683,35 +899,33 @@ impl RegistryClient {
                         request.call()
                     }
                 };
-                let mut response = sent.map_err(|e| format!("token request to {realm}: {e}"))?;
+                let mut response = match sent {
+                    Ok(response) => response,
+                    Err(error) => return Err(RegistryError::TokenRequest { realm, error }),
+                };
                 if !response.status().is_success() {
-                    return Err(format!(
-                        "the token service {realm} refused the request: HTTP {}{}",
-                        response.status(),
-                        if basic.is_none() && refresh.is_none() {
-                            " (no credentials were found; set LEAKSCAN_REGISTRY_USERNAME and LEAKSCAN_REGISTRY_PASSWORD)"
-                        } else {
-                            ""
-                        }
-                    ));
+                    return Err(RegistryError::TokenRefused {
+                        realm,
+                        status: response.status(),
+                        anonymous: basic.is_none() && refresh.is_none(),
+                    });
                 }
                 let body = response
                     .body_mut()
                     .with_config()
                     .limit(1 << 20)
                     .read_to_vec()
-                    .map_err(|e| format!("token response: {e}"))?;
-                let answer: TokenAnswer = serde_json::from_slice(&body)
-                    .map_err(|_| String::from("the token service's answer is not JSON"))?;
+                    .map_err(RegistryError::TokenResponse)?;
+                let answer: TokenAnswer = serde_json::from_slice(&body).map_err(|_| RegistryError::TokenNotJson)?;
                 let token = answer
                     .token
                     .or(answer.access_token)
                     .filter(|t| !t.is_empty())
-                    .ok_or_else(|| String::from("the token service returned no token"))?;
+                    .ok_or(RegistryError::NoToken)?;
                 Ok(format!("Bearer {token}"))
             }
-            "" => Err("401 Unauthorized without a WWW-Authenticate challenge".into()),
-            other => Err(format!("unsupported authentication scheme `{other}`")),
+            "" => Err(RegistryError::NoChallenge),
+            other => Err(RegistryError::UnsupportedScheme(other.to_string())),
         }
     }
 }
@@ -822,10 +1036,25 @@ mod tests {
 
     #[test]
     fn bad_references_are_refused_with_a_reason() {
-        for bad in ["", "App:1", "app:", "app@sha256:12", "app@md5:00", "app:-x", "a//b"] {
+        use ReferenceProblem::*;
+        for (bad, problem) in [
+            ("", Empty),
+            ("App:1", InvalidRepository),
+            ("app:", InvalidTag),
+            ("app@sha256:12", UnsupportedDigest),
+            ("app@md5:00", UnsupportedDigest),
+            ("app@00", DigestWithoutAlgorithm),
+            ("app:-x", InvalidTag),
+            ("a//b", InvalidRepository),
+        ] {
             let e = ImageReference::parse(bad).expect_err(bad);
-            assert!(e.contains("not an image reference"), "{bad}: {e}");
+            assert_eq!(e.problem, problem, "{bad}: {e}");
+            assert_eq!(e.text, bad);
         }
+        assert_eq!(
+            ImageReference::parse("docker://app:").unwrap_err().to_string(),
+            "`app:` is not an image reference: the tag is not valid"
+        );
     }
 
     #[test]

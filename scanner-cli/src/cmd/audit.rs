@@ -90,19 +90,9 @@ pub fn run(args: &AuditArgs) -> Result<u8> {
     })
 }
 
-fn rank(level: &str) -> u8 {
-    match level {
-        "low" => 0,
-        "medium" => 1,
-        "high" => 2,
-        "critical" => 3,
-        _ => 0,
-    }
-}
-
 /// Whether a stored finding fails the gate (as a scan's would).
 fn fails(gate: &Gate, f: &scanner_core::audit::FindingRecord) -> bool {
-    rank(&f.confidence) >= rank(gate.min_confidence.as_str()) && rank(&f.severity) >= rank(gate.fail_on.as_str())
+    f.confidence >= gate.min_confidence && f.severity >= gate.fail_on
 }
 
 fn write_table(

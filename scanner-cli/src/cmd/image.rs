@@ -22,7 +22,7 @@ pub fn run(args: &ImageArgs) -> Result<u8> {
         let report = prepared.scanner.scan(&image, &scanner_core::Progress::default())?;
         return finish(&args.common, report, &prepared);
     }
-    let reference = ImageReference::parse(&args.image).map_err(anyhow::Error::msg)?;
+    let reference = ImageReference::parse(&args.image)?;
     let prepared = prepare(&args.common, &PathBuf::from("."), true, |_| {})?;
     let options = RegistryOptions {
         plain_http: args.plain_http,

@@ -90,9 +90,8 @@ pub fn prepare(
         settings.archives.max_depth = depth;
     }
     if let Some(size) = &args.archive_max_size {
-        settings.archives.max_total_bytes = parse_size(size)
-            .map_err(anyhow::Error::msg)
-            .with_context(|| format!("invalid --archive-max-size `{size}`"))?;
+        settings.archives.max_total_bytes =
+            parse_size(size).with_context(|| format!("invalid --archive-max-size `{size}`"))?;
     }
     adjust(&mut settings);
     let mut builder = Scanner::builder().settings(settings);

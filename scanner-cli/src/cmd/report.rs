@@ -5,7 +5,7 @@ use std::io::{BufWriter, Write};
 
 use anyhow::{Context, Result};
 use scanner_core::audit::Datastore;
-use scanner_core::audit::model::ReportFilter;
+use scanner_core::audit::model::{FindingState, ReportFilter};
 use scanner_core::audit::report::{AuditFormat, write_audit_report};
 
 use crate::args::{AuditFormatArg, ReportArgs, StateArg};
@@ -43,13 +43,13 @@ pub fn to_format(f: AuditFormatArg) -> AuditFormat {
     }
 }
 
-fn state_name(s: StateArg) -> &'static str {
+fn state(s: StateArg) -> FindingState {
     match s {
-        StateArg::Open => "open",
-        StateArg::AcceptedRisk => "accepted-risk",
-        StateArg::FalsePositive => "false-positive",
-        StateArg::Revoked => "revoked",
-        StateArg::Fixed => "fixed",
+        StateArg::Open => FindingState::Open,
+        StateArg::AcceptedRisk => FindingState::AcceptedRisk,
+        StateArg::FalsePositive => FindingState::FalsePositive,
+        StateArg::Revoked => FindingState::Revoked,
+        StateArg::Fixed => FindingState::Fixed,
     }
 }
 
@@ -57,7 +57,7 @@ fn state_name(s: StateArg) -> &'static str {
 pub fn run(args: &ReportArgs) -> Result<u8> {
     let store = Datastore::open(&args.datastore, false)?;
     let filter = ReportFilter {
-        states: args.state.iter().map(|s| state_name(*s).to_string()).collect(),
+        states: args.state.iter().map(|s| state(*s)).collect(),
         repository: args.repo.clone(),
         rule: args.rule.clone(),
     };

@@ -34,6 +34,71 @@ pub const MAX_BASELINE_BYTES: u64 = 256 << 20;
 /// Directories no repository configuration may name, whatever its boundary.
 const SYSTEM_DIRS: [&str; 3] = ["/proc", "/sys", "/dev"];
 
+/// A path named by a repository's configuration that it may not name ([`Trust::check_path`]).
+/// Paths in messages are shown escaped and masked ([`shown_path`]).
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    /// The path cannot be resolved (it does not exist, or a directory on the way is
+    /// unreadable).
+    #[error("{key}: cannot read `{}`: {error}", shown_path(path))]
+    Unresolvable {
+        /// The configuration key that names the path (`baseline`, `[rules] extra`).
+        key: String,
+        /// The path as named (resolved against the configuration's directory).
+        path: PathBuf,
+        /// Why it cannot be resolved.
+        error: std::io::Error,
+    },
+    /// The path resolves outside the configuration's boundary, or under `/proc`, `/sys` or
+    /// `/dev`.
+    #[error(
+        "{key}: `{}` is outside the repository (`{}`); a configuration found in the \
+         scanned tree may only name files inside it (pass it with --config to trust it)",
+        shown_path(path),
+        shown_path(boundary)
+    )]
+    OutsideBoundary {
+        /// The configuration key that names the path.
+        key: String,
+        /// The path as named.
+        path: PathBuf,
+        /// The directory it had to be inside.
+        boundary: PathBuf,
+    },
+}
+
+/// Why [`read_text`] could not read a configuration, rule or baseline file. The message never
+/// quotes the content.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Opening or reading failed.
+    #[error("cannot read: {0}")]
+    Io(std::io::Error),
+    /// Under [`Trust::Repository`], the file is not a regular file.
+    #[error(
+        "cannot read: not a regular file ({kind}); a configuration found in the scanned tree may \
+         only name regular files"
+    )]
+    NotRegular {
+        /// What it is: `a FIFO`, `a device`, `a socket`, `a directory`, `a special file`.
+        kind: &'static str,
+    },
+    /// The file is larger than the limit.
+    #[error("too large ({size} bytes or more; at most {limit} bytes are read)")]
+    TooLarge {
+        /// Its size, or how much was read before the limit stopped the read.
+        size: u64,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The content is not UTF-8.
+    #[error("not UTF-8 text (invalid byte at offset {offset})")]
+    NotUtf8 {
+        /// The offset of the first invalid byte.
+        offset: usize,
+    },
+}
+
 /// Who wrote a configuration, and so what it may do.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Trust {
@@ -69,19 +134,22 @@ impl Trust {
     /// Checks a path named by the configuration under `key` (already resolved against
     /// the file's directory) and returns it canonical. A trusted configuration may name any
     /// path (returned as given).
-    pub fn check_path(&self, path: &Path, key: &str) -> Result<PathBuf, String> {
+    pub fn check_path(&self, path: &Path, key: &str) -> Result<PathBuf, TrustError> {
         let Trust::Repository { boundary } = self else {
             return Ok(path.to_path_buf());
         };
-        let shown = shown_path(path);
-        let real = std::fs::canonicalize(path).map_err(|e| format!("{key}: cannot read `{shown}`: {e}"))?;
+        let real = std::fs::canonicalize(path).map_err(|error| TrustError::Unresolvable {
+            key: key.to_string(),
+            path: path.to_path_buf(),
+            error,
+        })?;
         let system = SYSTEM_DIRS.iter().any(|d| real.starts_with(d));
         if system || !real.starts_with(boundary) {
-            return Err(format!(
-                "{key}: `{shown}` is outside the repository (`{}`); a configuration found in the \
-                 scanned tree may only name files inside it (pass it with --config to trust it)",
-                shown_path(boundary)
-            ));
+            return Err(TrustError::OutsideBoundary {
+                key: key.to_string(),
+                path: path.to_path_buf(),
+                boundary: boundary.clone(),
+            });
         }
         Ok(real)
     }
@@ -96,37 +164,32 @@ pub fn shown_path(path: &Path) -> String {
 /// Reads a text file of at most `limit` bytes. Under [`Trust::Repository`] only regular files
 /// are read (opened without blocking, so a FIFO cannot hang the scan); a trusted file may be
 /// a pipe (`--config <(…)`). The error says what went wrong without quoting the content.
-pub fn read_text(path: &Path, limit: u64, trust: &Trust) -> Result<String, String> {
-    let mut file = open(path, trust).map_err(|e| format!("cannot read: {e}"))?;
-    let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+pub fn read_text(path: &Path, limit: u64, trust: &Trust) -> Result<String, ReadError> {
+    let mut file = open(path, trust).map_err(ReadError::Io)?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
     if !trust.is_trusted() && !meta.is_file() {
-        return Err(format!(
-            "cannot read: not a regular file ({}); a configuration found in the scanned tree may \
-             only name regular files",
-            kind_of(&meta)
-        ));
+        return Err(ReadError::NotRegular { kind: kind_of(&meta) });
     }
     if meta.is_file() && meta.len() > limit {
-        return Err(too_large(meta.len(), limit));
+        return Err(ReadError::TooLarge {
+            size: meta.len(),
+            limit,
+        });
     }
     let mut bytes = Vec::new();
     (&mut file)
         .take(limit + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
+        .map_err(ReadError::Io)?;
     if bytes.len() as u64 > limit {
-        return Err(too_large(bytes.len() as u64, limit));
+        return Err(ReadError::TooLarge {
+            size: bytes.len() as u64,
+            limit,
+        });
     }
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
+    String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
+        offset: e.utf8_error().valid_up_to(),
     })
-}
-
-fn too_large(size: u64, limit: u64) -> String {
-    format!("too large ({size} bytes or more; at most {limit} bytes are read)")
 }
 
 #[cfg(unix)]
@@ -193,12 +256,12 @@ pub fn read_rule_paths(paths: &[PathBuf], trust: &Trust) -> Result<Vec<(String, 
 
 /// One rule file, checked against `trust` and size-capped.
 fn read_rule_file(path: &Path, trust: &Trust) -> Result<(String, String), Error> {
-    let fail = |message: String| Error::RuleFile {
+    let fail = |e: &dyn std::error::Error| Error::RuleFile {
         file: shown_path(path),
-        message,
+        message: e.to_string(),
     };
-    let real = trust.check_path(path, "rule file").map_err(fail)?;
-    let text = read_text(&real, MAX_RULE_FILE_BYTES, trust).map_err(fail)?;
+    let real = trust.check_path(path, "rule file").map_err(|e| fail(&e))?;
+    let text = read_text(&real, MAX_RULE_FILE_BYTES, trust).map_err(|e| fail(&e))?;
     Ok((path.display().to_string(), text))
 }
 
@@ -221,11 +284,19 @@ mod tests {
         );
         let outside = trust.check_path(Path::new("/etc/hostname"), "baseline").unwrap_err();
         assert!(
-            outside.starts_with("baseline: `/etc/hostname` is outside the repository"),
+            matches!(&outside, TrustError::OutsideBoundary { key, path, .. } if key == "baseline" && path == Path::new("/etc/hostname")),
+            "{outside}"
+        );
+        assert!(
+            outside
+                .to_string()
+                .starts_with("baseline: `/etc/hostname` is outside the repository"),
             "{outside}"
         );
         let proc = trust.check_path(Path::new("/proc/self/environ"), "[rules] extra");
-        assert!(proc.is_err());
+        assert!(matches!(proc, Err(TrustError::OutsideBoundary { .. })));
+        let missing = trust.check_path(&repo.path().join("missing.toml"), "baseline");
+        assert!(matches!(missing, Err(TrustError::Unresolvable { .. })));
         // A trusted configuration names what it likes.
         assert!(
             Trust::Trusted
@@ -248,14 +319,31 @@ mod tests {
         );
         let trust = Trust::repository_of(&dir.path().join("leakscan.toml"));
         let err = read_text(&fifo, MAX_CONFIG_BYTES, &trust).unwrap_err();
-        assert!(err.contains("not a regular file (a FIFO)"), "{err}");
+        assert!(matches!(err, ReadError::NotRegular { kind: "a FIFO" }), "{err}");
+        assert!(err.to_string().contains("not a regular file (a FIFO)"), "{err}");
         let big = dir.path().join("big.toml");
         std::fs::write(&big, vec![b'#'; 2048]).unwrap();
+        let err = read_text(&big, 1024, &Trust::Trusted).unwrap_err();
         assert!(
-            read_text(&big, 1024, &Trust::Trusted)
-                .unwrap_err()
-                .starts_with("too large")
+            matches!(
+                err,
+                ReadError::TooLarge {
+                    size: 2048,
+                    limit: 1024
+                }
+            ),
+            "{err}"
         );
+        assert_eq!(
+            err.to_string(),
+            "too large (2048 bytes or more; at most 1024 bytes are read)"
+        );
+        let latin1 = dir.path().join("latin1.toml");
+        std::fs::write(&latin1, b"# caf\xe9\n").unwrap();
+        assert!(matches!(
+            read_text(&latin1, 1024, &trust),
+            Err(ReadError::NotUtf8 { offset: 5 })
+        ));
         assert_eq!(read_text(&big, 4096, &trust).unwrap().len(), 2048);
     }
 }
