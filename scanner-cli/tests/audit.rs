@@ -692,3 +692,410 @@ fn html_report_is_self_contained_and_renders_in_chromium() {
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     assert!(fs::metadata(&shot).unwrap().len() > 10_000, "a real screenshot");
 }
+
+/// The first browser of Chromium's names that runs, else `None` (an error when
+/// `LEAKSCAN_REQUIRE_CHROMIUM` is set).
+fn find_chromium() -> Option<&'static str> {
+    let found = ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|b| {
+        StdCommand::new(b)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("LEAKSCAN_REQUIRE_CHROMIUM").is_none(),
+            "chromium is required (LEAKSCAN_REQUIRE_CHROMIUM is set): apt-get install chromium"
+        );
+        eprintln!("SKIPPED: chromium is not installed (apt-get install chromium) — HTML rendering not checked");
+    }
+    found
+}
+
+/// Runs headless `chromium` with `args` and a profile of its own under `dir`; its stdout.
+fn run_chromium(chromium: &str, dir: &Path, args: &[String]) -> String {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let out = StdCommand::new(chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.join(format!("profile-{n}")).display()
+        ))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Measures the page after it loaded (and followed its `#fragment`), as JSON in the title, and
+/// posts the measurements to the parent frame: widths, scroll position, and where the element
+/// `TARGET` is.
+const PROBE: &str = r#"<script>
+addEventListener("load", () => setTimeout(() => {
+  const d = document.documentElement, t = document.getElementById("TARGET");
+  const m = { scrollWidth: d.scrollWidth, clientWidth: d.clientWidth, innerWidth: innerWidth,
+              innerHeight: innerHeight, scrollY: Math.round(scrollY), scrollHeight: d.scrollHeight,
+              targetTop: t ? Math.round(t.getBoundingClientRect().top) : null,
+              targetShown: t ? !t.hidden && t.getClientRects().length > 0 : false };
+  document.title = JSON.stringify(m);
+  parent.postMessage(JSON.stringify(m), "*");
+}, 300));
+</script>
+</body>"#;
+
+/// Renders `page` (in `dir`, a copy of the report with [`PROBE`]) in an iframe exactly
+/// `width` × `height` CSS pixels (headless Chromium keeps its window at least 500 px wide,
+/// so a 390 px viewport needs the frame), opened at `fragment`; returns the probe's
+/// measurements, and writes a screenshot of the frame to `shot` when given.
+fn render_in_frame(
+    chromium: &str,
+    dir: &Path,
+    page: &str,
+    (width, height): (u32, u32),
+    fragment: &str,
+    shot: Option<&Path>,
+) -> Value {
+    let frame = dir.join(format!("frame-{width}-{}.html", fragment.len()));
+    fs::write(
+        &frame,
+        format!(
+            "<!DOCTYPE html><html><head><title>pending</title></head>\
+             <body style=\"margin:0\"><iframe src=\"{page}{fragment}\" \
+             style=\"display:block;border:0;width:{width}px;height:{height}px\"></iframe>\
+             <script>addEventListener(\"message\", e => {{ document.title = e.data; }});</script>\
+             </body></html>"
+        ),
+    )
+    .unwrap();
+    let url = format!("file://{}", frame.display());
+    let window = format!("--window-size={width},{height}");
+    let dom = run_chromium(
+        chromium,
+        dir,
+        &[
+            window.clone(),
+            "--virtual-time-budget=10000".into(),
+            "--dump-dom".into(),
+            url.clone(),
+        ],
+    );
+    let title = regex::Regex::new(r"<title>([^<]*)</title>")
+        .unwrap()
+        .captures(&dom)
+        .map(|c| c[1].replace("&amp;", "&").replace("&quot;", "\""))
+        .unwrap_or_default();
+    let metrics: Value =
+        serde_json::from_str(&title).unwrap_or_else(|e| panic!("probe result at {width} px ({e}): {title:?}"));
+    if let Some(shot) = shot {
+        run_chromium(
+            chromium,
+            dir,
+            &[window, format!("--screenshot={}", shot.display()), url],
+        );
+        let png = fs::read(shot).unwrap();
+        assert!(
+            png.len() > 10_000,
+            "a real screenshot at {width} px: {} bytes",
+            png.len()
+        );
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+        let png_width = u32::from_be_bytes([png[16], png[17], png[18], png[19]]);
+        assert_eq!(png_width, width, "the screenshot is {width} px wide");
+    }
+    metrics
+}
+
+/// Text as Chromium's `--dump-dom` writes it in an element.
+fn dom_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\u{a0}', "&nbsp;")
+}
+
+#[test]
+fn html_report_is_sorted_complete_linkable_and_fits_1280_and_390_px() {
+    let tmp = tempfile::tempdir().unwrap();
+    let org = tmp.path().join("org");
+    let stripe_test_key = concat!("sk_test_51iBX5IKjNRV6APEohMUNnJ4", "zJdYoceZRbdAl1wVtz3gXoSwj6w2ii");
+    // "aardvark" sorts first by repository and holds the low and medium findings, with a long
+    // path and a long line, and a file name that is HTML; "zeta" holds the critical ones.
+    let aardvark = repo(&org, "aardvark", None);
+    commit(
+        &aardvark,
+        "a.env",
+        &format!("STRIPE_SECRET_KEY={stripe_test_key}\n"),
+        "stripe test key",
+    );
+    let hostile = "<b id=\"pwn\">x.env";
+    commit(
+        &aardvark,
+        hostile,
+        &format!("# the same key, another blob\nSTRIPE_SECRET_KEY={stripe_test_key}\n"),
+        "html in a file name",
+    );
+    let deep = format!(
+        "{}/{}",
+        "d".repeat(150),
+        "settings_module_with_a_rather_long_name".repeat(3)
+    );
+    fs::create_dir_all(aardvark.join(&deep)).unwrap();
+    let long_line = format!(
+        "API_KEY = \"FGnab9MADuWUn9QKCFu74VpWBTCPO0pP\"  # {}\n",
+        "no-break-".repeat(40)
+    );
+    commit(&aardvark, &format!("{deep}/config.py"), &long_line, "long path");
+    let zeta = repo(&org, "zeta", Some(GITHUB_TOKEN));
+    commit(&zeta, "second.py", &format!("TOKEN = \"{OTHER_TOKEN}\"\n"), "second");
+    let db = tmp.path().join("audit.db");
+    audit(&[org.to_str().unwrap()], &db, 1);
+    let doc = json_of(&report(&db, "json"));
+    let findings = doc["findings"].as_array().unwrap().clone();
+    let severities: BTreeSet<&str> = findings.iter().map(|f| f["severity"].as_str().unwrap()).collect();
+    assert!(
+        severities.contains("critical") && severities.contains("low") && severities.contains("medium"),
+        "fixture covers the severities: {findings:#?}"
+    );
+    assert!(
+        findings.iter().any(|f| f["path"] == hostile),
+        "fixture: the HTML file name is a finding"
+    );
+
+    let html_path = tmp.path().join("report.html");
+    leakscan()
+        .args(["report", "-f", "html", "-o"])
+        .arg(&html_path)
+        .arg("--datastore")
+        .arg(&db)
+        .assert()
+        .code(0);
+    let html = fs::read_to_string(&html_path).unwrap();
+    assert!(!html.contains(GITHUB_TOKEN) && !html.contains(OTHER_TOKEN) && !html.contains(stripe_test_key));
+    assert!(!html.contains("<b id=\"pwn\">"), "file names are escaped");
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("url("),
+        "no external resources"
+    );
+
+    let Some(chromium) = find_chromium() else {
+        return;
+    };
+    let url = format!("file://{}", html_path.display());
+    let dom = run_chromium(
+        chromium,
+        tmp.path(),
+        &["--window-size=1280,900".into(), "--dump-dom".into(), url],
+    );
+    assert!(dom.contains("data-rendered=\"yes\""), "the script ran: {dom}");
+    assert!(!dom.contains("<b id=\"pwn\">"), "no element from a file name");
+    assert!(dom.contains(&dom_text(hostile)), "the file name is shown as text");
+
+    // One list item per finding, in severity then confidence order (repository, path, line
+    // among equals).
+    let item = regex::Regex::new(r#"(?s)<li class="finding[^"]*"(.*?)</li>"#).unwrap();
+    let items: Vec<&str> = item.captures_iter(&dom).map(|c| c.get(0).unwrap().as_str()).collect();
+    assert_eq!(items.len(), findings.len(), "one item per finding");
+    let attr = |text: &str, name: &str| -> String {
+        regex::Regex::new(&format!(r#"\b{name}="([^"]*)""#))
+            .unwrap()
+            .captures(text)
+            .map(|c| c[1].to_string())
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+    };
+    let rank = |level: &str| {
+        ["low", "medium", "high", "critical"]
+            .iter()
+            .position(|l| *l == level)
+            .unwrap()
+    };
+    let fp_of = |text: &str| -> String {
+        findings
+            .iter()
+            .map(|f| f["fingerprint"].as_str().unwrap())
+            .find(|fp| text.contains(&format!(">{fp}<")))
+            .unwrap_or_else(|| panic!("a visible fingerprint in {text}"))
+            .to_string()
+    };
+    let keys: Vec<(usize, usize, String, String, u64)> = items
+        .iter()
+        .map(|text| {
+            let fp = fp_of(text);
+            let f = findings.iter().find(|f| f["fingerprint"] == fp.as_str()).unwrap();
+            (
+                rank(&attr(text, "data-sev")),
+                rank(&attr(text, "data-conf")),
+                f["repository"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    for pair in keys.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        let ordered = (std::cmp::Reverse(a.0), std::cmp::Reverse(a.1), &a.2, &a.3, a.4)
+            <= (std::cmp::Reverse(b.0), std::cmp::Reverse(b.1), &b.2, &b.3, b.4);
+        assert!(
+            ordered,
+            "sorted by severity, confidence, repository, path, line: {keys:#?}"
+        );
+    }
+    assert_eq!(keys.first().unwrap().0, rank("critical"), "critical first: {keys:#?}");
+    assert_eq!(keys.last().unwrap().0, rank("low"), "low last: {keys:#?}");
+
+    // Each item: commit (short id), author, date, remediation, fingerprint, and a link to
+    // its own id.
+    let mut remediation_of = std::collections::BTreeMap::new();
+    let mut ids = BTreeSet::new();
+    for text in &items {
+        let fp = fp_of(text);
+        let f = findings.iter().find(|f| f["fingerprint"] == fp.as_str()).unwrap();
+        let commit = f["commit"]["id"].as_str().expect("history audits record the commit");
+        assert!(
+            text.contains(&format!(">{}", &commit[..10])) && !text.contains(&format!(">{commit}<")),
+            "the short commit id in {text}"
+        );
+        assert!(
+            text.contains(&dom_text("Ada Lovelace <ada@example.org>")),
+            "author in {text}"
+        );
+        assert!(text.contains("2024-03-01T12:00:00Z"), "date in {text}");
+        let rule = f["rule"].as_str().unwrap();
+        let remediation = remediation_of.entry(rule.to_string()).or_insert_with(|| {
+            let explained = leakscan()
+                .args(["rules", "explain", rule])
+                .assert()
+                .code(0)
+                .get_output()
+                .stdout
+                .clone();
+            let explained = String::from_utf8(explained).unwrap();
+            explained
+                .lines()
+                .find_map(|l| l.strip_prefix("Remediation: "))
+                .unwrap_or_else(|| panic!("remediation of {rule}: {explained}"))
+                .to_string()
+        });
+        assert!(text.contains(&dom_text(remediation)), "remediation of {rule} in {text}");
+        let id = attr(text, "id");
+        assert!(text.contains(&format!("href=\"#{id}\"")), "a link to itself in {text}");
+        assert!(ids.insert(id), "ids are unique");
+    }
+    // Ids are stable: the same in a report written again.
+    let again = leakscan()
+        .args(["report", "-f", "html", "--datastore"])
+        .arg(&db)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let again = String::from_utf8(again).unwrap();
+    for id in &ids {
+        assert!(again.contains(&format!("id=\"{id}\"")), "{id} stable");
+    }
+
+    // No sideways scroll at 1280 and 390 px; report.html#<id> opens at the finding.
+    let last = attr(items.last().unwrap(), "id");
+    let probed = html.replacen("</body>", &PROBE.replace("TARGET", &last), 1);
+    assert!(probed.contains("postMessage"), "probe inserted");
+    fs::write(tmp.path().join("probe.html"), probed).unwrap();
+    let shots = std::env::var_os("LEAKSCAN_SCREENSHOT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tmp.path().to_path_buf());
+    fs::create_dir_all(&shots).unwrap();
+    for (width, height) in [(1280, 900), (390, 844)] {
+        let shot = shots.join(format!("report-{width}.png"));
+        let top = render_in_frame(chromium, tmp.path(), "probe.html", (width, height), "", Some(&shot));
+        eprintln!("at {width} px, top of the page: {top}");
+        assert_eq!(top["innerWidth"], width, "the viewport is {width} px wide: {top}");
+        let scroll = top["scrollWidth"].as_u64().unwrap();
+        assert!(
+            scroll <= top["clientWidth"].as_u64().unwrap() && scroll <= u64::from(width),
+            "no horizontal scrolling at {width} px: {top}"
+        );
+        assert_eq!(top["scrollY"], 0);
+        assert!(
+            top["targetTop"].as_i64().unwrap() >= i64::from(height),
+            "the last finding starts below the fold without a fragment: {top}"
+        );
+        let linked = render_in_frame(
+            chromium,
+            tmp.path(),
+            "probe.html",
+            (width, height),
+            &format!("#{last}"),
+            None,
+        );
+        eprintln!("at {width} px, opened at #{last}: {linked}");
+        let target_top = linked["targetTop"].as_i64().unwrap();
+        let scroll_y = linked["scrollY"].as_i64().unwrap();
+        let at_bottom = scroll_y + i64::from(height) >= linked["scrollHeight"].as_i64().unwrap() - 1;
+        assert!(scroll_y > 0, "scrolled: {linked}");
+        assert!(
+            linked["targetShown"] == true
+                && (0..i64::from(height)).contains(&target_top)
+                && (target_top <= 12 || at_bottom),
+            "#{last} opens the page at that finding (at the top, or as far as the page scrolls): {linked}"
+        );
+        assert!(linked["scrollWidth"].as_u64().unwrap() <= u64::from(width));
+    }
+}
+
+#[test]
+fn html_report_wraps_long_values_without_sideways_scroll() {
+    // A merged report (no rule set: remediation falls back to advice) whose values have no
+    // break opportunity: repository, rule, path, snippet, author, fingerprint; and 36 months.
+    let tmp = tempfile::tempdir().unwrap();
+    let org = tmp.path().join("org");
+    repo(&org, "alpha", Some(GITHUB_TOKEN));
+    let db = tmp.path().join("audit.db");
+    audit(&[org.to_str().unwrap()], &db, 1);
+    let mut doc = json_of(&report(&db, "json"));
+    let base = doc["findings"][0].clone();
+    let findings: Vec<Value> = (0..36)
+        .map(|i| {
+            let mut f = base.clone();
+            f["repository"] = format!("repository-{}{}", "x".repeat(150), i % 3).into();
+            f["rule"] = format!("custom-rule-{}{}", "r".repeat(90), i % 2).into();
+            f["fingerprint"] = format!("{:064x}", 1_000_003 * (i + 1)).into();
+            f["path"] = format!("src/{}/file{i}.py", "p".repeat(300)).into();
+            f["snippet"] = format!("TOKEN = \"ghp_…\"  {}", "#".repeat(400)).into();
+            f["severity"] = ["low", "critical", "medium", "high"][i % 4].into();
+            f["commit"]["date"] = format!("20{}-{:02}-01T00:00:00Z", 20 + i / 12, i % 12 + 1).into();
+            f["commit"]["author"] = format!("Someone <{}@example.org>", "m".repeat(120)).into();
+            f
+        })
+        .collect();
+    doc["findings"] = findings.into();
+    let input = tmp.path().join("long.json");
+    fs::write(&input, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let html_path = tmp.path().join("long.html");
+    leakscan()
+        .args(["merge", "-o"])
+        .arg(&html_path)
+        .arg(&input)
+        .assert()
+        .code(0);
+    let html = fs::read_to_string(&html_path).unwrap();
+    assert_eq!(html.matches("<li class=\"finding").count(), 36);
+    assert!(
+        html.contains("leakscan rules explain custom-rule-"),
+        "fallback remediation"
+    );
+    let Some(chromium) = find_chromium() else {
+        return;
+    };
+    let probed = html.replacen("</body>", &PROBE.replace("TARGET", "none"), 1);
+    fs::write(tmp.path().join("probe.html"), probed).unwrap();
+    for (width, height) in [(1280, 900), (390, 844)] {
+        let m = render_in_frame(chromium, tmp.path(), "probe.html", (width, height), "", None);
+        eprintln!("long values at {width} px: {m}");
+        assert_eq!(m["innerWidth"], width);
+        assert!(
+            m["scrollWidth"].as_u64().unwrap() <= u64::from(width),
+            "no horizontal scrolling at {width} px: {m}"
+        );
+    }
+}

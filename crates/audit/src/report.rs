@@ -29,6 +29,7 @@ use serde_json::{Value, json};
 
 use leakscan_model::Severity;
 
+pub use super::html::Remediations;
 use super::model::{FindingRecord, RepoStatus, RepositoryRecord, TriageStatus};
 /// The key of leakscan's fingerprint in SARIF `partialFingerprints` (as in scan reports).
 pub const FINGERPRINT_KEY: &str = "leakscan/v1";
@@ -54,11 +55,23 @@ pub enum AuditFormat {
     Html,
 }
 
-/// Writes `findings` (and `repositories`) in `format`.
+/// Writes `findings` (and `repositories`) in `format`. The HTML page shows no rule's
+/// remediation text: [`write_audit_report_with`] takes it.
 pub fn write_audit_report(
     format: AuditFormat,
     repositories: &[RepositoryRecord],
     findings: &[FindingRecord],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    write_audit_report_with(format, repositories, findings, &Remediations::new(), out)
+}
+
+/// [`write_audit_report`], with each rule's remediation text for the HTML page.
+pub fn write_audit_report_with(
+    format: AuditFormat,
+    repositories: &[RepositoryRecord],
+    findings: &[FindingRecord],
+    remediations: &Remediations,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
@@ -72,7 +85,7 @@ pub fn write_audit_report(
             writeln!(out)
         }
         AuditFormat::Csv => write_csv(findings, out),
-        AuditFormat::Html => super::html::write_html(repositories, findings, out),
+        AuditFormat::Html => super::html::write_html(repositories, findings, remediations, out),
     }
 }
 
