@@ -20,10 +20,19 @@ pub(crate) fn from_candidate(
     origin: &Origin,
     masked: &[Range<usize>],
 ) -> Finding {
+    let value = c.secret_value(data);
+    // A token format's prefix (`ghp_`, `AKIA`, `xoxb-`) is public and names the credential; any
+    // other value is redacted to its rule's name (no character of it shown).
+    let public_prefix = rule
+        .keywords
+        .iter()
+        .any(|k| k.len() >= 3 && value.len() > k.len() && value[..k.len()].eq_ignore_ascii_case(k.as_bytes()));
     let secret = if c.evidence {
-        Secret::evidence(c.secret_value(data).to_vec())
+        Secret::evidence(value.to_vec())
+    } else if public_prefix {
+        Secret::new(value.to_vec())
     } else {
-        Secret::new(c.secret_value(data).to_vec())
+        Secret::labelled(value.to_vec(), &rule.id)
     };
     Finding {
         rule_id: rule.id.clone(),

@@ -20,18 +20,40 @@ pub struct Secret {
     bytes: Vec<u8>,
     /// Evidence of a configuration problem (shown whole), not a secret.
     evidence: bool,
+    /// What the value is (its rule id), shown instead of its first characters when the value
+    /// has no public prefix: a redacted `----…` or `http…` says nothing, and the first
+    /// characters of a random key are part of the secret.
+    label: Option<std::sync::Arc<str>>,
 }
 
 impl Secret {
     /// Wraps raw secret bytes.
     pub fn new(bytes: Vec<u8>) -> Secret {
-        Secret { bytes, evidence: false }
+        Secret {
+            bytes,
+            evidence: false,
+            label: None,
+        }
+    }
+
+    /// Wraps secret bytes with no public prefix: the redacted form names `label` (the rule
+    /// id), `[redacted aws-secret-access-key]`, and shows none of the value.
+    pub fn labelled(bytes: Vec<u8>, label: &str) -> Secret {
+        Secret {
+            bytes,
+            evidence: false,
+            label: Some(label.into()),
+        }
     }
 
     /// Evidence of a configuration problem that is not a secret (a workflow trigger, a
     /// Dockerfile instruction): shown whole.
     pub fn evidence(bytes: Vec<u8>) -> Secret {
-        Secret { bytes, evidence: true }
+        Secret {
+            bytes,
+            evidence: true,
+            label: None,
+        }
     }
 
     /// Whether this is evidence of a configuration problem rather than a secret.
@@ -44,11 +66,15 @@ impl Secret {
         &self.bytes
     }
 
-    /// The redacted form: a short prefix (0, 2 or 4 characters by length) and `…`; evidence
-    /// is shown whole.
+    /// The redacted form: for a value with a public prefix (a token format's `ghp_`, `AKIA`),
+    /// a short prefix (0, 2 or 4 characters by length) and `…`; for a labelled value, its
+    /// label, `[redacted <rule>]`; evidence is shown whole.
     pub fn redacted(&self) -> String {
         if self.evidence {
             return self.expose();
+        }
+        if let Some(label) = &self.label {
+            return format!("[redacted {}]", sanitize(label));
         }
         let text = String::from_utf8_lossy(&self.bytes);
         let chars = text.chars().count();
