@@ -82,12 +82,31 @@ const SHORT_PASSWORD_MIN_LEN: usize = 8;
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum RegexError {
     /// The pattern does not parse.
-    #[error("{0}")]
+    #[error("{}", syntax_message(.0))]
     Parse(Box<regex_syntax::Error>),
     /// The pattern cannot be built (a parse error when built from the pattern, or a compiled
     /// program larger than the size limit).
-    #[error("{0}")]
+    #[error("{}", build_message(.0))]
     Build(Box<meta::BuildError>),
+}
+
+/// What is wrong with a pattern and where, in one line, without quoting the pattern (it may
+/// come from a repository's configuration, and it is shown masked elsewhere).
+fn syntax_message(e: &regex_syntax::Error) -> String {
+    match e {
+        regex_syntax::Error::Parse(p) => format!("{} at byte {}", p.kind(), p.span().start.offset),
+        regex_syntax::Error::Translate(t) => format!("{} at byte {}", t.kind(), t.span().start.offset),
+        _ => "invalid pattern".to_string(),
+    }
+}
+
+/// A build error: the syntax error inside it when there is one (the regex crate's own text
+/// only says "error parsing pattern 0"), else its text (a size limit).
+fn build_message(e: &meta::BuildError) -> String {
+    match e.syntax_error() {
+        Some(syntax) => syntax_message(syntax),
+        None => e.to_string(),
+    }
 }
 
 /// Why a rule with `check = "…"` (a structural check) is invalid.
@@ -1083,5 +1102,14 @@ mod tests {
         let err = RuleSet::from_files([("f.toml".into(), text.into())]).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("f.toml") && msg.contains("bogus"), "{msg}");
+    }
+
+    #[test]
+    fn regex_errors_say_what_and_where_without_the_pattern() {
+        let e = compile_regex("ab(unclosed").unwrap_err().to_string();
+        assert_eq!(e, "unclosed group at byte 2");
+        let e = parse_regex("x{2,1}").unwrap_err().to_string();
+        assert!(e.starts_with("invalid repetition count range"), "{e}");
+        assert!(!e.contains('\n'), "one line: {e}");
     }
 }
