@@ -527,3 +527,25 @@ fn named_files_follow_leakscanignore_on_request() {
     assert_eq!(paths(&run(&[])).len(), 3);
     assert_eq!(paths(&run(&["--ignore-named-files", "--no-repo-config"])).len(), 3);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_repository_baseline_linking_out_of_the_tree_is_refused() {
+    // The repository's own baseline is repository content: a link to a file outside the tree
+    // is refused (exit 2), never read.
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("known.json"), "{\"version\": 1, \"entries\": []}").unwrap();
+    let dir = tree(&[("app.env", format!("T={GITHUB_TOKEN}\n"))]);
+    std::os::unix::fs::symlink(
+        outside.path().join("known.json"),
+        dir.path().join(".leakscan-baseline.json"),
+    )
+    .unwrap();
+    leakscan()
+        .args(["scan", "--no-progress"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("baseline"));
+    json(dir.path(), &["--no-repo-config"], 1);
+}

@@ -42,13 +42,7 @@ pub const AUTO_BASELINE_FILE: &str = ".leakscan-baseline.json";
 /// of the enclosing repository (or of `root` itself outside one), if it is a file.
 pub fn discover(root: &Path) -> Option<PathBuf> {
     let abs = std::fs::canonicalize(root).ok()?;
-    let start = if abs.is_dir() { abs } else { abs.parent()?.to_path_buf() };
-    let top = start
-        .ancestors()
-        .find(|d| d.join(".git").exists())
-        .unwrap_or(&start)
-        .to_path_buf();
-    let file = top.join(AUTO_BASELINE_FILE);
+    let file = leakscan_model::origin::logical_base(&abs).join(AUTO_BASELINE_FILE);
     file.is_file().then_some(file)
 }
 

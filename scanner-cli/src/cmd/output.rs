@@ -99,24 +99,24 @@ pub fn prepare(
     if let Some(c) = &config {
         builder = builder.config_filter(c.filter()?);
     }
+    let mut auto_baseline = None;
     let (baseline_path, baseline_trust) = match (&args.baseline, &config) {
         (Some(path), _) => (Some(path.clone()), Trust::Trusted),
         (None, Some(c)) if c.baseline.is_some() => (c.baseline_path()?, c.trust.clone()),
-        // The repository's own `.leakscan-baseline.json`: repository content, read under the
-        // trust model, reported, and ignored with --no-repo-config or --isolated.
+        // The repository's own `.leakscan-baseline.json`: repository content, kept inside the
+        // repository (a link out is refused) and read under the trust model, reported, and
+        // ignored with --no-repo-config or --isolated.
         _ if !args.no_repo_config && !args.isolated => match scanner_core::filter::baseline::discover(root) {
             Some(found) => {
                 let trust = Trust::repository_of(&found);
-                (Some(found), trust)
+                let checked = trust.check_path(&found, "baseline")?;
+                auto_baseline = use_baseline.then(|| checked.clone());
+                (Some(checked), trust)
             }
             None => (None, Trust::Trusted),
         },
         _ => (None, Trust::Trusted),
     };
-    let auto_baseline = (args.baseline.is_none() && config.as_ref().is_none_or(|c| c.baseline.is_none()))
-        .then(|| baseline_path.clone())
-        .flatten()
-        .filter(|_| use_baseline);
     // A configuration's own baseline (the repository's auto-picked one is reported apart).
     let baseline_from_repo = baseline_path.is_some() && !baseline_trust.is_trusted() && auto_baseline.is_none();
     if use_baseline && let Some(path) = baseline_path {
