@@ -5,6 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use scanner_core::source::archive::{ArchiveLimits, Budget, expand, sniff};
+use scanner_core::source::budget::MemoryBudget;
 
 fn visit(data: &[u8], depth: usize, budget: &mut Budget) {
     let Some(kind) = sniff(data) else {
@@ -28,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
         max_entries: 1_000,
         ..ArchiveLimits::default()
     };
-    let before = Budget::new(limits);
+    let before = Budget::new(limits, MemoryBudget::default());
     let mut budget = before.clone();
     visit(data, 0, &mut budget);
     assert!(budget.bytes_left <= before.bytes_left && budget.entries_left <= before.entries_left);

@@ -23,7 +23,7 @@
 //! let report = scanner.scan_paths(&[dir.path().to_path_buf()])?;
 //! assert_eq!(report.stats.findings, 1);
 //! let mut sarif = Vec::new();
-//! write_report(Format::Sarif, &report, scanner.rules(), ReportOptions::default(), &mut sarif)?;
+//! write_report(Format::Sarif, &report, scanner.catalog(), ReportOptions::default(), &mut sarif)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -45,7 +45,7 @@
 
 pub use leakscan_audit as audit;
 pub use leakscan_checks as checks;
-pub use leakscan_engine::{metadata, redact, scan};
+pub use leakscan_engine::{metadata, redact, request, scan};
 pub use leakscan_model::{date, environment, error, finding, fingerprint, location, mask, notification, shard};
 pub use leakscan_report as report;
 pub use leakscan_rules::detect;
@@ -75,7 +75,7 @@ pub mod filter {
 pub use detect::{Candidate, Detector, Suppression};
 pub use error::{Error, ScanError, ScanErrorKind};
 pub use finding::{Finding, Secret};
-pub use leakscan_model::{Gate, ScanReport, ScanStats};
+pub use leakscan_model::{Gate, RuleCatalog, RuleInfo, ScanReport, ScanStats};
 pub use location::Position;
 pub use report::{Format, ReportOptions, Reporter, write_report};
 pub use rules::{CheckIssue, CheckLevel, Confidence, Rule, RuleSet, Severity, check_rules};

@@ -15,15 +15,13 @@
 //! `\u0026`, so no value can close the element.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 use sha2::{Digest, Sha256};
 
 use super::model::{FindingRecord, RepositoryRecord};
-
-/// Each rule's remediation text, by rule id (from the rule set the report is written with).
-pub type Remediations = BTreeMap<String, String>;
+use leakscan_model::RuleCatalog;
 
 /// Escapes JSON text so that it can sit inside a `<script>` element.
 pub fn script_safe_json(json: &str) -> String {
@@ -107,12 +105,12 @@ pub fn anchor(f: &FindingRecord) -> String {
     format!("f-{readable}-{digest}")
 }
 
-/// Writes the page. `remediations` gives each rule's remediation text; a rule it lacks gets a
+/// Writes the page. `rules` gives each rule's remediation text; a rule it lacks gets a
 /// general advice and a pointer to `leakscan rules explain`.
 pub fn write_html(
     repositories: &[RepositoryRecord],
     findings: &[FindingRecord],
-    remediations: &Remediations,
+    rules: &RuleCatalog,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let sorted = report_order(findings);
@@ -145,7 +143,7 @@ pub fn write_html(
             n += 1;
             id = format!("{}-{n}", anchor(f));
         }
-        finding_html(&mut list, i, &id, f, remediations);
+        finding_html(&mut list, i, &id, f, rules);
     }
     if sorted.is_empty() {
         list.push_str("<li class=\"none\">No findings.</li>\n");
@@ -159,7 +157,7 @@ pub fn write_html(
 }
 
 /// One finding as a list item; every value escaped.
-fn finding_html(out: &mut String, index: usize, id: &str, f: &FindingRecord, remediations: &Remediations) {
+fn finding_html(out: &mut String, index: usize, id: &str, f: &FindingRecord, rules: &RuleCatalog) {
     let (severity, confidence, state, status) = levels(f);
     let (severity, confidence, state) = (escape(severity), escape(confidence), escape(state));
     let id = escape(id);
@@ -209,7 +207,11 @@ fn finding_html(out: &mut String, index: usize, id: &str, f: &FindingRecord, rem
     } else {
         String::new()
     };
-    let remediation = match remediations.get(&f.rule).filter(|r| !r.trim().is_empty()) {
+    let remediation = match rules
+        .get(&f.rule)
+        .map(|r| &r.remediation)
+        .filter(|r| !r.trim().is_empty())
+    {
         Some(text) => escape(text),
         None => format!(
             "Revoke or rotate the secret where it was issued, then remove it from the code and, \
@@ -471,7 +473,7 @@ mod tests {
     #[test]
     fn page_has_no_external_urls() {
         let mut out = Vec::new();
-        write_html(&[], &[], &Remediations::new(), &mut out).unwrap_or_default();
+        write_html(&[], &[], &RuleCatalog::default(), &mut out).unwrap_or_default();
         let page = String::from_utf8_lossy(&out);
         assert!(!page.contains("https://") && !page.contains("http://cdn"));
         assert!(page.contains("leakscan audit report"));

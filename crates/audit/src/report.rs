@@ -27,9 +27,9 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use leakscan_model::Severity;
+use leakscan_model::RuleCatalog;
+use leakscan_report::{sarif_level, sarif_rule_descriptor};
 
-pub use super::html::Remediations;
 use super::model::{FindingRecord, RepoStatus, RepositoryRecord, TriageStatus};
 /// The key of leakscan's fingerprint in SARIF `partialFingerprints` (as in scan reports).
 pub const FINGERPRINT_KEY: &str = "leakscan/v1";
@@ -55,23 +55,14 @@ pub enum AuditFormat {
     Html,
 }
 
-/// Writes `findings` (and `repositories`) in `format`. The HTML page shows no rule's
-/// remediation text: [`write_audit_report_with`] takes it.
+/// Writes `findings` (and `repositories`) in `format`. `rules` gives the rules' metadata: the
+/// SARIF rule descriptors (help, remediation, `security-severity`, as in scan reports) and the
+/// HTML page's remediation text; a rule it lacks is described by its id and name only.
 pub fn write_audit_report(
     format: AuditFormat,
     repositories: &[RepositoryRecord],
     findings: &[FindingRecord],
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    write_audit_report_with(format, repositories, findings, &Remediations::new(), out)
-}
-
-/// [`write_audit_report`], with each rule's remediation text for the HTML page.
-pub fn write_audit_report_with(
-    format: AuditFormat,
-    repositories: &[RepositoryRecord],
-    findings: &[FindingRecord],
-    remediations: &Remediations,
+    rules: &RuleCatalog,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
@@ -81,11 +72,11 @@ pub fn write_audit_report_with(
             writeln!(out)
         }
         AuditFormat::Sarif => {
-            serde_json::to_writer_pretty(&mut *out, &sarif_report(findings))?;
+            serde_json::to_writer_pretty(&mut *out, &sarif_report(findings, rules))?;
             writeln!(out)
         }
         AuditFormat::Csv => write_csv(findings, out),
-        AuditFormat::Html => super::html::write_html(repositories, findings, remediations, out),
+        AuditFormat::Html => super::html::write_html(repositories, findings, rules, out),
     }
 }
 
@@ -195,32 +186,25 @@ fn write_csv(findings: &[FindingRecord], out: &mut dyn Write) -> io::Result<()> 
     Ok(())
 }
 
-fn sarif_level(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
-        Severity::Low => "note",
-    }
-}
-
 /// SARIF 2.1.0: one run; artifact URIs are `repository/path`; the repository, state and times
 /// are result properties; triaged (not open) findings carry an external, accepted suppression
 /// with the reason, and fixed ones are reported with `baselineState: absent`.
-pub fn sarif_report(findings: &[FindingRecord]) -> Value {
-    let mut rules: BTreeMap<&str, (&str, Severity)> = BTreeMap::new();
+pub fn sarif_report(findings: &[FindingRecord], catalog: &RuleCatalog) -> Value {
+    let mut rules: BTreeMap<&str, &FindingRecord> = BTreeMap::new();
     for f in findings {
-        rules.entry(&f.rule).or_insert((&f.rule_name, f.severity));
+        rules.entry(&f.rule).or_insert(f);
     }
     let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, r)| (*r, i)).collect();
     let rule_values: Vec<Value> = rules
         .iter()
-        .map(|(id, (name, severity))| {
-            json!({
+        .map(|(id, f)| match catalog.get(id) {
+            Some(rule) => sarif_rule_descriptor(rule),
+            None => json!({
                 "id": id,
-                "name": name,
-                "shortDescription": { "text": name },
-                "defaultConfiguration": { "level": sarif_level(*severity) },
-            })
+                "name": f.rule_name,
+                "shortDescription": { "text": f.rule_name },
+                "defaultConfiguration": { "level": sarif_level(f.severity) },
+            }),
         })
         .collect();
     let results: Vec<Value> = findings

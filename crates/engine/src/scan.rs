@@ -14,13 +14,14 @@ use leakscan_filter::inline::{InlineMarkers, MarkerLines};
 use leakscan_model::error::{Error, ScanError, ScanErrorKind};
 use leakscan_model::finding::Finding;
 use leakscan_model::location::{Positions, line_end_within, nth_line_start};
-use leakscan_model::{Lowering, ScanReport, ScanStats, SourceSummary};
+use leakscan_model::{Lowering, RuleCatalog, ScanReport, ScanStats, SourceSummary};
 use leakscan_rules::RuleSet;
 use leakscan_rules::detect::Candidate;
 use leakscan_rules::detect::Detector;
 use leakscan_rules::detect::Suppression;
 use leakscan_rules::detect::decode;
 use leakscan_sources::archive::{self, ArchiveError, ArchiveLimits, Budget};
+use leakscan_sources::budget::MemoryBudget;
 use leakscan_sources::stream::{STREAM_CHUNK, Windowed};
 use leakscan_sources::{
     Blob, BlobVisitor, FsSource, NamedBytes, Origin, OriginKind, SkipReason, Skipped, Source, StreamSource,
@@ -57,8 +58,8 @@ pub struct ScanSettings {
     /// Scan only the files of this share (`--shard K/N`): files are assigned by their path
     /// relative to the root they were found under (see [`leakscan_model::shard`]).
     pub shard: Option<leakscan_model::shard::Shard>,
-    /// Process-wide budget for large items (files, blobs, archives over 8 MiB) in memory at
-    /// once, in bytes (see [`leakscan_sources::budget`]); applied when a [`Scanner`] is built.
+    /// Budget for large items (files, blobs, archive members over 8 MiB) in memory at once,
+    /// in bytes (see [`leakscan_sources::budget`]); each [`Scanner`] has its own.
     pub max_in_flight: u64,
     /// Stop searching one file or blob after this long and report it as timed out (findings
     /// before the limit are kept; the scan is incomplete). `None`: no limit. Streams (stdin)
@@ -149,7 +150,6 @@ impl ScannerBuilder {
 
     /// Compiles the built-in rules when none were given.
     pub fn build(self) -> Result<Scanner, Error> {
-        leakscan_sources::budget::set_in_flight_limit(self.settings.max_in_flight);
         let rules = match self.rules {
             Some(r) => r,
             None => RuleSet::builtin()?,
@@ -157,8 +157,10 @@ impl ScannerBuilder {
         let report_unused_allows = self.settings.report_unused_allows;
         let (secrets, config_checks) = (self.settings.secrets, self.settings.config_checks);
         let file_timeout = self.settings.file_timeout;
+        let memory = MemoryBudget::new(self.settings.max_in_flight);
         let archives = (self.settings.archives.max_depth > 0).then_some(self.settings.archives);
         Ok(Scanner {
+            catalog: rules.catalog(),
             rules,
             settings: self.settings,
             filters: Filters {
@@ -168,6 +170,7 @@ impl ScannerBuilder {
                 secrets,
                 config_checks,
                 file_timeout,
+                memory,
             },
         })
     }
@@ -188,6 +191,8 @@ impl ScannerBuilder {
 #[derive(Debug)]
 pub struct Scanner {
     rules: RuleSet,
+    /// The rules' metadata, for reporters.
+    catalog: RuleCatalog,
     settings: ScanSettings,
     filters: Filters,
 }
@@ -207,6 +212,8 @@ struct Filters {
     config_checks: bool,
     /// The per-file time limit.
     file_timeout: Option<Duration>,
+    /// This scanner's budget for large items in memory (shared by its scans).
+    memory: MemoryBudget,
 }
 
 impl Scanner {
@@ -218,6 +225,11 @@ impl Scanner {
     /// The rules in use.
     pub fn rules(&self) -> &RuleSet {
         &self.rules
+    }
+
+    /// What reports say about the rules in use (their metadata, for a reporter).
+    pub fn catalog(&self) -> &RuleCatalog {
+        &self.catalog
     }
 
     /// The settings in use.
@@ -264,6 +276,7 @@ impl Scanner {
             follow_symlinks: self.settings.follow_symlinks,
             ignore_named_files: self.settings.ignore_named_files,
             shard: self.settings.shard,
+            memory: self.filters.memory.clone(),
         }
     }
 
@@ -603,7 +616,7 @@ impl Engine<'_> {
 impl BlobVisitor for Engine<'_> {
     fn blob(&self, blob: Blob<'_>) {
         match self.filters.archives {
-            Some(limits) => self.visit(blob, 0, &mut Budget::new(limits), false),
+            Some(limits) => self.visit(blob, 0, &mut Budget::new(limits, self.filters.memory.clone()), false),
             None => self.scan_content(blob),
         }
     }

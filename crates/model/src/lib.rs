@@ -2,8 +2,9 @@
 //!
 //! The types every other leakscan crate speaks: a [`Finding`] and its [`Secret`], where bytes
 //! came from ([`Origin`]), what a scan produced ([`ScanReport`]) and which findings fail it
-//! ([`Gate`]), typed errors ([`Error`], [`ScanError`]), and the filter seam ([`Filter`],
-//! [`Verdict`], [`Suppression`]). It depends on no other leakscan crate and does no I/O.
+//! ([`Gate`]), what reports say about rules ([`RuleCatalog`]), typed errors ([`Error`],
+//! [`ScanError`]), and the filter seam ([`Filter`], [`Verdict`], [`Suppression`]). It depends
+//! on no other leakscan crate and does no I/O.
 //!
 //! Also here, because several layers need them: positions ([`location`]), fingerprints
 //! ([`fingerprint`]), masking of text shown to people ([`mask`]), entropy ([`entropy`]),
@@ -25,6 +26,7 @@ pub mod mask;
 pub mod notification;
 pub mod origin;
 pub mod report;
+pub mod rule_info;
 pub mod shard;
 pub mod suppression;
 
@@ -38,4 +40,5 @@ pub use origin::{
     SkipReason, Skipped,
 };
 pub use report::{Gate, HistorySummary, ScanReport, ScanStats, SourceSummary, StagedSummary};
+pub use rule_info::{RuleCatalog, RuleInfo};
 pub use suppression::Suppression;

@@ -7,8 +7,8 @@
 use std::io::{self, Write};
 
 use super::{ReportOptions, Reporter, shown};
+use leakscan_model::RuleCatalog;
 use leakscan_model::report::ScanReport;
-use leakscan_rules::RuleSet;
 
 /// Writes CSV.
 #[derive(Debug, Clone, Copy)]
@@ -41,7 +41,7 @@ const HEADER: &str =
     "rule,severity,confidence,path,line,column,end_line,end_column,secret,fingerprint,fails,suppression";
 
 impl Reporter for CsvReporter {
-    fn write(&self, report: &ScanReport, _rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &ScanReport, _rules: &RuleCatalog, out: &mut dyn Write) -> io::Result<()> {
         write!(out, "{HEADER}\r\n")?;
         for f in shown(report, &self.options) {
             let row = [

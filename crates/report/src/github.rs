@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::{ReportOptions, Reporter, shown};
 use leakscan_model::report::ScanReport;
-use leakscan_rules::{RuleSet, Severity};
+use leakscan_model::{RuleCatalog, Severity};
 
 /// Writes GitHub Actions annotations.
 #[derive(Debug, Clone, Copy)]
@@ -36,7 +36,7 @@ fn escape_property(text: &str) -> String {
 }
 
 impl Reporter for GithubReporter {
-    fn write(&self, report: &ScanReport, _rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &ScanReport, _rules: &RuleCatalog, out: &mut dyn Write) -> io::Result<()> {
         let gate = self.options.gate;
         for f in shown(report, &self.options).filter(|f| !f.is_suppressed()) {
             let command = if !gate.fails(f) {

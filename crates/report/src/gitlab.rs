@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{ReportOptions, Reporter, shown};
 use leakscan_model::report::ScanReport;
-use leakscan_rules::{RuleSet, Severity};
+use leakscan_model::{RuleCatalog, Severity};
 
 /// The schema version written.
 pub const GITLAB_SCHEMA_VERSION: &str = "15.2.1";
@@ -36,7 +36,7 @@ fn gitlab_time(rfc3339: &str) -> String {
 }
 
 impl Reporter for GitlabReporter {
-    fn write(&self, report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &ScanReport, rules: &RuleCatalog, out: &mut dyn Write) -> io::Result<()> {
         let gate = self.options.gate;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

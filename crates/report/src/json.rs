@@ -57,13 +57,13 @@ use serde::Serialize;
 
 use super::{ReportOptions, Reporter, shown};
 use leakscan_model::LayerInfo;
+use leakscan_model::RuleCatalog;
 use leakscan_model::Suppression;
 use leakscan_model::error::ScanError;
 use leakscan_model::finding::Finding;
 use leakscan_model::location::Position;
 use leakscan_model::report::{Gate, ScanReport, ScanStats};
 use leakscan_model::{CommitInfo, HeadState, HistorySummary, LaterVersion, Occurrence, Skipped, StagedSummary};
-use leakscan_rules::RuleSet;
 
 /// The version of the JSON wire format.
 pub const JSON_FORMAT_VERSION: u32 = 1;
@@ -186,7 +186,7 @@ impl<'a> JsonFinding<'a> {
 }
 
 impl Reporter for JsonReporter {
-    fn write(&self, report: &ScanReport, _rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &ScanReport, _rules: &RuleCatalog, out: &mut dyn Write) -> io::Result<()> {
         let doc = JsonReport {
             version: JSON_FORMAT_VERSION,
             tool: Tool {

@@ -5,8 +5,8 @@
 use std::io::{self, Write};
 
 use super::{ReportOptions, Reporter, shown};
+use leakscan_model::RuleCatalog;
 use leakscan_model::report::ScanReport;
-use leakscan_rules::RuleSet;
 
 /// Writes JUnit XML.
 #[derive(Debug, Clone, Copy)]
@@ -33,7 +33,7 @@ pub(crate) fn xml_escape(text: &str) -> String {
 }
 
 impl Reporter for JunitReporter {
-    fn write(&self, report: &ScanReport, _rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &ScanReport, _rules: &RuleCatalog, out: &mut dyn Write) -> io::Result<()> {
         let gate = self.options.gate;
         let findings: Vec<_> = shown(report, &self.options).collect();
         let failures = findings.iter().filter(|f| gate.fails(f)).count();

@@ -21,13 +21,13 @@ pub use gitlab::{GITLAB_SCHEMA_VERSION, GitlabReporter};
 pub use json::{JSON_FORMAT_VERSION, JsonReporter};
 pub use junit::JunitReporter;
 pub use markdown::MarkdownReporter;
-pub use sarif::SarifReporter;
+pub use sarif::{SarifReporter, level as sarif_level, rule_descriptor as sarif_rule_descriptor};
 pub use text::TextReporter;
 
 use std::io::{self, Write};
 
+use leakscan_model::RuleCatalog;
 use leakscan_model::report::{Gate, ScanReport};
-use leakscan_rules::RuleSet;
 
 /// How findings are shown.
 #[derive(Debug, Clone, Copy, Default)]
@@ -47,7 +47,7 @@ pub struct ReportOptions {
 /// Writes a [`ScanReport`] in one format.
 pub trait Reporter {
     /// Writes the whole report to `out`.
-    fn write(&self, report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()>;
+    fn write(&self, report: &ScanReport, rules: &RuleCatalog, out: &mut dyn Write) -> io::Result<()>;
 }
 
 /// The output formats.
@@ -75,7 +75,7 @@ pub enum Format {
 pub fn write_report(
     format: Format,
     report: &ScanReport,
-    rules: &RuleSet,
+    rules: &RuleCatalog,
     options: ReportOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {

@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 
 use super::{ReportOptions, Reporter, shown};
+use leakscan_model::RuleCatalog;
 use leakscan_model::report::ScanReport;
-use leakscan_rules::RuleSet;
 
 /// Writes a Markdown summary.
 #[derive(Debug, Clone, Copy)]
@@ -30,7 +30,7 @@ fn md(text: &str) -> String {
 const MAX_ROWS: usize = 100;
 
 impl Reporter for MarkdownReporter {
-    fn write(&self, report: &ScanReport, _rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &ScanReport, _rules: &RuleCatalog, out: &mut dyn Write) -> io::Result<()> {
         let gate = self.options.gate;
         let failing: Vec<_> = shown(report, &self.options).filter(|f| gate.fails(f)).collect();
         if failing.is_empty() {

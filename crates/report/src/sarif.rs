@@ -33,7 +33,7 @@ use super::{ReportOptions, Reporter, shown};
 use leakscan_model::Suppression;
 use leakscan_model::finding::Finding;
 use leakscan_model::report::{Gate, ScanReport};
-use leakscan_rules::{Confidence, Rule, RuleSet, Severity};
+use leakscan_model::{Confidence, RuleCatalog, RuleInfo, Severity};
 
 /// The SARIF base id every relative URI refers to.
 pub const SRCROOT: &str = "%SRCROOT%";
@@ -47,7 +47,9 @@ pub struct SarifReporter {
     pub options: ReportOptions,
 }
 
-fn level(s: Severity) -> &'static str {
+/// The SARIF `level` of a rule or result of this severity: `error` (critical, high),
+/// `warning` (medium) or `note` (low).
+pub fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -71,7 +73,14 @@ fn precision(c: Confidence) -> &'static str {
     }
 }
 
-fn descriptor(rule: &Rule) -> sarif::ReportingDescriptor {
+/// A rule's SARIF reporting descriptor as JSON (names, help with the remediation,
+/// `security-severity`, precision, tags): the one rendering of rule metadata, which the audit
+/// reports share.
+pub fn rule_descriptor(rule: &RuleInfo) -> serde_json::Value {
+    serde_json::to_value(descriptor(rule)).unwrap_or_default()
+}
+
+fn descriptor(rule: &RuleInfo) -> sarif::ReportingDescriptor {
     let mut tags = vec!["security".to_string(), "secret".to_string()];
     tags.extend(rule.tags.iter().filter(|t| *t != "security" && *t != "secret").cloned());
     let mut props = BTreeMap::new();
@@ -274,7 +283,7 @@ fn result(f: &Finding, rule_index: &HashMap<&str, usize>, primary: Option<&Path>
 }
 
 impl Reporter for SarifReporter {
-    fn write(&self, report: &ScanReport, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &ScanReport, rules: &RuleCatalog, out: &mut dyn Write) -> io::Result<()> {
         let gate = self.options.gate;
         // Most important first, so that a cut keeps what matters: failing, then by severity.
         let mut findings: Vec<&Finding> = shown(report, &self.options).collect();
@@ -305,7 +314,7 @@ fn gzipped_len(bytes: &[u8]) -> io::Result<usize> {
 
 impl SarifReporter {
     /// The SARIF document with `kept` as results; `total` is how many there were before any cut.
-    fn document(&self, report: &ScanReport, rules: &RuleSet, kept: &[&Finding], total: usize) -> sarif::Sarif {
+    fn document(&self, report: &ScanReport, rules: &RuleCatalog, kept: &[&Finding], total: usize) -> sarif::Sarif {
         let category = if report.history().is_some() {
             "history"
         } else if report.staged().is_some() {
@@ -316,17 +325,17 @@ impl SarifReporter {
         // Working-tree scans put configuration checks in their own run (category `config`), so
         // code scanning tracks them apart from secrets.
         let runs = if category == "files" {
-            let is_check = |f: &&&Finding| rules.get(&f.rule_id).is_some_and(|r| r.is_check());
+            let is_check = |f: &&&Finding| rules.get(&f.rule_id).is_some_and(|r| r.is_check);
             let (config, secrets): (Vec<&Finding>, Vec<&Finding>) = kept.iter().partition(is_check);
-            let secret_rules: Vec<&Rule> = rules.rules().iter().filter(|r| !r.is_check()).collect();
-            let check_rules: Vec<&Rule> = rules.rules().iter().filter(|r| r.is_check()).collect();
+            let secret_rules: Vec<&RuleInfo> = rules.rules().iter().filter(|r| !r.is_check).collect();
+            let check_rules: Vec<&RuleInfo> = rules.rules().iter().filter(|r| r.is_check).collect();
             let mut runs = vec![self.run(report, &secret_rules, &secrets, total - config.len(), "files")];
             if !check_rules.is_empty() {
                 runs.push(self.run(report, &check_rules, &config, config.len(), "config"));
             }
             runs
         } else {
-            let all: Vec<&Rule> = rules.rules().iter().collect();
+            let all: Vec<&RuleInfo> = rules.rules().iter().collect();
             vec![self.run(report, &all, kept, total, category)]
         };
         sarif::Sarif::builder()
@@ -337,7 +346,14 @@ impl SarifReporter {
     }
 
     /// One run: `rules` are its driver's rules, `kept` its results (`total` before any cut).
-    fn run(&self, report: &ScanReport, rules: &[&Rule], kept: &[&Finding], total: usize, category: &str) -> sarif::Run {
+    fn run(
+        &self,
+        report: &ScanReport,
+        rules: &[&RuleInfo],
+        kept: &[&Finding],
+        total: usize,
+        category: &str,
+    ) -> sarif::Run {
         let primary = report.base.as_deref();
         let driver = sarif::ToolComponent::builder()
             .name("leakscan")

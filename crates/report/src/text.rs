@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use super::{ReportOptions, Reporter, shown};
 use leakscan_model::mask::sanitize;
 use leakscan_model::report::ScanReport;
-use leakscan_rules::{RuleSet, Severity};
+use leakscan_model::{RuleCatalog, Severity};
 
 /// Shows findings for people; colour only when [`ReportOptions::color`] is set.
 #[derive(Debug, Clone, Copy)]
@@ -38,7 +38,7 @@ impl TextReporter {
 }
 
 impl Reporter for TextReporter {
-    fn write(&self, report: &ScanReport, _rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+    fn write(&self, report: &ScanReport, _rules: &RuleCatalog, out: &mut dyn Write) -> io::Result<()> {
         let gate = self.options.gate;
         let findings: Vec<_> = shown(report, &self.options)
             .filter(|f| f.is_suppressed() || gate.fails(f) || self.options.verbose)

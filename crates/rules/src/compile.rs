@@ -665,6 +665,21 @@ impl Rule {
     pub fn is_check(&self) -> bool {
         self.check.is_some()
     }
+
+    /// What reports say about this rule (see [`leakscan_model::RuleInfo`]).
+    pub fn info(&self) -> leakscan_model::RuleInfo {
+        leakscan_model::RuleInfo {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            severity: self.severity,
+            confidence: self.confidence,
+            tags: self.tags.clone(),
+            remediation: self.remediation.clone(),
+            references: self.references.clone(),
+            is_check: self.is_check(),
+        }
+    }
 }
 
 fn is_valid_id(id: &str) -> bool {
@@ -823,6 +838,11 @@ impl RuleSet {
     /// The rule with this id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// What reports say about these rules, in load order (see [`leakscan_model::RuleCatalog`]).
+    pub fn catalog(&self) -> leakscan_model::RuleCatalog {
+        leakscan_model::RuleCatalog::new(self.rules.iter().map(Rule::info).collect())
     }
 
     /// A rule set holding only the rules for which `keep` returns true.

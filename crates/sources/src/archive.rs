@@ -9,7 +9,7 @@
 
 use std::io::{Cursor, Read};
 
-use crate::budget::LaneGuard;
+use crate::budget::{LaneGuard, MemoryBudget};
 
 /// What kind of container some bytes are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +90,8 @@ impl Default for ArchiveLimits {
 pub struct Budget {
     /// The limits.
     pub limits: ArchiveLimits,
+    /// The memory budget inflated members wait for once they are large.
+    pub memory: MemoryBudget,
     /// Inflated bytes still allowed.
     pub bytes_left: u64,
     /// Members still allowed.
@@ -97,10 +99,11 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// A full budget.
-    pub fn new(limits: ArchiveLimits) -> Budget {
+    /// A full budget whose large members wait for `memory`.
+    pub fn new(limits: ArchiveLimits, memory: MemoryBudget) -> Budget {
         Budget {
             limits,
+            memory,
             bytes_left: limits.max_total_bytes,
             entries_left: limits.max_entries,
         }
@@ -208,7 +211,7 @@ fn stream(
     budget: &mut Budget,
     member: &mut MemberSink<'_>,
 ) -> Result<(), ArchiveError> {
-    let mut share = LaneGuard::none();
+    let mut share = budget.memory.lane();
     let source = Inflating {
         compressed: compressed as u64,
         size_hint,
@@ -363,7 +366,7 @@ fn expand_zip(
             size_hint: Some(file.size()),
             name: Some(&name),
         };
-        let mut share = LaneGuard::none();
+        let mut share = budget.memory.lane();
         match inflate(&mut file, source, budget, &mut share) {
             Ok(content) => member(budget, Member::whole(Some(&name), &content)),
             Err(Inflate::Limit(e, partial) | Inflate::Broken(e, partial)) => {
@@ -423,7 +426,7 @@ fn expand_tar(data: &[u8], budget: &mut Budget, member: &mut MemberSink<'_>) -> 
         // A sparse member's stated size is checked against its map by the tar crate; what
         // does not fit in the budget is not inflated (the start that fits is scanned).
         let allowed = size.min(budget.bytes_left);
-        let mut share = crate::budget::large_item(allowed);
+        let mut share = budget.memory.large_item(allowed);
         let mut content = Vec::with_capacity(allowed.min(64 << 20) as usize);
         read_counted((&mut entry).take(allowed), &mut content, &mut share)
             .map_err(|e| ArchiveError::Corrupt(format!("`{name}`: {e}")))?;
@@ -474,7 +477,7 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gz.write_all(&vec![0u8; 64 << 20]).unwrap();
         let bomb = gz.finish().unwrap();
-        let mut budget = Budget::new(ArchiveLimits::default());
+        let mut budget = Budget::new(ArchiveLimits::default(), MemoryBudget::default());
         let mut members = Vec::new();
         let err = expand(
             ArchiveKind::Gzip,
@@ -517,7 +520,7 @@ mod tests {
             max_total_bytes: 4 << 20,
             ..ArchiveLimits::default()
         };
-        let mut budget = Budget::new(limits);
+        let mut budget = Budget::new(limits, MemoryBudget::default());
         let mut seen = Vec::new();
         let err = expand(
             ArchiveKind::Gzip,
@@ -547,7 +550,7 @@ mod tests {
         }
         let tar = b.into_inner().unwrap();
         // Whole: both members, and the budget is not charged a second time for them.
-        let mut budget = Budget::new(ArchiveLimits::default());
+        let mut budget = Budget::new(ArchiveLimits::default(), MemoryBudget::default());
         let mut seen = Vec::new();
         let mut collect =
             |_: &mut Budget, m: Member<'_>| seen.push((m.name.unwrap().to_string(), m.data.len(), m.truncated));
@@ -593,7 +596,7 @@ mod tests {
         w.start_file("after.txt", options).unwrap();
         w.write_all(b"still scanned").unwrap();
         let data = w.finish().unwrap().into_inner();
-        let mut budget = Budget::new(ArchiveLimits::default());
+        let mut budget = Budget::new(ArchiveLimits::default(), MemoryBudget::default());
         let mut members = Vec::new();
         let mut problems = Vec::new();
         expand(
@@ -639,7 +642,7 @@ mod tests {
             let mut lying = honest.clone();
             let at = lying.len() - 4;
             lying[at..].copy_from_slice(&stated.to_le_bytes());
-            let mut budget = Budget::new(ArchiveLimits::default());
+            let mut budget = Budget::new(ArchiveLimits::default(), MemoryBudget::default());
             let mut seen = Vec::new();
             let result = expand(
                 ArchiveKind::Gzip,
@@ -655,7 +658,7 @@ mod tests {
 
     #[test]
     fn corrupt_input_is_an_error_not_a_panic() {
-        let mut budget = Budget::new(ArchiveLimits::default());
+        let mut budget = Budget::new(ArchiveLimits::default(), MemoryBudget::default());
         for (kind, data) in [
             (ArchiveKind::Zip, &b"PK\x03\x04garbage"[..]),
             (ArchiveKind::Gzip, &[0x1f, 0x8b, 8, 0, 1, 2, 3][..]),

@@ -30,6 +30,9 @@ pub struct VisitOptions {
     pub ignore_named_files: bool,
     /// Visit only the files of this share, by path relative to their root.
     pub shard: Option<leakscan_model::shard::Shard>,
+    /// The budget that large items (files, blobs, layer entries, inflated archive members)
+    /// wait for: the scanner's own.
+    pub memory: crate::budget::MemoryBudget,
 }
 
 /// The `.leakscanignore` that excludes the file `path`, if one does: the nearest one in its
@@ -367,7 +370,7 @@ fn visit_entry(
     // size, so a large file is read with one allocation.
     // Large files count against the in-flight budget and use pooled buffers (see `budget`).
     let wanted = usize::try_from(size).unwrap_or(0).saturating_add(1);
-    let mut item = crate::budget::item_buffer(size, wanted);
+    let mut item = opts.memory.item_buffer(size, wanted);
     let data = item.buffer(buf, wanted);
     // A file read up to the size it had when opened needs no second read to see its end (one
     // grown since is scanned as it was: ~6% of a scan of 100,000 small files). One that

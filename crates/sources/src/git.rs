@@ -57,6 +57,8 @@ pub struct GitOptions {
     /// They are scanned by default: a token pasted into a commit message is as leaked as one in
     /// a file.
     pub skip_metadata: bool,
+    /// The budget large blobs wait for; [`GitHistory`](crate::GitHistory) sets the scan's.
+    pub memory: crate::budget::MemoryBudget,
 }
 
 /// Content of HEAD paths that a staged change removed (bounded by [`REMOVED_CONTENT_LIMIT`]).
@@ -650,7 +652,7 @@ impl GitRepo {
         };
         // Large blobs count against the in-flight budget and use pooled buffers (see `budget`).
         let wanted = usize::try_from(size).unwrap_or(0);
-        let mut item = crate::budget::item_buffer(size, wanted);
+        let mut item = options.memory.item_buffer(size, wanted);
         let buf = item.buffer(buf, wanted);
         match repo.objects.find_blob(id, buf) {
             Ok(blob) => visitor.blob(Blob {

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use super::archive::{ArchiveKind, sniff};
 use super::blob_name::{BlobNameError, blob_path, contained_path};
 use super::registry::{ImageReference, RegistryClient, RegistryError, RegistryOptions};
-use super::{Blob, BlobVisitor, LayerInfo, Origin, Provenance, SkipReason, Skipped};
+use super::{Blob, BlobVisitor, LayerInfo, Origin, Provenance, SkipReason, Skipped, VisitOptions};
 use leakscan_model::error::{Error, ScanError, ScanErrorKind};
 
 /// Small JSON documents are read whole; anything larger is a layer.
@@ -573,7 +573,7 @@ impl ImageSource {
     }
 
     /// Scans every image: its config, then each layer not scanned before.
-    pub fn visit_layers(&self, max_file_size: u64, visitor: &dyn BlobVisitor) -> Vec<(LayerKey, Vec<String>)> {
+    pub fn visit_layers(&self, options: &VisitOptions, visitor: &dyn BlobVisitor) -> Vec<(LayerKey, Vec<String>)> {
         let mut done: HashSet<String> = HashSet::new();
         let mut shadowed: Vec<(LayerKey, Vec<String>)> = Vec::new();
         for image in self.images(visitor) {
@@ -611,7 +611,7 @@ impl ImageSource {
                     deleted_later: false,
                 };
                 let scan = done.insert(layer.clone());
-                match self.scan_layer(layer, &info, scan, max_file_size, visitor) {
+                match self.scan_layer(layer, &info, scan, options, visitor) {
                     Ok(paths) => later[index] = paths,
                     Err(e) => visitor.error(ScanError {
                         path: format!("{}!{}", self.display, info.digest),
@@ -700,9 +700,10 @@ impl ImageSource {
         layer: &str,
         info: &LayerInfo,
         scan: bool,
-        max_file_size: u64,
+        options: &VisitOptions,
         visitor: &dyn BlobVisitor,
     ) -> Result<Vec<String>, LayerError> {
+        let max_file_size = options.max_file_size;
         let hasher = Rc::new(RefCell::new(Sha256::new()));
         let raw = Hashing {
             inner: self.store.open(layer).map_err(LayerError::Unreadable)?,
@@ -720,7 +721,7 @@ impl ImageSource {
             _ if !looks_like_tar(&head) && head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => {
                 // Not a filesystem layer: an attestation (in-toto JSON) or another artifact.
                 // Scan it as one document.
-                return self.scan_document_layer(reader, info, scan, max_file_size, &hasher, visitor);
+                return self.scan_document_layer(reader, info, scan, options, &hasher, visitor);
             }
             _ => Box::new(reader),
         };
@@ -762,7 +763,7 @@ impl ImageSource {
                 });
                 continue;
             }
-            let _lane = crate::budget::large_item(size);
+            let _lane = options.memory.large_item(size);
             let mut data = Vec::with_capacity(size as usize);
             if let Err(error) = entry.read_to_end(&mut data) {
                 return Err(LayerError::CorruptAt { path, error });
@@ -787,10 +788,11 @@ impl ImageSource {
         reader: impl Read,
         info: &LayerInfo,
         scan: bool,
-        max_file_size: u64,
+        options: &VisitOptions,
         hasher: &Rc<RefCell<Sha256>>,
         visitor: &dyn BlobVisitor,
     ) -> Result<Vec<String>, LayerError> {
+        let max_file_size = options.max_file_size;
         let mut data = Vec::new();
         let read = reader
             .take(max_file_size.saturating_add(1))

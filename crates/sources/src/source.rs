@@ -103,6 +103,7 @@ impl Source for GitHistory {
         if options.max_blob_size == 0 {
             options.max_blob_size = scan.max_file_size;
         }
+        options.memory = scan.memory.clone();
         let git = GitRepo::open_limited(&self.path, object_alloc_limit(options.max_blob_size))?;
         let summary = git.visit_history(&options, visitor)?;
         let mut visited = Visited::of(SourceSummary::History(summary));
@@ -203,8 +204,7 @@ impl Source for GitStaged {
 
 impl Source for ImageSource {
     fn visit<'s>(&'s self, scan: &VisitOptions, visitor: &dyn BlobVisitor) -> Result<Visited<'s>, Error> {
-        let shadows: HashMap<LayerKey, Vec<String>> =
-            self.visit_layers(scan.max_file_size, visitor).into_iter().collect();
+        let shadows: HashMap<LayerKey, Vec<String>> = self.visit_layers(scan, visitor).into_iter().collect();
         let mut visited = Visited::of(SourceSummary::Image);
         visited.base = self.base();
         // A file that a later layer deletes or replaces still ships in the lower layer: marked.

@@ -4,7 +4,7 @@ use anyhow::{Result, bail};
 
 use scanner_core::config::resolve::{CommandLine, resolve};
 
-use super::output::{ConfigChoice, load_config, load_rules_with};
+use super::output::{config_source, load_rules_with};
 use crate::args::{ConfigArgs, ConfigCommand};
 use crate::exit;
 
@@ -23,7 +23,7 @@ pub fn run(cmd: &ConfigCommand) -> Result<u8> {
     };
     // Resolve everything a scan would: rules (extras, ids), allowlists, the baseline, the
     // limits and gate (with what a configuration found in the tree changes).
-    let rules = load_rules_with(&[], Some(&config), false)?;
+    let rules = load_rules_with(&[], Some(&config))?;
     config.filter()?;
     if let Some(b) = config.baseline_path()? {
         scanner_core::filter::baseline::Baseline::load_with(&b, &config.trust)?;
@@ -50,10 +50,5 @@ pub fn run(cmd: &ConfigCommand) -> Result<u8> {
 }
 
 fn load(args: &ConfigArgs) -> Result<Option<scanner_core::config::Config>> {
-    let choice = ConfigChoice {
-        explicit: args.config.as_deref(),
-        isolated: false,
-        no_repo_config: false,
-    };
-    load_config(choice, &args.path)
+    Ok(config_source(args.config.as_deref(), false, false).load(&args.path)?)
 }

@@ -7,10 +7,11 @@ use anyhow::{Context, Result, bail};
 use scanner_core::GitOptions;
 use scanner_core::source::{GitHistory, GitStaged};
 
-use super::output::{Prepared, finish, prepare};
+use super::output::{finish, prepare};
 use crate::args::GitArgs;
 use crate::exit;
 use crate::progress::with_progress;
+use scanner_core::request::PreparedScan;
 
 /// Runs a history, staged or pre-push scan and returns the exit code.
 pub fn run(args: &GitArgs) -> Result<u8> {
@@ -21,7 +22,7 @@ pub fn run(args: &GitArgs) -> Result<u8> {
     code
 }
 
-fn run_prepared(args: &GitArgs, prepared: &Prepared) -> Result<u8> {
+fn run_prepared(args: &GitArgs, prepared: &PreparedScan) -> Result<u8> {
     let scanner = &prepared.scanner;
     if args.staged {
         let report = scanner.scan(

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use scanner_core::audit::Datastore;
 use scanner_core::audit::merge::{merge_datastores, read_inputs};
-use scanner_core::audit::report::write_audit_report_with;
+use scanner_core::audit::report::write_audit_report;
 
 use super::report::{audit_format, to_format, write_to};
 use crate::args::{AuditFormatArg, MergeArgs};
@@ -30,15 +30,9 @@ pub fn run(args: &MergeArgs) -> Result<u8> {
     }
     let merged = read_inputs(&args.inputs)?;
     let format = audit_format(args.format, args.output.as_deref(), AuditFormatArg::Json);
-    let remediations = super::report::remediations(format)?;
+    let rules = super::report::rule_catalog()?;
     write_to(args.output.as_deref(), |out| {
-        write_audit_report_with(
-            to_format(format),
-            &merged.repositories,
-            &merged.findings,
-            &remediations,
-            out,
-        )
+        write_audit_report(to_format(format), &merged.repositories, &merged.findings, &rules, out)
     })?;
     Ok(exit::CLEAN)
 }

@@ -25,7 +25,7 @@ use scanner_core::RuleSet;
 
 /// The built-in rules plus the rule files in `paths` (`*.toml` files, or directories of them).
 pub fn load_rules(paths: &[PathBuf]) -> Result<RuleSet> {
-    output::load_rules_with(paths, None, false)
+    output::load_rules_with(paths, None)
 }
 
 /// The embedded rule files as owned (name, text) pairs.

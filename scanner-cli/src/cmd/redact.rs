@@ -2,23 +2,19 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use scanner_core::redact::redact;
 
-use super::output::{ConfigChoice, load_config, load_rules_with};
+use super::output::{config_source, load_rules_with};
 use crate::args::RedactArgs;
 use crate::exit;
 
 /// Copies the input with secrets masked; exit 1 when anything was masked, 0 otherwise.
 pub fn run(args: &RedactArgs) -> Result<u8> {
-    let choice = ConfigChoice {
-        explicit: args.config.as_deref(),
-        isolated: args.isolated,
-        no_repo_config: args.no_repo_config,
-    };
-    let config = load_config(choice, std::path::Path::new("."))?;
-    let rules = load_rules_with(&args.rules_dirs, config.as_ref(), false)?;
+    let config = config_source(args.config.as_deref(), args.isolated, args.no_repo_config).load(Path::new("."))?;
+    let rules = load_rules_with(&args.rules_dirs, config.as_ref())?;
     let mask = args
         .mask
         .clone()

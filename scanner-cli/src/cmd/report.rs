@@ -4,9 +4,10 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 
 use anyhow::{Context, Result};
+use scanner_core::RuleCatalog;
 use scanner_core::audit::Datastore;
 use scanner_core::audit::model::{FindingState, ReportFilter};
-use scanner_core::audit::report::{AuditFormat, Remediations, write_audit_report_with};
+use scanner_core::audit::report::{AuditFormat, write_audit_report};
 
 use crate::args::{AuditFormatArg, ReportArgs, StateArg};
 use crate::exit;
@@ -64,24 +65,16 @@ pub fn run(args: &ReportArgs) -> Result<u8> {
     let findings: Vec<_> = store.findings()?.into_iter().filter(|f| filter.keeps(f)).collect();
     let repositories = store.repositories()?;
     let format = audit_format(args.format, args.output.as_deref(), AuditFormatArg::Text);
-    let remediations = remediations(format)?;
+    let rules = rule_catalog()?;
     write_to(args.output.as_deref(), |out| {
-        write_audit_report_with(to_format(format), &repositories, &findings, &remediations, out)
+        write_audit_report(to_format(format), &repositories, &findings, &rules, out)
     })?;
     Ok(exit::CLEAN)
 }
 
-/// Each built-in rule's remediation text, for the HTML page (other formats do not show it).
-pub fn remediations(format: AuditFormatArg) -> Result<Remediations> {
-    if format != AuditFormatArg::Html {
-        return Ok(Remediations::new());
-    }
-    let rules = super::load_rules(&[])?;
-    Ok(rules
-        .rules()
-        .iter()
-        .map(|r| (r.id.clone(), r.remediation.clone()))
-        .collect())
+/// The built-in rules' metadata: SARIF rule descriptors and the HTML page's remediation text.
+pub fn rule_catalog() -> Result<RuleCatalog> {
+    Ok(super::load_rules(&[])?.catalog())
 }
 
 /// Runs `write` on FILE (or stdout); a closed stdout pipe is not an error.

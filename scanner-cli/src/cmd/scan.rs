@@ -8,9 +8,10 @@ use scanner_core::ScanReport;
 use scanner_core::source::FsSource;
 use scanner_core::source::image::ImageSource;
 
-use super::output::{Prepared, finish, prepare};
+use super::output::{finish, prepare};
 use crate::args::ScanArgs;
 use crate::progress::with_progress;
+use scanner_core::request::PreparedScan;
 
 /// Runs a scan and returns the exit code.
 pub fn run(args: &ScanArgs) -> Result<u8> {
@@ -22,7 +23,7 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
 }
 
 /// Prepares and runs the scan `args` describe (also used by `leakscan baseline`).
-pub fn scan(args: &ScanArgs, use_baseline: bool) -> Result<(ScanReport, Prepared)> {
+pub fn scan(args: &ScanArgs, use_baseline: bool) -> Result<(ScanReport, PreparedScan)> {
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
