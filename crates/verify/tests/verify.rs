@@ -1,5 +1,7 @@
 //! Verification against local HTTPS servers impersonating providers (127.0.0.1 only).
 
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
 mod common;
 
 use std::net::TcpListener;
