@@ -13,8 +13,21 @@ use std::time::{Duration, Instant};
 use leakscan_rules::VerifySpec;
 use leakscan_verify::{EndpointOverrides, Verdict, Verifier, VerifyOptions, VerifyRequest};
 
+/// Hosts the built-in rules verify against, impersonated in tests/builtin.rs.
+pub const BUILTIN_HOSTS: &[&str] = &[
+    "sts.amazonaws.com",
+    "api.github.com",
+    "gitlab.com",
+    "slack.com",
+    "api.stripe.com",
+    "api.openai.com",
+    "api.anthropic.com",
+    "api.digitalocean.com",
+    "huggingface.co",
+];
+
 /// The test CA (PEM) and a server configuration whose certificate it signed, valid for
-/// `*.provider.test`, `provider.test` and `sts.amazonaws.com`.
+/// `*.provider.test`, `provider.test` and [`BUILTIN_HOSTS`].
 pub struct Pki {
     pub ca_pem: String,
     pub server: Arc<rustls::ServerConfig>,
@@ -36,8 +49,12 @@ pub fn pki() -> &'static Pki {
             "*.provider.test".to_string(),
             "provider.test".to_string(),
             "*.shop.provider.test".to_string(),
-            "sts.amazonaws.com".to_string(),
         ];
+        // The hosts of the built-in rules' verify tables (see tests/builtin.rs).
+        let names: Vec<String> = names
+            .into_iter()
+            .chain(BUILTIN_HOSTS.iter().map(|h| h.to_string()))
+            .collect();
         let leaf = CertificateParams::new(names)
             .unwrap()
             .signed_by(&leaf_key, &ca)
