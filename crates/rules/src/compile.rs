@@ -2,12 +2,13 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use regex_automata::{meta, util::syntax};
 
 use super::syntax::{RuleFile, RuleSyntax};
+use super::verify_spec::{VerifySpec, VerifySpecError};
 use super::{Confidence, MatchTest, Severity, builtin};
 use leakscan_model::Error;
 
@@ -65,6 +66,8 @@ pub struct Rule {
     pub check: Option<String>,
     /// The path a check's examples are checked as.
     pub example_path: Option<String>,
+    /// How to verify the rule's secrets with the provider (`[rule.verify]`), validated.
+    pub verify: Option<Arc<VerifySpec>>,
     /// Whether the rule is tagged `generic` (loses to a specific rule on the same span).
     generic: bool,
     /// Whether the rule is tagged `password` and not `api-key` (see [`Rule::entropy_minimum`]).
@@ -121,6 +124,9 @@ pub enum CheckRuleError {
     /// An example that is not a multi-file example (`=== path ===`), and no `example_path`.
     #[error("a check's single-file examples need `example_path` (or start each file with `=== path ===`)")]
     ExamplePathMissing,
+    /// The rule has a `[rule.verify]` table (a check finds no secret to verify).
+    #[error("a check has no `verify` table (it finds no secret to verify)")]
+    HasVerify,
 }
 
 /// Facts about a rule's regex worth a warning (see [`Rule::regex_lints`]).
@@ -518,6 +524,11 @@ impl Rule {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let allow = lazy_all(&syn.allow, "allow")?;
+        // The parts of a verify table that need no regex are checked now; the capture groups
+        // its templates name once the regex is parsed (now when eager, else `check_verify`).
+        if let Some(spec) = &syn.verify {
+            spec.validate(None).map_err(|e| fail(e.to_string()))?;
+        }
         let rule = Rule {
             pattern: syn.regex.clone(),
             keywords: syn.keywords.clone(),
@@ -530,11 +541,13 @@ impl Rule {
             // Rules for passwords only: one that also takes API keys (`api-key`) keeps the full
             // minimum (`X-Api-Key` is a header name, not a key).
             password: syn.tags.iter().any(|t| t == "password") && !syn.tags.iter().any(|t| t == "api-key"),
+            verify: syn.verify.clone().map(Arc::new),
             ..Rule::metadata(syn, file)
         };
         if eager {
             rule.compiled()
                 .map_err(|e| fail(format!("regex does not compile: {e}")))?;
+            rule.check_verify().map_err(|e| fail(e.to_string()))?;
         }
         Ok(rule)
     }
@@ -580,6 +593,9 @@ impl Rule {
         if syn.example_path.is_none() && syn.examples.iter().chain(&syn.negative_examples).any(single_file) {
             return Err(CheckRuleError::ExamplePathMissing);
         }
+        if syn.verify.is_some() {
+            return Err(CheckRuleError::HasVerify);
+        }
         Ok(Rule {
             check: Some(check.to_string()),
             example_path: syn.example_path.clone(),
@@ -611,9 +627,32 @@ impl Rule {
             allow_repeats: false,
             check: None,
             example_path: None,
+            verify: None,
             generic: false,
             password: false,
         }
+    }
+
+    /// The names of the capture groups of the rule's regex, in order (parses it now; an
+    /// error if it does not parse).
+    pub fn capture_group_names(&self) -> Result<Vec<String>, RegexError> {
+        let hir = parse_regex(&self.pattern)?;
+        let mut captures = Vec::new();
+        capture_names(&hir, &mut captures);
+        Ok(captures.into_iter().filter_map(|(_, name)| name).collect())
+    }
+
+    /// Checks the rule's `[rule.verify]` table in full, the capture groups its templates
+    /// name included (parses the regex now). Rules given in files are checked at load; a
+    /// built-in rule's table is checked here (by `rules check` and the test suite), its regex
+    /// being parsed on first use. `Ok` for a rule without a table.
+    pub fn check_verify(&self) -> Result<(), VerifySpecError> {
+        let Some(spec) = &self.verify else {
+            return Ok(());
+        };
+        // A regex that does not parse is reported on its own; the groups are then unknown.
+        let groups = self.capture_group_names().ok();
+        spec.validate(groups.as_deref())
     }
 
     /// The names of the rule's offline validators.
@@ -921,6 +960,7 @@ mod tests {
             allow_repeats: false,
             check: None,
             example_path: None,
+            verify: None,
         }
     }
 
@@ -1122,6 +1162,94 @@ mod tests {
         let err = RuleSet::from_files([("f.toml".into(), text.into())]).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("f.toml") && msg.contains("bogus"), "{msg}");
+    }
+
+    const VERIFIED: &str = r#"
+[[rule]]
+id = "tok"
+name = "n"
+description = "d"
+regex = 'tok_(?P<secret>[a-z0-9]{12})'
+keywords = ["tok_"]
+severity = "low"
+confidence = "low"
+remediation = "r"
+
+[rule.verify]
+kind = "http"
+docs = "https://example.com/docs/whoami"
+method = "GET"
+url = "https://api.example.com/whoami"
+headers = { Authorization = "Bearer {{secret}}" }
+live = [{ status = [200] }]
+"#;
+
+    #[test]
+    fn verify_tables_load_onto_the_rule() {
+        let set = RuleSet::from_files([("f.toml".into(), VERIFIED.into())]).unwrap();
+        let spec = set.rules()[0].verify.as_deref().unwrap();
+        assert!(spec.host_allowed("api.example.com"));
+        assert_eq!(
+            set.rules()[0].capture_group_names().unwrap(),
+            vec!["secret".to_string()]
+        );
+    }
+
+    #[test]
+    fn verify_errors_name_the_file_the_rule_and_the_problem() {
+        let load = |text: String| RuleSet::from_files([("f.toml".into(), text)]).unwrap_err().to_string();
+        let err = load(VERIFIED.replace("Bearer {{secret}}", "{{group.user}} {{secret}}"));
+        assert_eq!(
+            err,
+            "rule file f.toml: rule `tok`: verify: headers.Authorization: the regex has no capture group `user` (named groups: secret)"
+        );
+        let err = load(VERIFIED.replace("https://api", "http://api"));
+        assert!(
+            err.starts_with(
+                "rule file f.toml: rule `tok`: verify: url `http://api.example.com/whoami` is not https://"
+            ),
+            "{err}"
+        );
+        let err = load(VERIFIED.replace("docs = \"https://example.com/docs/whoami\"", ""));
+        assert!(err.starts_with("rule file f.toml: rule `tok`: verify: `docs`"), "{err}");
+        // Built-in (lazily built) rules check the groups when asked.
+        let lazy = RuleSet::load([(
+            "b.toml".into(),
+            VERIFIED.replace("Bearer {{secret}}", "{{group.user}} {{secret}}"),
+            false,
+        )])
+        .unwrap();
+        let err = lazy.rules()[0].check_verify().unwrap_err();
+        assert!(matches!(err, VerifySpecError::UnknownGroup { .. }), "{err}");
+    }
+
+    #[test]
+    fn every_builtin_verify_table_is_valid() {
+        let set = RuleSet::builtin().unwrap();
+        for rule in set.rules() {
+            if let Err(e) = rule.check_verify() {
+                panic!("{}: rule `{}`: {e}", rule.source, rule.id);
+            }
+        }
+    }
+
+    #[test]
+    fn a_check_has_no_verify_table() {
+        let mut syn = rule("c", "", &[]);
+        syn.check = Some("dockerfile".into());
+        syn.example_path = Some("Dockerfile".into());
+        syn.verify = Some(
+            toml::from_str::<std::collections::BTreeMap<String, crate::VerifySpec>>(
+                "[v]\nkind = 'aws-sts'\ndocs = 'https://x.example'\ninputs = { access_key_id = '{{secret}}', secret_access_key = '{{secret}}' }",
+            )
+            .unwrap()
+            .remove("v")
+            .unwrap(),
+        );
+        assert_eq!(
+            Rule::build_check(&syn, "f.toml", "dockerfile").unwrap_err(),
+            CheckRuleError::HasVerify
+        );
     }
 
     #[test]

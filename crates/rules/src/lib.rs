@@ -14,6 +14,7 @@ pub mod detect;
 pub(crate) mod keyword_filter;
 mod match_test;
 mod syntax;
+pub mod verify_spec;
 
 pub use builtin::builtin_rule_files;
 pub use compile::{CheckRuleError, RegexError, RegexLints, Rule, RuleSet, compile_regex};
@@ -21,6 +22,7 @@ pub(crate) use compile::{LazyRegex, Shape};
 pub use keyword_filter::KeywordFilter;
 pub(crate) use match_test::{MatchTest, Tester};
 pub use syntax::{RuleFile, RuleSyntax};
+pub use verify_spec::{VerifySpec, VerifySpecError};
 
 pub use leakscan_model::{Confidence, Severity};
 

@@ -70,6 +70,10 @@ pub struct RuleSyntax {
     /// suppresses the finding.
     #[serde(default)]
     pub allow_match: Vec<String>,
+    /// How to ask the provider whether a found secret is live (`[rule.verify]`; see
+    /// [`crate::verify_spec`]).
+    #[serde(default)]
+    pub verify: Option<crate::verify_spec::VerifySpec>,
 }
 
 impl RuleFile {
