@@ -45,7 +45,7 @@ fn check_github_constraints(doc: &Value, raw: &[u8], secrets: &[&str]) {
             let id = rule["id"].as_str().unwrap();
             assert!(
                 id.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'/'),
                 "stable id {id}"
             );
             assert!(ids.insert(id), "duplicate rule id {id}");
@@ -121,11 +121,32 @@ fn realistic_scan_meets_github_constraints() {
     .unwrap();
     fs::write(dir.path().join("with space.txt"), format!("{GITHUB_TOKEN}\n")).unwrap();
     fs::write(dir.path().join("doc.md"), "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n").unwrap();
+    // A generic password in a test file: low confidence, below the gate.
+    fs::create_dir_all(dir.path().join("tests")).unwrap();
+    fs::write(
+        dir.path().join("tests/conftest.py"),
+        "db_password = \"Zq8Lm3Rt7Vw2Xk\"\n",
+    )
+    .unwrap();
     let (doc, raw) = sarif_of(dir.path(), &["--show-suppressed", "--show-secrets"]);
     check_github_constraints(&doc, &raw, &[GITHUB_TOKEN, AWS_KEY_ID]);
-    // Two tokens, the AWS key and the suppressed placeholder; the generic rule's match of the
-    // first token is the same secret, so only the provider rule reports it.
-    assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 4);
+    // Two tokens, the AWS key, the suppressed placeholder and the test password; the generic
+    // rule's match of the first token is the same secret, so only the provider rule reports it.
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    // The low-confidence result has its own rule, which code scanning ranks as low severity.
+    let low: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["ruleId"].as_str().unwrap().ends_with("/low-confidence"))
+        .collect();
+    assert_eq!(low.len(), 1, "{results:#?}");
+    assert_eq!(low[0]["level"], "note");
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let rule = &rules[low[0]["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(rule["properties"]["security-severity"], "2.0");
+    assert_eq!(rule["properties"]["precision"], "low");
+    let base = low[0]["ruleId"].as_str().unwrap().trim_end_matches("/low-confidence");
+    assert!(rules.iter().any(|r| r["id"] == base), "the rule itself is listed too");
 }
 
 #[test]

@@ -280,8 +280,15 @@ fn letter_free_filler_cannot_hold_a_keyword() {
     // The redaction properties expect exactly the planted tokens to be masked: this holds
     // only if no other rule can match in the filler, i.e. every keyword needs a character
     // the filler never has (and every secret rule has keywords).
+    // `1000.` (Zoho OAuth tokens) fits in the filler, but the token after it is 64 hex
+    // digits in two dotted halves with word boundaries: random filler of 70 characters makes
+    // that one time in more than 10^60, so the planted tokens stay the only matches.
+    const DIGIT_KEYWORDS_WITH_LONG_TOKENS: &[&str] = &["zoho-oauth-token"];
     for rule in rules().rules().iter().filter(|r| !r.is_check()) {
         assert!(!rule.keywords.is_empty(), "{} runs without a keyword", rule.id);
+        if DIGIT_KEYWORDS_WITH_LONG_TOKENS.contains(&rule.id.as_str()) {
+            continue;
+        }
         for k in &rule.keywords {
             assert!(
                 k.chars().any(|c| !PLAIN_CHARS.contains(c)),

@@ -67,7 +67,13 @@ pub fn check_rules(files: &[(String, String)]) -> (usize, Vec<CheckIssue>) {
                 continue;
             }
             match Rule::compile(syn, file) {
-                Ok(rule) => compiled.push(rule),
+                Ok(rule) => {
+                    // The verification table in full, the capture groups it names included.
+                    if let Err(e) = rule.check_verify() {
+                        issues.push(issue(CheckLevel::Invalid, file, Some(&syn.id), e.to_string()));
+                    }
+                    compiled.push(rule);
+                }
                 Err(leakscan_model::Error::Rule { message, .. }) => {
                     issues.push(issue(CheckLevel::Invalid, file, Some(&syn.id), message));
                 }

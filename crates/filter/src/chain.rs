@@ -67,8 +67,10 @@ impl Filter<FindingSubject<'_>> for TestContext {
         "test-context"
     }
     fn judge(&self, s: &FindingSubject<'_>) -> Verdict {
-        let (Some(rule), Some(place)) = (s.rule, leakscan_model::finding::test_context(&s.finding.origin.logical))
-        else {
+        let logical = &s.finding.origin.logical;
+        let place = leakscan_model::finding::test_context(logical)
+            .or_else(|| leakscan_model::finding::doc_context(logical, &s.finding.context));
+        let (Some(rule), Some(place)) = (s.rule, place) else {
             return Verdict::Keep;
         };
         let key_file = rule.tags.iter().any(|t| t == "private-key");

@@ -240,7 +240,34 @@ pub fn test_context(logical_path: &str) -> Option<String> {
         || stem.ends_with("_tests")
         || lower.contains(".test.")
         || lower.contains(".spec.");
-    test_name.then(|| format!("in the test file `{name}`"))
+    if test_name {
+        return Some(format!("in the test file `{name}`"));
+    }
+    // `iam-2010-05-08.examples.json`, `examples-1.json`, `.env.example`, `config.sample.yml`.
+    let example_name = lower
+        .split(['.', '-', '_'])
+        .any(|part| matches!(part, "example" | "examples" | "sample" | "samples"));
+    example_name.then(|| format!("in the example file `{name}`"))
+}
+
+/// Where a finding sits in documentation written inside code, if it does, as a phrase for
+/// reports: a line of a block documentation comment (` * password: …` inside `/** … */`), or
+/// YAML in a Python docstring (`password: value` after an unquoted key in a `.py` file: Python
+/// code writes `"key": value` or `key=value`, module docs and examples write YAML).
+pub fn doc_context(logical_path: &str, snippet: &Snippet) -> Option<String> {
+    let line = snippet.before.trim_start();
+    if line.starts_with("* ") || line.starts_with("*\t") || line.starts_with("/** ") {
+        return Some("in a documentation comment (` * …`)".to_string());
+    }
+    if !logical_path.to_ascii_lowercase().ends_with(".py") {
+        return None;
+    }
+    let item = line.strip_prefix("- ").unwrap_or(line).trim_end();
+    let item = item.strip_suffix(['"', '\'']).unwrap_or(item).trim_end();
+    let key = item.strip_suffix(':')?;
+    let yaml_key = key.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    yaml_key.then(|| "in YAML inside a Python docstring (module documentation or examples)".to_string())
 }
 
 /// The first directory of `logical_path` (inside archives too) that marks tests, fixtures,
@@ -268,6 +295,12 @@ impl Snippet {
     pub fn around(data: &[u8], secret: &Range<usize>, masked: &[Range<usize>]) -> Snippet {
         let (before, after) = snippet_context(data, secret, masked);
         Snippet { before, after }
+    }
+
+    /// The (masked, bounded) text before the secret on its line; starts with `…` when the line
+    /// was longer than what is kept.
+    pub fn line_before(&self) -> &str {
+        &self.before
     }
 }
 
@@ -384,6 +417,27 @@ mod tests {
         assert!(test_context("src/login.spec.ts").is_some());
         assert!(test_context("test_client.py").is_some());
         assert_eq!(test_context("src/latest.py"), None);
+        assert!(test_context("apis/iam-2010-05-08.examples.json").is_some());
+        assert!(test_context("data/iam/examples-1.json").is_some());
+        assert!(test_context(".env.example").is_some());
+        assert!(test_context("config.sample.yml").is_some());
+        assert_eq!(test_context("src/resample.py"), None);
+        assert_eq!(test_context("src/counterexample.rs"), None);
+    }
+
+    #[test]
+    fn documentation_inside_code() {
+        let snippet = |before: &str| Snippet {
+            before: before.to_string(),
+            after: String::new(),
+        };
+        assert!(doc_context("api.ts", &snippet("* password: \"")).is_some());
+        assert!(doc_context("plugins/modules/user.py", &snippet("password: ")).is_some());
+        assert!(doc_context("plugins/modules/user.py", &snippet("- snmp_priv_passphrase: \"")).is_some());
+        assert_eq!(doc_context("settings.py", &snippet("DB = {\"password\": \"")), None);
+        assert_eq!(doc_context("settings.py", &snippet("password = \"")), None);
+        assert_eq!(doc_context("deploy.yml", &snippet("password: ")), None);
+        assert_eq!(doc_context("app.js", &snippet("{password: \"")), None);
         assert_eq!(test_context("src/contest_results.rs"), None);
     }
 

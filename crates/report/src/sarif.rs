@@ -177,7 +177,40 @@ fn artifact_location(f: &Finding, primary: Option<&Path>) -> sarif::ArtifactLoca
     }
 }
 
-fn result(f: &Finding, rule_index: &HashMap<&str, usize>, primary: Option<&Path>, gate: &Gate) -> sarif::Result {
+/// The SARIF rule id of a rule's low-confidence results.
+fn low_confidence_id(rule_id: &str) -> String {
+    format!("{rule_id}/low-confidence")
+}
+
+/// The `security-severity` of low-confidence results: "low" in GitHub code scanning.
+const LOW_CONFIDENCE_SECURITY_SEVERITY: &str = "2.0";
+
+/// The descriptor of a rule's low-confidence results: the rule's, with its own id, a name that
+/// says so, a low `security-severity` and precision `low`.
+fn low_confidence_descriptor(rule: &RuleInfo) -> sarif::ReportingDescriptor {
+    let mut d = descriptor(rule);
+    d.id = low_confidence_id(&rule.id);
+    d.name = Some(format!("{} (low confidence)", rule.name));
+    d.short_description = Some(
+        sarif::MultiformatMessageString::builder()
+            .text(format!(
+                "{} (low confidence: a failed checksum, or a value in tests, examples or docs)",
+                rule.name
+            ))
+            .build(),
+    );
+    if let Some(props) = d.properties.as_mut() {
+        props
+            .additional_properties
+            .insert("security-severity".to_string(), json!(LOW_CONFIDENCE_SECURITY_SEVERITY));
+        props
+            .additional_properties
+            .insert("precision".to_string(), json!(precision(Confidence::Low)));
+    }
+    d
+}
+
+fn result(f: &Finding, rule_index: &HashMap<String, usize>, primary: Option<&Path>, gate: &Gate) -> sarif::Result {
     let region = sarif::Region::builder()
         .start_line(f.start.line as i64)
         .start_column(f.start.column as i64)
@@ -252,8 +285,13 @@ fn result(f: &Finding, rule_index: &HashMap<&str, usize>, primary: Option<&Path>
         ),
         (None, false) => format!("{} ({}) found; the secret is redacted.", f.rule_name, f.rule_id),
     };
+    let rule_id = if f.confidence == Confidence::Low {
+        low_confidence_id(&f.rule_id)
+    } else {
+        f.rule_id.clone()
+    };
     let mut result = sarif::Result::builder()
-        .rule_id(f.rule_id.clone())
+        .rule_id(rule_id.clone())
         .level(if f.is_suppressed() || gate.fails(f) {
             result_level(f.severity)
         } else {
@@ -264,7 +302,7 @@ fn result(f: &Finding, rule_index: &HashMap<&str, usize>, primary: Option<&Path>
         .partial_fingerprints(fingerprints)
         .properties(sarif::PropertyBag::builder().additional_properties(props).build())
         .build();
-    result.rule_index = rule_index.get(f.rule_id.as_str()).map(|&i| i as i64);
+    result.rule_index = rule_index.get(&rule_id).map(|&i| i as i64);
     result.suppressions = f.suppression.as_ref().map(|s| {
         // Markers in the scanned file are in-source; everything else is decided outside it.
         let kind = if matches!(s, Suppression::Inline(_)) {
@@ -355,13 +393,30 @@ impl SarifReporter {
         category: &str,
     ) -> sarif::Run {
         let primary = report.base.as_deref();
+        // Low-confidence results (a failed checksum, a generic value in a test file) get a
+        // variant of their rule with a low `security-severity`, so code scanning ranks them low.
+        let low: Vec<&RuleInfo> = rules
+            .iter()
+            .copied()
+            .filter(|r| {
+                kept.iter()
+                    .any(|f| f.rule_id == r.id && f.confidence == Confidence::Low)
+            })
+            .collect();
+        let mut descriptors: Vec<sarif::ReportingDescriptor> = rules.iter().map(|r| descriptor(r)).collect();
+        descriptors.extend(low.iter().map(|r| low_confidence_descriptor(r)));
+        let mut rule_index: HashMap<String, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        rule_index.extend(
+            low.iter()
+                .enumerate()
+                .map(|(i, r)| (low_confidence_id(&r.id), rules.len() + i)),
+        );
         let driver = sarif::ToolComponent::builder()
             .name("leakscan")
             .semantic_version(env!("CARGO_PKG_VERSION"))
             .information_uri("https://github.com/leakscan/leakscan")
-            .rules(rules.iter().map(|r| descriptor(r)).collect::<Vec<_>>())
+            .rules(descriptors)
             .build();
-        let rule_index: HashMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
         let mut results: Vec<sarif::Result> = kept
             .iter()
             .map(|f| result(f, &rule_index, primary, &self.options.gate))

@@ -313,8 +313,43 @@ fn aws_key_id(secret: &[u8], _: &[u8]) -> Verdict {
 
 /// Generic assignments: does the value look like a credential rather than a word, an
 /// identifier, a hash with a scheme prefix, an encrypted reference, a UUID or a rule string?
-fn secret_shape(secret: &[u8], _: &[u8]) -> Verdict {
-    verdict(secret_shape_problem(secret).is_none())
+fn secret_shape(secret: &[u8], context: &[u8]) -> Verdict {
+    verdict(secret_shape_problem(secret).is_none() && !repeats_its_name(secret, context))
+}
+
+/// Whether the value is assigned to a name that spells the same (`Erc721TooManyTokens =
+/// "Erc721TooManyTokens"`, `'ed25519_passphrase': 'ed25519_passphrase'`): an enum member, a
+/// constant or a field map naming itself, not a secret. Compared ignoring case and `_`, `-`, `.`.
+fn repeats_its_name(secret: &[u8], context: &[u8]) -> bool {
+    let normal = |b: &[u8]| -> Vec<u8> {
+        b.iter()
+            .filter(|b| !matches!(b, b'_' | b'-' | b'.'))
+            .map(u8::to_ascii_lowercase)
+            .collect()
+    };
+    let value = normal(secret);
+    if value.len() < 4 {
+        return false;
+    }
+    memchr::memmem::find_iter(context, secret).any(|at| {
+        // Back over the assignment: quotes, `=`, `:`, `=>`, `,` (a tuple), spaces; then the name.
+        let mut before = &context[..at];
+        for _ in 0..8 {
+            match before.last() {
+                Some(b' ' | b'\t' | b'"' | b'\'' | b'=' | b':' | b',' | b'>') => before = &before[..before.len() - 1],
+                _ => break,
+            }
+        }
+        let before = before
+            .strip_suffix(b"\"")
+            .or_else(|| before.strip_suffix(b"'"))
+            .unwrap_or(before);
+        let start = before
+            .iter()
+            .rposition(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')))
+            .map_or(0, |i| i + 1);
+        normal(&before[start..]) == value
+    })
 }
 
 /// Why a generic value does not look like a credential, if it does not.
@@ -364,6 +399,18 @@ pub fn secret_shape_problem(secret: &[u8]) -> Option<&'static str> {
     if secret.iter().filter(|&&b| b == b' ').count() >= 2 {
         return Some("words separated by spaces");
     }
+    if memchr::memmem::find(secret, b"...").is_some() || memchr::memmem::find(secret, "\u{2026}".as_bytes()).is_some() {
+        return Some("an elided example (`...`)");
+    }
+    if json_escaped_text(secret) {
+        return Some("text written with JSON `\\u` escapes (a translation or label)");
+    }
+    if words_joined(secret) {
+        return Some("words joined by `-` or `_`, like a name or a placeholder");
+    }
+    if let Some(problem) = base64_of_text(secret) {
+        return Some(problem);
+    }
     if secret.contains(&b'|')
         && secret
             .iter()
@@ -406,6 +453,82 @@ pub fn secret_shape_problem(secret: &[u8]) -> Option<&'static str> {
     code_shape_problem(secret)
 }
 
+/// Whether the value holds JSON `\uXXXX` escapes of letters outside ASCII (`Contrase\u00f1a`,
+/// `\u30d1\u30b9\u30ef\u30fc\u30c9`): text in another language, as translation files write it.
+fn json_escaped_text(secret: &[u8]) -> bool {
+    let mut rest = secret;
+    while let Some(at) = memchr::memmem::find(rest, b"\\u") {
+        let hex = rest.get(at + 2..at + 6);
+        if let Some(code) = hex
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .and_then(char::from_u32)
+            && !code.is_ascii()
+            && code.is_alphabetic()
+        {
+            return true;
+        }
+        rest = &rest[at + 2..];
+    }
+    false
+}
+
+/// Two or more words of letters only, each lowercase, uppercase or capitalised, joined by `-` or
+/// `_` (`Reranking-Api-Key`, `MY-APIFY-TOKEN`, `Api_Key`): a header name, a label or a
+/// placeholder. Random tokens mix cases inside a group or carry digits.
+fn words_joined(secret: &[u8]) -> bool {
+    // `widgets:api-keys:manage` (a scope): `:` joins words too, with three groups or more
+    // (two, `user:word`, may be a credential).
+    let colon_groups = secret.split(|&b| b == b':').count();
+    if colon_groups == 2 {
+        return false;
+    }
+    let groups: Vec<&[u8]> = secret.split(|&b| matches!(b, b'-' | b'_' | b':')).collect();
+    // `X-Supervisor-Token`: a one-letter group is fine beside two real words.
+    let words = groups.iter().filter(|g| g.len() >= 3).count();
+    groups.len() >= 2
+        && words >= 2.min(groups.len())
+        && groups.iter().all(|g| {
+            !g.is_empty()
+                && (g.len() >= 2 || words >= 2)
+                && g.iter().all(u8::is_ascii_alphabetic)
+                && (g.iter().all(u8::is_ascii_lowercase)
+                    || g.iter().all(u8::is_ascii_uppercase)
+                    || (g[0].is_ascii_uppercase() && g[1..].iter().all(u8::is_ascii_lowercase)))
+        })
+}
+
+/// Base64 (standard or URL-safe) that decodes to printable text which itself does not look like
+/// a credential (`bXlzdGVyaW91c1BhZ2luYXRpb25Ub2tlbg==` is `mysteriousPaginationToken`): why,
+/// if so. Text with a `:` is left alone (`user:password` is a credential).
+fn base64_of_text(secret: &[u8]) -> Option<&'static str> {
+    if secret.len() < 12
+        || !secret
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'='))
+    {
+        return None;
+    }
+    let decoded = general_purpose::STANDARD
+        .decode(secret)
+        .or_else(|_| general_purpose::URL_SAFE.decode(secret))
+        .or_else(|_| general_purpose::STANDARD_NO_PAD.decode(secret))
+        .or_else(|_| general_purpose::URL_SAFE_NO_PAD.decode(secret))
+        .ok()?;
+    if decoded.len() < 8 || !decoded.iter().all(|b| (0x20..0x7f).contains(b)) {
+        return None;
+    }
+    let lower = decoded.to_ascii_lowercase();
+    if (lower.starts_with(b"https://") || lower.starts_with(b"http://")) && !decoded.contains(&b'@') {
+        return Some("base64 of a URL without credentials");
+    }
+    if !decoded.iter().any(u8::is_ascii_alphabetic) {
+        return Some("base64 of numbers (a cursor or pagination token)");
+    }
+    (!decoded.contains(&b':') && secret_shape_problem(&decoded).is_some())
+        .then_some("base64 of plain text, not of a credential")
+}
+
 /// Why a generic value is code rather than a credential, if it is: a template, a type or
 /// reference notation, a struct tag, a call, or a path of identifiers made of ordinary words
 /// (`PostgresqlConfig16.PasswordEncryption.ValueType`, `os.environ/OPENAI_API_KEY`,
@@ -437,6 +560,23 @@ fn code_shape_problem(secret: &[u8]) -> Option<&'static str> {
     }
     if text.starts_with(['(', ')']) || text.ends_with('(') {
         return Some("a code fragment");
+    }
+    // `+this._config.token),method:`: a concatenation that the match ran into.
+    if let Some(rest) = text.strip_prefix('+') {
+        let head: &str = rest
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '$'))
+            .next()
+            .unwrap_or("");
+        if head.contains('.') && is_identifier_path(head) {
+            return Some("a code fragment (a concatenation)");
+        }
+    }
+    // `--passwd-entry`: a command-line option's name.
+    if let Some(option) = text.strip_prefix("--")
+        && option.len() >= 3
+        && option.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+    {
+        return Some("a command-line option's name");
     }
     // `.module_name` (Python's lazy imports map class names to relative modules).
     if let Some(module) = text.strip_prefix('.')
@@ -498,7 +638,89 @@ fn code_shape_problem(secret: &[u8]) -> Option<&'static str> {
     if is_identifier_path(core) && looks_like_code_words(core) {
         return Some("a code identifier or reference");
     }
+    // `StreamDescription.Shards[-1].ShardId`: an index does not make a path less of a path.
+    let unindexed = without_indices(core);
+    if unindexed.len() < core.len() && is_identifier_path(&unindexed) && looks_like_code_words(&unindexed) {
+        return Some("a code identifier or reference");
+    }
+    if is_file_path_or_route(text) {
+        return Some("a file path or route");
+    }
+    if is_generic_type(core) {
+        return Some("a type name");
+    }
     None
+}
+
+/// `List[V1ObjectReference]`, `Map<String, Secret>`, `Optional[str]`: a generic type.
+fn is_generic_type(text: &str) -> bool {
+    let Some(open) = text.find(['[', '<']) else {
+        return false;
+    };
+    let close = if text.as_bytes()[open] == b'[' { ']' } else { '>' };
+    let (outer, inner) = (&text[..open], &text[open + 1..]);
+    let Some(inner) = inner.strip_suffix(close) else {
+        return false;
+    };
+    outer.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+        && is_identifier_path(outer)
+        && inner.split([',', '[', ']', '<', '>']).all(|t| {
+            let t = t.trim();
+            t.is_empty() || is_identifier_path(t)
+        })
+}
+
+/// `a[0].b[-1]` → `a.b`: numeric indices removed.
+fn without_indices(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let Some(close) = rest[open..].find(']') else {
+            break;
+        };
+        let inside = &rest[open + 1..open + close];
+        let index = inside.strip_prefix('-').unwrap_or(inside);
+        out.push_str(&rest[..open]);
+        if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&rest[open..=open + close]);
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `popup/index.html#/at-risk-passwords`, `static/img/logo.svg`: a path with a `/` and a
+/// segment that ends in a common file extension.
+fn is_file_path_or_route(text: &str) -> bool {
+    // `v1/objects/encryption-keys`, `storage-systems/%s/passwords`: an API route of words.
+    let segments: Vec<&str> = text.trim_matches('/').split('/').collect();
+    let route_segment = |s: &&str| {
+        *s == "%s"
+            || (s.starts_with('{') && s.ends_with('}'))
+            || (s.len() >= 2 && s.starts_with('v') && s[1..].bytes().all(|b| b.is_ascii_digit()))
+            || (s.bytes().any(|b| b.is_ascii_lowercase())
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+                && s.split(['-', '_'])
+                    .any(|w| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_lowercase())))
+    };
+    if segments.len() >= 2 && segments.iter().all(route_segment) {
+        return true;
+    }
+    const EXTENSIONS: &[&str] = &[
+        "html", "htm", "js", "mjs", "ts", "json", "php", "py", "rb", "yml", "yaml", "xml", "txt", "md", "png", "svg",
+        "jpg", "gif", "css", "jsp", "aspx", "pem", "crt", "key", "conf", "cfg", "ini", "toml", "sh",
+    ];
+    text.contains('/')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/.-_#?=&~".contains(&b))
+        && text.split(['/', '#', '?']).any(|segment| {
+            segment
+                .rsplit_once('.')
+                .is_some_and(|(stem, ext)| !stem.is_empty() && EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
+        })
 }
 
 /// `a`, `a.b`, `a/b`, `a::b`, `a->b`: identifiers joined by member or path separators.
@@ -783,6 +1005,28 @@ mod tests {
             "),$?Re.createElement(",
             "sts:GetWebIdentityToken",
             "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",
+            // Seen in third-party SDKs (session 13's training corpora).
+            "StreamDescription.Shards[-1].ShardId",
+            "popup/index.html#/at-risk-passwords",
+            "Reranking-Api-Key",
+            "MY-APIFY-TOKEN",
+            "Contrase\\u00f1a",
+            "\\u30d1\\u30b9\\u30ef\\u30fc\\u30c9",
+            "API-Schl\\u00fcssel",
+            "secret-key-0123abcd...",
+            "ABC1+123...TOKEN==",
+            "bXlzdGVyaW91c1BhZ2luYXRpb25Ub2tlbg==",
+            "X-Supervisor-Token",
+            "List[V1ObjectReference]",
+            "Map<String, Secret>",
+            "MTY4MDg3NTExMzc2OS85MDY2NDA1ODIyNw==",
+            "aHR0cHM6Ly9kZXYtY2xvdWQuZXhhbXBsZS5jb20vYXBpL3Yy",
+            "v1/objects/encryption-keys",
+            "storage-systems/%s/passwords",
+            "org/users/current-user/s3-access-keys",
+            "widgets:api-keys:manage",
+            "--passwd-entry",
+            "+this._instance.config.token),method:",
         ] {
             assert!(secret_shape_problem(code.as_bytes()).is_some(), "{code}");
         }
@@ -799,6 +1043,13 @@ mod tests {
             "s3cr3t-v4lue-2024",
             "x7-k9-m2",
             "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
+            "c2VjcmV0LXZhbHVlOnBhc3M=",
+            "Xk9-Qm2-Lp7",
+            "pass\\u0041word9Z",
+            "Blue-Horse-7",
+            "deploy:hunter",
+            "+Zq8Lm3Rt7Vw2Xy9Kp4Nb6Hc1Jd5Fg0S",
+            "kd82/ja91/lq03",
         ] {
             assert_eq!(secret_shape_problem(secret.as_bytes()), None, "{secret}");
         }
@@ -806,6 +1057,31 @@ mod tests {
             sub_words("APIKeyList_v2.nextMarker"),
             ["API", "Key", "List", "v", "next", "Marker"]
         );
+    }
+
+    #[test]
+    fn a_value_that_repeats_its_name_is_not_a_secret() {
+        for (secret, context) in [
+            (
+                "Erc721TooManyTokens",
+                "  Erc721TooManyTokens = \"Erc721TooManyTokens\",\n",
+            ),
+            ("ed25519_passphrase", "    'ed25519_passphrase': 'ed25519_passphrase',"),
+            ("apiKey", "{\"apiKey\": \"apiKey\"}"),
+            ("isAuthKeySuiteB1x", "(\"isAuthKeySuiteB1x\", \"isAuthKeySuiteB1x\"),"),
+        ] {
+            assert!(repeats_its_name(secret.as_bytes(), context.as_bytes()), "{context}");
+            assert_eq!(secret_shape(secret.as_bytes(), context.as_bytes()), Verdict::Invalid);
+        }
+        for (secret, context) in [
+            ("Zq8Lm3Rt7Vw2Xy9K", "api_key = \"Zq8Lm3Rt7Vw2Xy9K\""),
+            (
+                "Zq8Lm3Rt7Vw2Xy9K",
+                "Zq8Lm3Rt7Vw2Xy9K = 1\nsecret = \"Zq8Lm3Rt7Vw2Xy9K\"",
+            ),
+        ] {
+            assert!(!repeats_its_name(secret.as_bytes(), context.as_bytes()), "{context}");
+        }
     }
 
     #[test]
