@@ -486,9 +486,14 @@ pub struct CommonArgs {
     /// Findings below this confidence are reported but do not fail [default: medium, or the config's `min_confidence`].
     #[arg(long, value_enum, value_name = "LEVEL", help_heading = "Gate")]
     pub min_confidence: Option<ConfidenceArg>,
-    /// Findings below this severity are reported but do not fail [default: low, or the config's `fail_on`].
+    /// Findings below this severity are reported but do not fail [default: low, or the config's `fail_on`]; `live`: only secrets their provider says are live fail (needs --verify).
     #[arg(long, value_enum, value_name = "SEVERITY", help_heading = "Gate")]
-    pub fail_on: Option<SeverityArg>,
+    pub fail_on: Option<FailOnArg>,
+    /// Ask each finding's provider whether the credential still works, and whose it is
+    /// (HTTPS, to the hosts its rule declares only). Off by default: without it leakscan
+    /// never opens a network connection.
+    #[arg(long, help_heading = "Verification")]
+    pub verify: bool,
     /// Exit with N instead of 1 when findings fail the scan.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..), help_heading = "Gate")]
     pub exit_code_on_findings: Option<u8>,
@@ -573,6 +578,21 @@ pub enum ConfidenceArg {
     Medium,
     /// High.
     High,
+}
+
+/// What fails the scan: a severity and above, or only live secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    /// Low and above.
+    Low,
+    /// Medium and above.
+    Medium,
+    /// High and above.
+    High,
+    /// Critical only.
+    Critical,
+    /// Only secrets that verification found live (needs --verify).
+    Live,
 }
 
 /// Severities.

@@ -51,6 +51,7 @@ pub use leakscan_report as report;
 pub use leakscan_rules::detect;
 pub use leakscan_sources as source;
 pub use leakscan_sources::budget;
+pub use leakscan_verify as verify;
 
 /// Rules: their TOML syntax, compilation into a [`RuleSet`], the built-in pack, and
 /// `rules check` ([`check_rules`]).

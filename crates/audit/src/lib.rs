@@ -113,9 +113,5 @@ pub enum AuditError {
 
 /// The current time, RFC 3339 in UTC, to the second.
 pub fn now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    leakscan_model::date::rfc3339(secs)
+    leakscan_model::date::now()
 }

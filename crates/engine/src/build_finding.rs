@@ -58,6 +58,7 @@ pub(crate) fn from_candidate(
         secret,
         entropy: c.entropy,
         suppression: c.suppression.clone(),
+        verification: None,
         context: Snippet::around(data, &c.secret, masked),
     }
 }

@@ -18,6 +18,7 @@ pub mod request;
 pub mod resolve;
 mod rule_check;
 pub mod scan;
+pub mod verification;
 
 pub use leakscan_model::{Gate, ScanReport, ScanStats};
 pub use request::{ConfigSource, PreparedScan, RuleSources, ScanRequest};

@@ -43,6 +43,14 @@ pub struct CommandLine {
     pub min_confidence: Option<Confidence>,
     /// `--fail-on`.
     pub fail_on: Option<Severity>,
+    /// `--fail-on live`: only live secrets fail (needs verification). Never taken from a
+    /// configuration file: a repository cannot weaken the gate this way.
+    pub live_only: bool,
+    /// `--verify`: ask providers whether found credentials are live.
+    pub verify: bool,
+    /// Test only: where verification requests go instead of the providers (local mock
+    /// servers; see [`leakscan_verify::EndpointOverrides`]).
+    pub verify_endpoint_overrides: Option<leakscan_verify::EndpointOverrides>,
 }
 
 /// What [`resolve`] produced.
@@ -110,6 +118,10 @@ pub fn resolve(config: Option<&Config>, cli: &CommandLine, base: ScanSettings) -
     let fail = |key: &str, message: String| Error::Config {
         file: config.source.clone().unwrap_or_default(),
         message: format!("[limits] {key}: {message}"),
+    };
+    let fail_key = |key: &str, message: String| Error::Config {
+        file: config.source.clone().unwrap_or_default(),
+        message: format!("{key}: {message}"),
     };
     let limits = &config.limits;
     let mut limit = |key: &'static str, shown: String, lowers: bool, warn: bool| -> bool {
@@ -200,6 +212,45 @@ pub fn resolve(config: Option<&Config>, cli: &CommandLine, base: ScanSettings) -
         }
     }
 
+    // [verify]: from the command line or a trusted configuration only.
+    let wanted = &config.verify;
+    if from_repo && (wanted.enabled.is_some() || wanted.timeout.is_some() || wanted.concurrency.is_some()) {
+        notes.push(Notification::warning(
+            kinds::VERIFY,
+            source.clone(),
+            "[verify] is ignored: a configuration found in the scanned tree cannot make leakscan connect to \
+             providers (pass --verify, or put [verify] in your own --config)"
+                .to_string(),
+        ));
+    } else if cli.verify || wanted.enabled == Some(true) {
+        let mut options = leakscan_verify::VerifyOptions {
+            endpoint_overrides: cli.verify_endpoint_overrides.clone(),
+            ..leakscan_verify::VerifyOptions::default()
+        };
+        if let Some(seconds) = wanted.timeout {
+            if !seconds.is_finite() || seconds <= 0.0 {
+                return Err(fail_key(
+                    "[verify] timeout",
+                    format!("invalid `{seconds}`: seconds, above 0"),
+                ));
+            }
+            options.timeout = Duration::from_secs_f64(seconds);
+        }
+        if let Some(n) = wanted.concurrency {
+            if n == 0 {
+                return Err(fail_key("[verify] concurrency", "must be at least 1".to_string()));
+            }
+            options.concurrency = n;
+        }
+        settings.verify = Some(options);
+    }
+    if cli.live_only && settings.verify.is_none() {
+        return Err(Error::Settings(
+            "failing only on live secrets needs verification: add --verify (or `[verify] enabled = true` in --config)"
+                .to_string(),
+        ));
+    }
+
     let defaults = Gate::default();
     let gate = Gate {
         min_confidence: cli
@@ -207,6 +258,7 @@ pub fn resolve(config: Option<&Config>, cli: &CommandLine, base: ScanSettings) -
             .or(config.min_confidence)
             .unwrap_or(defaults.min_confidence),
         fail_on: cli.fail_on.or(config.fail_on).unwrap_or(defaults.fail_on),
+        live_only: cli.live_only,
     };
     if from_repo {
         if cli.min_confidence.is_none() && gate.min_confidence > defaults.min_confidence {

@@ -65,6 +65,9 @@ pub struct ScanSettings {
     /// before the limit are kept; the scan is incomplete). `None`: no limit. Streams (stdin)
     /// have no limit.
     pub file_timeout: Option<Duration>,
+    /// Ask each finding's provider whether the credential is live (`--verify`); `None` (the
+    /// default): no network connection is ever made.
+    pub verify: Option<leakscan_verify::VerifyOptions>,
 }
 
 /// The default per-file time limit: far above what any file within the default size limit
@@ -88,6 +91,7 @@ impl Default for ScanSettings {
             shard: None,
             max_in_flight: leakscan_sources::budget::DEFAULT_IN_FLIGHT,
             file_timeout: Some(DEFAULT_FILE_TIMEOUT),
+            verify: None,
         }
     }
 }
@@ -158,6 +162,13 @@ impl ScannerBuilder {
         let (secrets, config_checks) = (self.settings.secrets, self.settings.config_checks);
         let file_timeout = self.settings.file_timeout;
         let memory = MemoryBudget::new(self.settings.max_in_flight);
+        let verifier = match &self.settings.verify {
+            Some(options) => Some(
+                leakscan_verify::Verifier::new(options.clone())
+                    .map_err(|e| Error::Settings(format!("verification: {e}")))?,
+            ),
+            None => None,
+        };
         let archives = (self.settings.archives.max_depth > 0).then_some(self.settings.archives);
         Ok(Scanner {
             catalog: rules.catalog(),
@@ -170,8 +181,10 @@ impl ScannerBuilder {
                 secrets,
                 config_checks,
                 file_timeout,
+                verify: verifier.is_some(),
                 memory,
             },
+            verifier,
         })
     }
 }
@@ -193,6 +206,8 @@ pub struct Scanner {
     rules: RuleSet,
     /// The rules' metadata, for reporters.
     catalog: RuleCatalog,
+    /// Asks providers about findings, when verification is on (`ScanSettings::verify`).
+    verifier: Option<leakscan_verify::Verifier>,
     settings: ScanSettings,
     filters: Filters,
 }
@@ -212,6 +227,8 @@ struct Filters {
     config_checks: bool,
     /// The per-file time limit.
     file_timeout: Option<Duration>,
+    /// Keep the capture groups of matches for verification (`ScanSettings::verify`).
+    verify: bool,
     /// This scanner's budget for large items in memory (shared by its scans).
     memory: MemoryBudget,
 }
@@ -253,7 +270,11 @@ impl Scanner {
             *lock(&engine.findings) = findings;
             amended?;
         }
+        let groups = std::mem::take(&mut *lock(&engine.verify_groups));
         let mut report = engine.finish(started.elapsed());
+        if let Some(verifier) = &self.verifier {
+            crate::verification::verify_findings(verifier, &self.rules, &mut report.findings, &groups);
+        }
         report.base = visited.base;
         report.notifications.extend(visited.notifications);
         report.source = visited.summary;
@@ -471,6 +492,8 @@ struct Engine<'a> {
     findings: Mutex<Vec<Finding>>,
     skipped: Mutex<Vec<Skipped>>,
     errors: Mutex<Vec<ScanError>>,
+    /// Capture groups of matches to verify, by (rule id, secret id).
+    verify_groups: Mutex<crate::verification::Groups>,
 }
 
 impl<'a> Engine<'a> {
@@ -484,6 +507,7 @@ impl<'a> Engine<'a> {
             findings: Mutex::new(Vec::new()),
             skipped: Mutex::new(Vec::new()),
             errors: Mutex::new(Vec::new()),
+            verify_groups: Mutex::new(Default::default()),
         }
     }
 
@@ -1046,6 +1070,16 @@ impl Engine<'_> {
             }
             let rule = &rules[c.rule];
             let mut f = crate::build_finding::from_candidate(rule, c, blob.data, &positions, &blob.origin, &masked);
+            // Verification templates may name the match's capture groups (an account id
+            // beside the key): kept, per distinct secret, only when verification is on.
+            if self.filters.verify && rule.verify.is_some() && c.decoded.is_none() && c.suppression.is_none() {
+                let groups = rule.named_groups(&blob.data[c.matched.clone()]);
+                if !groups.is_empty() {
+                    lock(&self.verify_groups)
+                        .entry((rule.id.clone(), f.secret_id.clone()))
+                        .or_insert(groups);
+                }
+            }
             f.start.line += shift.lines;
             f.end.line += shift.lines;
             f.bytes = f.bytes.start + shift.bytes..f.bytes.end + shift.bytes;

@@ -77,6 +77,9 @@ pub struct Config {
     /// `[redact]`: settings of `leakscan redact`.
     #[serde(default)]
     pub redact: RedactConfig,
+    /// `[verify]`: live verification (honoured only from a trusted `--config`).
+    #[serde(default)]
+    pub verify: VerifyConfig,
     /// Where the file was read from (not a key).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -180,6 +183,20 @@ pub struct RuleAllowConfig {
 pub struct RedactConfig {
     /// The mask written instead of each secret; `{rule}` becomes the rule id.
     pub mask: Option<String>,
+}
+
+/// `[verify]`: ask providers whether found credentials are live. A configuration found in
+/// the scanned tree cannot turn it on (the scanned content must not make leakscan connect
+/// anywhere); the user's own `--config` can.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyConfig {
+    /// Verify every scan made with this configuration (as `--verify`).
+    pub enabled: Option<bool>,
+    /// The longest one request may take, in seconds (default 10).
+    pub timeout: Option<f64>,
+    /// Requests in flight at once, over all providers (default 32).
+    pub concurrency: Option<usize>,
 }
 
 /// `[limits]`.

@@ -22,6 +22,15 @@ pub fn rfc3339(secs: i64) -> String {
     )
 }
 
+/// The current time, RFC 3339 in UTC, to the second.
+pub fn now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    rfc3339(secs)
+}
+
 /// Today's date in UTC as `YYYY-MM-DD`.
 pub fn today() -> String {
     let secs = std::time::SystemTime::now()

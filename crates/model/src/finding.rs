@@ -146,6 +146,8 @@ pub struct Finding {
     pub encoding: Option<&'static str>,
     /// The text around the secret on its line, masked (see [`Snippet::around`]).
     pub context: Snippet,
+    /// What the provider said when asked (`--verify`); `None` when not asked.
+    pub verification: Option<crate::verification::Verification>,
 }
 
 impl Finding {

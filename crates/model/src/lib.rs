@@ -29,6 +29,7 @@ pub mod report;
 pub mod rule_info;
 pub mod shard;
 pub mod suppression;
+pub mod verification;
 
 pub use error::{Error, ParseError, ScanError, ScanErrorKind};
 pub use filter::{Filter, Lowering, Outcome, Verdict};
@@ -42,3 +43,4 @@ pub use origin::{
 pub use report::{Gate, HistorySummary, ScanReport, ScanStats, SourceSummary, StagedSummary};
 pub use rule_info::{RuleCatalog, RuleInfo};
 pub use suppression::Suppression;
+pub use verification::{IdentityField, Verification, VerificationStatus};

@@ -95,4 +95,6 @@ pub mod kinds {
     pub const IGNORE_FILE: &str = "repository-ignore-file";
     /// A configuration from the repository was used at all.
     pub const CONFIG_USED: &str = "repository-config";
+    /// A repository's configuration asked for live verification, which is ignored.
+    pub const VERIFY: &str = "repository-config-verify";
 }

@@ -139,6 +139,9 @@ pub struct Gate {
     pub min_confidence: Confidence,
     /// Findings below this severity are reported but do not fail.
     pub fail_on: Severity,
+    /// Only findings whose provider said the credential is live fail (`--fail-on live`);
+    /// the others are still reported.
+    pub live_only: bool,
 }
 
 impl Default for Gate {
@@ -148,6 +151,7 @@ impl Default for Gate {
         Gate {
             min_confidence: Confidence::Medium,
             fail_on: Severity::Low,
+            live_only: false,
         }
     }
 }
@@ -155,6 +159,9 @@ impl Default for Gate {
 impl Gate {
     /// Whether `f` fails the scan.
     pub fn fails(&self, f: &Finding) -> bool {
+        if self.live_only {
+            return !f.is_suppressed() && f.verification.as_ref().is_some_and(|v| v.is_live());
+        }
         !f.is_suppressed() && f.confidence >= self.min_confidence && f.severity >= self.fail_on
     }
 }

@@ -38,7 +38,7 @@ pub fn cell(raw: &str) -> String {
 }
 
 const HEADER: &str =
-    "rule,severity,confidence,path,line,column,end_line,end_column,secret,fingerprint,fails,suppression";
+    "rule,severity,confidence,path,line,column,end_line,end_column,secret,fingerprint,fails,suppression,verification";
 
 impl Reporter for CsvReporter {
     fn write(&self, report: &ScanReport, _rules: &RuleCatalog, out: &mut dyn Write) -> io::Result<()> {
@@ -57,6 +57,7 @@ impl Reporter for CsvReporter {
                 cell(&f.fingerprint),
                 self.options.gate.fails(f).to_string(),
                 cell(&f.suppression.as_ref().map(|s| s.to_string()).unwrap_or_default()),
+                cell(f.verification.as_ref().map_or("", |v| v.status.as_str())),
             ];
             write!(out, "{}\r\n", row.join(","))?;
         }

@@ -56,10 +56,11 @@ impl Reporter for GithubReporter {
                 f.end.column,
                 escape_property(&format!("leakscan: {}", f.rule_id)),
                 escape_data(&format!(
-                    "{} ({} severity, {} confidence): {}",
+                    "{} ({} severity, {} confidence{}): {}",
                     f.rule_name,
                     f.severity.as_str(),
                     f.confidence.as_str(),
+                    super::verification_note(f),
                     f.snippet(self.options.show_secrets)
                 ))
             )?;

@@ -62,7 +62,7 @@ impl Reporter for GitlabReporter {
                 );
                 json!({
                     "id": f.fingerprint,
-                    "name": f.rule_name,
+                    "name": format!("{}{}", f.rule_name, super::verification_note(f)),
                     "description": rule.map(|r| r.description.clone()).unwrap_or_default(),
                     "severity": severity(f.severity),
                     "solution": rule.map(|r| r.remediation.clone()).unwrap_or_default(),

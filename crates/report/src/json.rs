@@ -147,6 +147,9 @@ struct JsonFinding<'a> {
     /// `commit-message`, `ref-names` or `image-config` for metadata scanned as content.
     #[serde(skip_serializing_if = "Option::is_none")]
     location_kind: Option<&'static str>,
+    /// What the provider said (`--verify`): status, reason, identity, when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<&'a leakscan_model::Verification>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -181,6 +184,7 @@ impl<'a> JsonFinding<'a> {
             later_versions: f.origin.later_versions(),
             layer: f.origin.layer().map(|l| &**l),
             location_kind: (!f.origin.kind().is_file()).then(|| f.origin.kind().as_str()),
+            verification: f.verification.as_ref(),
         }
     }
 }

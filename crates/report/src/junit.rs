@@ -81,8 +81,10 @@ impl Reporter for JunitReporter {
                     r#"      <failure type="{}" message="{}">{body}</failure>"#,
                     f.severity.as_str(),
                     xml_escape(&format!(
-                        "{} ({}) found; the secret is redacted",
-                        f.rule_name, f.rule_id
+                        "{} ({}{}) found; the secret is redacted",
+                        f.rule_name,
+                        f.rule_id,
+                        super::verification_note(f)
                     ))
                 )?;
             }

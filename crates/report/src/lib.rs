@@ -91,6 +91,15 @@ pub fn write_report(
     }
 }
 
+/// `, verified live` (and the other verdicts) for a finding its provider was asked about;
+/// empty otherwise. Used in the one-line messages of the CI formats.
+fn verification_note(f: &leakscan_model::Finding) -> String {
+    f.verification
+        .as_ref()
+        .map(|v| format!(", verified {}", v.status.as_str()))
+        .unwrap_or_default()
+}
+
 /// The findings a reporter shows under `options`.
 fn shown<'a>(report: &'a ScanReport, options: &ReportOptions) -> impl Iterator<Item = &'a leakscan_model::Finding> {
     let all = options.show_suppressed;

@@ -47,8 +47,13 @@ impl Reporter for MarkdownReporter {
             for f in failing.iter().take(MAX_ROWS) {
                 writeln!(
                     out,
-                    "| {} | `{}` | `{}:{}` | `{}` |",
+                    "| {}{} | `{}` | `{}:{}` | `{}` |",
                     f.severity.as_str(),
+                    if f.verification.as_ref().is_some_and(|v| v.is_live()) {
+                        " (**live**)"
+                    } else {
+                        ""
+                    },
                     md(&f.rule_id),
                     md(&f.origin.display),
                     f.start.line,

@@ -271,6 +271,14 @@ fn result(f: &Finding, rule_index: &HashMap<String, usize>, primary: Option<&Pat
     if let Some(blob) = f.origin.blob_id() {
         props.insert("blobId".to_string(), json!(blob));
     }
+    if let Some(v) = &f.verification {
+        props.insert("verification".to_string(), json!(v.status.as_str()));
+        props.insert("verificationReason".to_string(), json!(v.reason));
+        props.insert("verifiedAt".to_string(), json!(v.checked_at));
+        if !v.identity.is_empty() {
+            props.insert("identity".to_string(), json!(v.identity));
+        }
+    }
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
     let nested = f.origin.logical.contains("!/");
@@ -292,11 +300,16 @@ fn result(f: &Finding, rule_index: &HashMap<String, usize>, primary: Option<&Pat
     };
     let mut result = sarif::Result::builder()
         .rule_id(rule_id.clone())
-        .level(if f.is_suppressed() || gate.fails(f) {
-            result_level(f.severity)
-        } else {
-            sarif::ResultLevel::Note
-        })
+        .level(
+            if f.verification.as_ref().is_some_and(|v| v.is_live()) && !f.is_suppressed() {
+                // A credential its provider says works: the most urgent kind of result.
+                sarif::ResultLevel::Error
+            } else if f.is_suppressed() || gate.fails(f) {
+                result_level(f.severity)
+            } else {
+                sarif::ResultLevel::Note
+            },
+        )
         .message(sarif::Message::builder().text(message).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)

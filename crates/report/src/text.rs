@@ -37,6 +37,22 @@ impl TextReporter {
     }
 }
 
+/// ` as login=octocat, scopes=repo` for a verified finding with identity fields.
+fn identity_text(f: &leakscan_model::Finding) -> String {
+    let Some(v) = &f.verification else {
+        return String::new();
+    };
+    if v.identity.is_empty() {
+        return String::new();
+    }
+    let fields: Vec<String> = v
+        .identity
+        .iter()
+        .map(|i| format!("{}={}", sanitize(&i.name), sanitize(&i.value)))
+        .collect();
+    format!(" as {}", fields.join(", "))
+}
+
 impl Reporter for TextReporter {
     fn write(&self, report: &ScanReport, _rules: &RuleCatalog, out: &mut dyn Write) -> io::Result<()> {
         let gate = self.options.gate;
@@ -44,6 +60,35 @@ impl Reporter for TextReporter {
             .filter(|f| f.is_suppressed() || gate.fails(f) || self.options.verbose)
             .collect();
         let below_gate = report.active_findings().filter(|f| !gate.fails(f)).count();
+        // Live credentials first: what to revoke now.
+        let live: Vec<_> = findings
+            .iter()
+            .filter(|f| !f.is_suppressed() && f.verification.as_ref().is_some_and(|v| v.is_live()))
+            .collect();
+        if !live.is_empty() {
+            writeln!(
+                out,
+                "{}",
+                self.paint(
+                    "1;31",
+                    &format!(
+                        "{} live credential(s): the provider accepted them; revoke first",
+                        live.len()
+                    )
+                )
+            )?;
+            for f in &live {
+                writeln!(
+                    out,
+                    "  {}:{}  {}{}",
+                    sanitize(&f.origin.display),
+                    f.start.line,
+                    self.paint("1", &f.rule_id),
+                    identity_text(f)
+                )?;
+            }
+            writeln!(out)?;
+        }
         let mut current: Option<&str> = None;
         let mut files = 0;
         for f in &findings {
@@ -71,6 +116,11 @@ impl Reporter for TextReporter {
             if let Some(note) = &f.confidence_note {
                 write!(out, " {}", self.paint("2", &format!("(confidence lowered: {note})")))?;
             }
+            if let Some(v) = &f.verification {
+                let text = format!("[{}]", v.status.as_str().to_uppercase());
+                let code = if v.is_live() { "1;31" } else { "2" };
+                write!(out, " {}", self.paint(code, &text))?;
+            }
             if let Some(s) = &f.suppression {
                 write!(out, " {}", self.paint("2", &format!("(suppressed: {s})")))?;
             } else if !gate.fails(f) {
@@ -85,6 +135,16 @@ impl Reporter for TextReporter {
             )?;
             if let Some(detail) = &f.detail {
                 writeln!(out, "  {:<9} {}", "", sanitize(detail))?;
+            }
+            if let Some(v) = &f.verification {
+                writeln!(
+                    out,
+                    "  {:<9} verification: {} ({}){}",
+                    "",
+                    v.status.as_str(),
+                    sanitize(&v.reason),
+                    identity_text(f)
+                )?;
             }
             if let Some(c) = f.origin.commit() {
                 let short = &c.id[..c.id.len().min(10)];

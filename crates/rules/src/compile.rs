@@ -642,6 +642,32 @@ impl Rule {
         Ok(captures.into_iter().filter_map(|(_, name)| name).collect())
     }
 
+    /// The named capture groups of the rule's regex in `matched` (the text of one of its
+    /// matches), name → bytes, for verification templates; empty when the regex does not
+    /// compile or does not match there.
+    pub fn named_groups(&self, matched: &[u8]) -> BTreeMap<String, Vec<u8>> {
+        let mut groups = BTreeMap::new();
+        let Ok((_, regex)) = self.compiled() else {
+            return groups;
+        };
+        let mut caps = regex.create_captures();
+        regex.search_captures(&regex_automata::Input::new(matched), &mut caps);
+        if !caps.is_match() {
+            return groups;
+        }
+        let names: Vec<Option<String>> = regex
+            .group_info()
+            .pattern_names(regex_automata::PatternID::ZERO)
+            .map(|n| n.map(str::to_string))
+            .collect();
+        for (index, name) in names.into_iter().enumerate() {
+            if let (Some(name), Some(span)) = (name, caps.get_group(index)) {
+                groups.insert(name, matched[span.range()].to_vec());
+            }
+        }
+        groups
+    }
+
     /// Checks the rule's `[rule.verify]` table in full, the capture groups its templates
     /// name included (parses the regex now). Rules given in files are checked at load; a
     /// built-in rule's table is checked here (by `rules check` and the test suite), its regex

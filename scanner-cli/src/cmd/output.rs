@@ -13,7 +13,7 @@ use scanner_core::{
     Confidence, Format, Gate, ReportOptions, RuleSet, ScanReport, ScanSettings, Severity, write_report,
 };
 
-use crate::args::{ColorArg, CommonArgs, ConfidenceArg, FormatArg, SeverityArg};
+use crate::args::{ColorArg, CommonArgs, ConfidenceArg, FailOnArg, FormatArg};
 use crate::exit;
 
 /// Where the configuration comes from, as the common flags say: `--config` (trusted), else
@@ -57,7 +57,10 @@ pub fn prepare(
             max_memory: args.max_memory.clone(),
             file_timeout: args.file_timeout,
             min_confidence: args.min_confidence.map(confidence),
-            fail_on: args.fail_on.map(severity),
+            fail_on: args.fail_on.and_then(severity),
+            live_only: args.fail_on == Some(FailOnArg::Live),
+            verify: args.verify,
+            verify_endpoint_overrides: test_endpoints()?,
         },
     };
     let mut settings = ScanSettings {
@@ -78,6 +81,35 @@ pub fn prepare(
     Ok(request.prepare(root, settings)?)
 }
 
+/// Test only: `LEAKSCAN_VERIFY_TEST_ENDPOINTS=host=127.0.0.1:PORT,…` and
+/// `LEAKSCAN_VERIFY_TEST_CA=FILE` send verification requests for those hosts to local mock
+/// servers trusting only that CA; every other host is refused. Only loopback addresses are
+/// accepted, so the variables cannot send a secret anywhere but this machine.
+fn test_endpoints() -> Result<Option<scanner_core::verify::EndpointOverrides>> {
+    let Some(list) = std::env::var_os("LEAKSCAN_VERIFY_TEST_ENDPOINTS") else {
+        return Ok(None);
+    };
+    let list = list.to_string_lossy();
+    let mut hosts = std::collections::BTreeMap::new();
+    for item in list.split(',').filter(|i| !i.is_empty()) {
+        let (host, addr) = item
+            .split_once('=')
+            .with_context(|| format!("LEAKSCAN_VERIFY_TEST_ENDPOINTS: `{item}` is not host=ADDRESS:PORT"))?;
+        let addr: std::net::SocketAddr = addr
+            .parse()
+            .with_context(|| format!("LEAKSCAN_VERIFY_TEST_ENDPOINTS: `{addr}` is not ADDRESS:PORT"))?;
+        if !addr.ip().is_loopback() {
+            bail!("LEAKSCAN_VERIFY_TEST_ENDPOINTS: {addr} is not a loopback address (test endpoints are local only)");
+        }
+        hosts.insert(host.to_ascii_lowercase(), addr);
+    }
+    let ca = std::env::var_os("LEAKSCAN_VERIFY_TEST_CA")
+        .context("LEAKSCAN_VERIFY_TEST_ENDPOINTS needs LEAKSCAN_VERIFY_TEST_CA")?;
+    let root_ca_pem =
+        std::fs::read_to_string(&ca).with_context(|| format!("cannot read {}", PathBuf::from(&ca).display()))?;
+    Ok(Some(scanner_core::verify::EndpointOverrides { hosts, root_ca_pem }))
+}
+
 /// The rules: built-in, the trusted `rule_paths`, and the extras of `config` (checked against
 /// its trust); then the config's disable/only/overrides.
 pub fn load_rules_with(rule_paths: &[PathBuf], config: Option<&Config>) -> Result<RuleSet> {
@@ -96,13 +128,15 @@ fn confidence(c: ConfidenceArg) -> Confidence {
     }
 }
 
-fn severity(s: SeverityArg) -> Severity {
-    match s {
-        SeverityArg::Low => Severity::Low,
-        SeverityArg::Medium => Severity::Medium,
-        SeverityArg::High => Severity::High,
-        SeverityArg::Critical => Severity::Critical,
-    }
+/// The severity `--fail-on` names (`None` for `live`, which is not a severity).
+fn severity(s: FailOnArg) -> Option<Severity> {
+    Some(match s {
+        FailOnArg::Low => Severity::Low,
+        FailOnArg::Medium => Severity::Medium,
+        FailOnArg::High => Severity::High,
+        FailOnArg::Critical => Severity::Critical,
+        FailOnArg::Live => return None,
+    })
 }
 
 /// Writes the report(s) and returns the exit code (a closed stdout pipe is not an error).
