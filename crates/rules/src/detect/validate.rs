@@ -402,6 +402,12 @@ pub fn secret_shape_problem(secret: &[u8]) -> Option<&'static str> {
     if memchr::memmem::find(secret, b"...").is_some() || memchr::memmem::find(secret, "\u{2026}".as_bytes()).is_some() {
         return Some("an elided example (`...`)");
     }
+    if common_example_password(secret) {
+        return Some("a common example password (a word and a few digits, like `test1234`)");
+    }
+    if secret.starts_with(b"[%") {
+        return Some("a translation or template reference (`[%key:…%]`)");
+    }
     if json_escaped_text(secret) {
         return Some("text written with JSON `\\u` escapes (a translation or label)");
     }
@@ -471,6 +477,22 @@ fn json_escaped_text(secret: &[u8]) -> bool {
         rest = &rest[at + 2..];
     }
     false
+}
+
+/// `test1234`, `Password123!`, `admin@123`, `testing123`: a common word that example and
+/// default passwords are made of, then only digits and punctuation.
+fn common_example_password(secret: &[u8]) -> bool {
+    const WORDS: &[&[u8]] = &[
+        b"password", b"passw0rd", b"pass", b"test", b"testing", b"tester", b"secret", b"admin", b"demo", b"sample",
+        b"guest", b"user", b"root", b"letmein", b"welcome", b"qwerty", b"default", b"mypassword", b"foobar",
+        b"hello", b"abc",
+    ];
+    let lower = secret.to_ascii_lowercase();
+    let letters = lower.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let (word, rest) = lower.split_at(letters);
+    WORDS.contains(&word)
+        && rest.len() <= 8
+        && rest.iter().all(|b| b.is_ascii_digit() || b"!@#$%&*._-".contains(b))
 }
 
 /// Two or more words of letters only, each lowercase, uppercase or capitalised, joined by `-` or
@@ -639,8 +661,12 @@ fn code_shape_problem(secret: &[u8]) -> Option<&'static str> {
         return Some("a code identifier or reference");
     }
     // `StreamDescription.Shards[-1].ShardId`: an index does not make a path less of a path.
+    // `config[CONF_PASSWORD]`, `os.environ["X"]`: a lookup by a name or key is code.
     let unindexed = without_indices(core);
-    if unindexed.len() < core.len() && is_identifier_path(&unindexed) && looks_like_code_words(&unindexed) {
+    if unindexed.len() < core.len()
+        && is_identifier_path(&unindexed)
+        && (unindexed.len() >= 3 && core.ends_with(']') || looks_like_code_words(&unindexed))
+    {
         return Some("a code identifier or reference");
     }
     if is_file_path_or_route(text) {
@@ -670,7 +696,8 @@ fn is_generic_type(text: &str) -> bool {
         })
 }
 
-/// `a[0].b[-1]` → `a.b`: numeric indices removed.
+/// `a[0].b[-1]` → `a.b`, `config[CONF_PASSWORD]` → `config`: indices (numbers, names,
+/// quoted keys) removed.
 fn without_indices(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -680,8 +707,11 @@ fn without_indices(text: &str) -> String {
         };
         let inside = &rest[open + 1..open + close];
         let index = inside.strip_prefix('-').unwrap_or(inside);
+        let index = index.trim_matches(['"', '\'']);
         out.push_str(&rest[..open]);
-        if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+        let is_index = !index.is_empty()
+            && (index.bytes().all(|b| b.is_ascii_digit()) || is_identifier_path(index));
+        if !is_index {
             out.push_str(&rest[open..=open + close]);
         }
         rest = &rest[open + close + 1..];
@@ -1027,6 +1057,13 @@ mod tests {
             "widgets:api-keys:manage",
             "--passwd-entry",
             "+this._instance.config.token),method:",
+            "self.device_config[CONF_USE_PSK]",
+            "user_input[CONF_NOISE_PSK]",
+            "[%key:component::esphome::config::step::encryption_key::data::noise_psk%]",
+            "testing123",
+            "test1234",
+            "Password123!",
+            "admin@123",
         ] {
             assert!(secret_shape_problem(code.as_bytes()).is_some(), "{code}");
         }
@@ -1046,6 +1083,7 @@ mod tests {
             "c2VjcmV0LXZhbHVlOnBhc3M=",
             "Xk9-Qm2-Lp7",
             "pass\\u0041word9Z",
+            "Xk9[mQ2]Lz",
             "Blue-Horse-7",
             "deploy:hunter",
             "+Zq8Lm3Rt7Vw2Xy9Kp4Nb6Hc1Jd5Fg0S",
