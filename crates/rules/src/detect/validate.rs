@@ -483,16 +483,32 @@ fn json_escaped_text(secret: &[u8]) -> bool {
 /// default passwords are made of, then only digits and punctuation.
 fn common_example_password(secret: &[u8]) -> bool {
     const WORDS: &[&[u8]] = &[
-        b"password", b"passw0rd", b"pass", b"test", b"testing", b"tester", b"secret", b"admin", b"demo", b"sample",
-        b"guest", b"user", b"root", b"letmein", b"welcome", b"qwerty", b"default", b"mypassword", b"foobar",
-        b"hello", b"abc",
+        b"password",
+        b"passw0rd",
+        b"pass",
+        b"test",
+        b"testing",
+        b"tester",
+        b"secret",
+        b"admin",
+        b"demo",
+        b"sample",
+        b"guest",
+        b"user",
+        b"root",
+        b"letmein",
+        b"welcome",
+        b"qwerty",
+        b"default",
+        b"mypassword",
+        b"foobar",
+        b"hello",
+        b"abc",
     ];
     let lower = secret.to_ascii_lowercase();
     let letters = lower.iter().take_while(|b| b.is_ascii_alphabetic()).count();
     let (word, rest) = lower.split_at(letters);
-    WORDS.contains(&word)
-        && rest.len() <= 8
-        && rest.iter().all(|b| b.is_ascii_digit() || b"!@#$%&*._-".contains(b))
+    WORDS.contains(&word) && rest.len() <= 8 && rest.iter().all(|b| b.is_ascii_digit() || b"!@#$%&*._-".contains(b))
 }
 
 /// Two or more words of letters only, each lowercase, uppercase or capitalised, joined by `-` or
@@ -709,8 +725,7 @@ fn without_indices(text: &str) -> String {
         let index = inside.strip_prefix('-').unwrap_or(inside);
         let index = index.trim_matches(['"', '\'']);
         out.push_str(&rest[..open]);
-        let is_index = !index.is_empty()
-            && (index.bytes().all(|b| b.is_ascii_digit()) || is_identifier_path(index));
+        let is_index = !index.is_empty() && (index.bytes().all(|b| b.is_ascii_digit()) || is_identifier_path(index));
         if !is_index {
             out.push_str(&rest[open..=open + close]);
         }
