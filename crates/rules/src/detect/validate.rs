@@ -578,6 +578,9 @@ fn code_shape_problem(secret: &[u8]) -> Option<&'static str> {
     {
         return Some("a template or format string");
     }
+    if ["%s", "%d", "%r", "%v", "%q"].iter().any(|f| text.contains(f)) {
+        return Some("a format string (`%s`)");
+    }
     let lower = text.to_ascii_lowercase();
     const ENV_REFERENCES: [&str; 8] = [
         "os.environ",
@@ -1079,6 +1082,8 @@ mod tests {
             "test1234",
             "Password123!",
             "admin@123",
+            "[set=%s]\\n",
+            "Bearer-%s",
         ] {
             assert!(secret_shape_problem(code.as_bytes()).is_some(), "{code}");
         }
