@@ -1,7 +1,8 @@
 //! Every built-in rule's verify table, driven against a local impersonator of its provider
-//! (127.0.0.1 only): the request goes to the declared host over HTTPS with the secret in it,
-//! a "live" answer built from the table's own conditions reads as live, and a 401 reads as
-//! revoked where the table says so (unknown otherwise).
+//! (127.0.0.1 only): the request goes to the declared host over HTTPS with the declared method
+//! and the secret in it; an answer built from the table's first `live` condition reads as live,
+//! and one built from its first `revoked` condition reads as revoked (a table without `revoked`
+//! conditions reads a 401 as unknown).
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
@@ -12,69 +13,142 @@ use std::sync::Arc;
 
 use common::*;
 use leakscan_rules::RuleSet;
-use leakscan_rules::verify_spec::{HttpVerify, UrlTemplate};
+use leakscan_rules::verify_spec::{HttpVerify, IdentitySpec, ResponseMatch, UrlTemplate};
 use leakscan_verify::{VerifyRequest, VerifySpec, VerifyStatus};
 
-/// A JSON body meeting `spec`'s first live condition (every pointer set, `equals` honoured).
-fn live_body(spec: &HttpVerify) -> String {
-    let mut body = serde_json::json!({});
-    let pointers = spec.live[0]
-        .json
+/// Capture groups for the tables that use them (a host from a group must render to one of
+/// `BUILTIN_HOSTS`).
+const GROUPS: &[(&str, &[(&str, &str)])] = &[("mailchimp-api-key", &[("dc", "us6")])];
+
+fn groups_of(rule_id: &str) -> BTreeMap<String, String> {
+    GROUPS
         .iter()
-        .map(|p| (p.clone(), spec.live[0].equals.clone()))
-        .chain(spec.identity.iter().filter_map(|f| f.json.clone().map(|p| (p, None))));
+        .filter(|(id, _)| *id == rule_id)
+        .flat_map(|(_, groups)| groups.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect()
+}
+
+/// The host of a table's URL, its `{{group.NAME}}` parts filled in from [`GROUPS`].
+fn host_of(rule_id: &str, http: &HttpVerify) -> String {
+    let mut host = UrlTemplate::parse(&http.url).unwrap().host().to_string();
+    for (name, value) in groups_of(rule_id) {
+        host = host.replace(&format!("{{{{group.{name}}}}}"), &value);
+    }
+    host
+}
+
+/// A reply meeting `condition`: its first status, and a JSON body with its pointer set (to
+/// `equals` when given), the `identity` pointers filled in and its `body_contains` text.
+fn reply_for(condition: &ResponseMatch, identity: &[IdentitySpec]) -> Reply {
+    let mut body = serde_json::json!({});
+    // Identity pointers first: the condition's pointer may name one of their parents.
+    let pointers = identity
+        .iter()
+        .filter_map(|f| f.json.clone().map(|p| (p, None)))
+        .chain(condition.json.iter().map(|p| (p.clone(), condition.equals.clone())));
     for (pointer, value) in pointers {
-        let mut at = &mut body;
         let parts: Vec<&str> = pointer.split('/').skip(1).collect();
-        for (i, part) in parts.iter().enumerate() {
-            let last = i + 1 == parts.len();
-            let map = at.as_object_mut().unwrap();
-            let entry = map.entry(part.to_string()).or_insert_with(|| {
-                if last {
-                    value
-                        .clone()
-                        .unwrap_or_else(|| serde_json::json!(format!("value-of-{part}")))
-                } else {
-                    serde_json::json!({})
-                }
-            });
-            at = entry;
+        set(&mut body, &parts, value.as_ref());
+    }
+    if let Some(text) = &condition.body_contains {
+        body.as_object_mut()
+            .unwrap()
+            .insert("message".into(), serde_json::json!(text));
+    }
+    Reply::new(condition.status[0], &body.to_string())
+}
+
+/// Sets the value at `parts` (objects made on the way): `value`, or a placeholder unless one
+/// is there.
+fn set(at: &mut serde_json::Value, parts: &[&str], value: Option<&serde_json::Value>) {
+    if !at.is_object() {
+        *at = serde_json::json!({});
+    }
+    let map = at.as_object_mut().unwrap();
+    match parts {
+        [] => {}
+        [last] => match value {
+            Some(value) => {
+                map.insert(last.to_string(), value.clone());
+            }
+            None => {
+                map.entry(last.to_string())
+                    .or_insert_with(|| serde_json::json!(format!("value-of-{last}")));
+            }
+        },
+        [first, rest @ ..] => {
+            let next = map.entry(first.to_string()).or_insert_with(|| serde_json::json!({}));
+            set(next, rest, value);
         }
     }
-    body.to_string()
+}
+
+/// The text of a request a provider would see: headers (a basic-auth header decoded), path and
+/// body.
+fn request_text(seen: &Seen) -> String {
+    use base64::Engine as _;
+    let mut text = format!("{:?} {} {}", seen.headers, seen.path, seen.body);
+    if let Some(token) = seen.header("authorization").strip_prefix("Basic ")
+        && let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(token)
+    {
+        text.push(' ');
+        text.push_str(&String::from_utf8_lossy(&decoded));
+    }
+    text
 }
 
 #[test]
 fn every_builtin_verify_table_works_against_an_impersonated_provider() {
     let set = RuleSet::builtin().unwrap();
     let rules: Vec<_> = set.rules().iter().filter(|r| r.verify.is_some()).collect();
-    assert!(rules.len() >= 16, "only {} rules have a verify table", rules.len());
-    // One server per host: "live" for the first request of each rule, 401 for the second.
-    let bodies: Arc<BTreeMap<String, String>> = Arc::new(
-        rules
-            .iter()
-            .filter_map(|r| match r.verify.as_deref() {
-                Some(VerifySpec::Http(http)) => Some((UrlTemplate::parse(&http.url).unwrap().rest, live_body(http))),
-                _ => None,
-            })
-            .collect(),
+    assert!(rules.len() >= 75, "only {} rules have a verify table", rules.len());
+    // The HTTP tables by rule id, longest id first (so that `x-legacy` is not taken for `x`).
+    let mut tables: Vec<(String, HttpVerify)> = rules
+        .iter()
+        .filter_map(|r| match r.verify.as_deref() {
+            Some(VerifySpec::Http(http)) => Some((r.id.clone(), http.clone())),
+            _ => None,
+        })
+        .collect();
+    tables.sort_by_key(|(id, _)| std::cmp::Reverse(id.len()));
+    let tables = Arc::new(tables);
+    let providers: std::collections::BTreeSet<&str> = rules.iter().map(|r| r.id.split('-').next().unwrap()).collect();
+    assert!(
+        providers.len() >= 50,
+        "only {} providers have a verify table",
+        providers.len()
     );
+    // One server per host: a live answer for `live-secret-<rule>`, a revoked one for
+    // `dead-secret-<rule>`, each as the rule's own table describes it.
     let mut servers = BTreeMap::new();
     for rule in &rules {
         let VerifySpec::Http(http) = rule.verify.as_deref().unwrap() else {
             continue;
         };
-        let host = UrlTemplate::parse(&http.url).unwrap().host().to_string();
+        let host = host_of(&rule.id, http);
         assert!(BUILTIN_HOSTS.contains(&host.as_str()), "add {host} to BUILTIN_HOSTS");
         servers.entry(host).or_insert_with(|| {
-            let bodies = bodies.clone();
+            let tables = tables.clone();
             serve(move |seen, _| {
-                let everything = format!("{:?} {} {}", seen.headers, seen.path, seen.body);
-                if everything.contains("live-secret") || everything.contains(&base64_of("live-secret")) {
-                    Reply::new(200, bodies.get(&seen.path).map(String::as_str).unwrap_or("{}"))
-                } else {
-                    Reply::new(401, r#"{"message": "bad credentials"}"#)
+                let text = request_text(seen);
+                for (id, http) in tables.iter() {
+                    let (live, dead) = (
+                        text.contains(&format!("live-secret-{id}")),
+                        text.contains(&format!("dead-secret-{id}")),
+                    );
+                    if !live && !dead {
+                        continue;
+                    }
+                    if seen.method != http.method.as_str() {
+                        return Reply::new(405, r#"{"message": "method not allowed"}"#);
+                    }
+                    return match (live, http.revoked.first()) {
+                        (true, _) => reply_for(&http.live[0], &http.identity),
+                        (false, Some(revoked)) => reply_for(revoked, &[]),
+                        (false, None) => Reply::new(401, r#"{"message": "bad credentials"}"#),
+                    };
                 }
+                Reply::new(404, r#"{"message": "no such secret"}"#)
             })
         });
     }
@@ -87,35 +161,35 @@ fn every_builtin_verify_table_works_against_an_impersonated_provider() {
             rule_id: rule.id.clone(),
             spec: spec.clone(),
             secret: format!("{secret}-{}", rule.id).into_bytes(),
-            groups: BTreeMap::new(),
+            groups: groups_of(&rule.id)
+                .into_iter()
+                .map(|(k, v)| (k, v.into_bytes()))
+                .collect(),
         };
         let v = verifier.verify_all(vec![request("live-secret"), request("dead-secret")]);
         assert_eq!(v[0].status, VerifyStatus::Live, "{}: {:?}", rule.id, v[0]);
-        let expected = if http.revoked.iter().any(|c| c.status.contains(&401)) {
-            VerifyStatus::Revoked
-        } else {
+        if let Some(field) = http.identity.first() {
+            assert!(
+                v[0].identity.iter().any(|f| f.name == field.name),
+                "{}: no identity `{}` in {:?}",
+                rule.id,
+                field.name,
+                v[0]
+            );
+        }
+        let expected = if http.revoked.is_empty() {
             VerifyStatus::Unknown
+        } else {
+            VerifyStatus::Revoked
         };
         assert_eq!(v[1].status, expected, "{}: {:?}", rule.id, v[1]);
         for verdict in &v {
             assert_no_secret(verdict, &format!("live-secret-{}", rule.id));
+            assert_no_secret(verdict, &format!("dead-secret-{}", rule.id));
         }
     }
     // Every request was HTTPS to a declared host (the resolver knows no other), and each
     // carried the secret somewhere.
     let total: usize = servers.values().map(|s| s.seen().len()).sum();
-    assert_eq!(
-        total,
-        2 * rules
-            .iter()
-            .filter(|r| matches!(r.verify.as_deref(), Some(VerifySpec::Http(_))))
-            .count()
-    );
-}
-
-fn base64_of(text: &str) -> String {
-    use base64::Engine as _;
-    // Basic auth encodes `user:` (an empty password); the prefix is enough to spot it.
-    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{text}-"));
-    encoded[..12].to_string()
+    assert_eq!(total, 2 * tables.len());
 }
