@@ -1519,6 +1519,36 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn merged_datastores_keep_every_verdict_once_and_the_newest_wins() {
+        let dir = TempDir::new("merge");
+        let (a, b, out) = (dir.0.join("a.db"), dir.0.join("b.db"), dir.0.join("out.db"));
+        let live = verdict(VerificationStatus::Live, "2024-05-01T10:00:00Z");
+        let revoked = verdict(VerificationStatus::Revoked, "2024-05-08T10:00:00Z");
+        audit_once(
+            &mut Datastore::open(&b, true).unwrap(),
+            vec![record("fp1", Some(revoked.clone()))],
+            false,
+        );
+        audit_once(
+            &mut Datastore::open(&a, true).unwrap(),
+            vec![record("fp1", Some(live.clone()))],
+            false,
+        );
+        let mut merged = Datastore::open(&out, true).unwrap();
+        // Twice: the second merge adds nothing.
+        for _ in 0..2 {
+            crate::merge::merge_datastores(&mut merged, &[b.clone(), a.clone()]).unwrap();
+        }
+        assert_eq!(merged.verification_count().unwrap(), 2);
+        assert_eq!(
+            merged.verification_history("org/app", "fp1").unwrap(),
+            vec![live, revoked.clone()]
+        );
+        assert_eq!(merged.findings().unwrap()[0].verification, Some(revoked));
+        assert_eq!(merged.verify().unwrap().broken, None);
+    }
+
+    #[test]
     fn verify_reports_a_verdict_without_its_finding() {
         let dir = TempDir::new("orphan");
         let mut store = Datastore::open(&dir.0.join("audit.db"), true).unwrap();
