@@ -500,7 +500,7 @@ mod tests {
         let dir = crate::datastore::tests::TempDir::new("merge");
         let (a, b) = (dir.0.join("a.sarif"), dir.0.join("b.json"));
         std::fs::write(&a, render(AuditFormat::Sarif, &[old])).unwrap_or_default();
-        std::fs::write(&b, render(AuditFormat::Json, &[new.clone()])).unwrap_or_default();
+        std::fs::write(&b, render(AuditFormat::Json, std::slice::from_ref(&new))).unwrap_or_default();
         let merged = crate::merge::read_inputs(&[a, b])
             .map(|m| m.findings)
             .unwrap_or_default();
