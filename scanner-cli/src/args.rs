@@ -165,6 +165,10 @@ pub struct AuditArgs {
     /// Wait for another audit of the same datastore to end instead of failing.
     #[arg(long, help_heading = "Datastore")]
     pub wait: bool,
+    /// With --verify: verify again the findings whose latest verdict is this old or older, or
+    /// that have none (`30m`, `12h`, `7d`; `0s`: all), rescanning the repositories that hold them.
+    #[arg(long, value_name = "AGE", help_heading = "Verification")]
+    pub reverify_older_than: Option<String>,
     /// Repositories audited at once [default: one per core]; -j sets the threads within each.
     #[arg(long, value_name = "N", help_heading = "Limits")]
     pub jobs: Option<usize>,

@@ -10,6 +10,15 @@
 //! OS if the process dies), so two audits never interleave; readers (`report`, `triage`) use
 //! SQLite's own locking with a busy timeout. Each repository's results are written in one
 //! transaction: a killed audit leaves every repository either fully recorded or untouched.
+//!
+//! Live-verification verdicts (`audit --verify`) are kept in `verifications` (schema version
+//! 2), one row per verdict, written in the transaction that records the repository's findings;
+//! rows are only added, so the table is each finding's history and its latest row the current
+//! verdict ([`FindingRecord::verification`]). Verdicts are not entries of the hash-chained
+//! audit log: that log records people's triage decisions (who decided what, and why), which
+//! a verdict is not; a verdict is a provider's answer, recorded with the audit (`scan_id`)
+//! that asked, and it never changes a triage status. `datastore verify` checks that every
+//! verdict belongs to a finding and has a known status.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -18,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use gix::ObjectId;
-use leakscan_model::{Confidence, Severity};
+use leakscan_model::{Confidence, IdentityField, Severity, Verification, VerificationStatus};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -79,6 +88,8 @@ const CONFIDENCES: &str = "low, medium, high";
 const TRIAGE_STATUSES: &str = "open, accepted-risk, false-positive, revoked";
 const REPO_STATUSES: &str = "ok, incomplete, failed, pending";
 const MODES: &str = "history, working-tree";
+const VERIFICATION_STATUSES: &str = "live, revoked, unknown, error";
+const IDENTITY: &str = "a JSON list of identity fields";
 
 /// A failure while reading rows: SQLite's, or a value that does not parse.
 #[derive(Debug)]
@@ -184,6 +195,15 @@ pub struct NewFinding {
     pub record: FindingRecord,
 }
 
+/// A finding due for re-verification ([`Datastore::stale_verifications`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleFinding {
+    /// Its rule.
+    pub rule: String,
+    /// The blobs (hex ids) it was seen in; empty when none was recorded.
+    pub blobs: Vec<String>,
+}
+
 /// Everything one repository's audit produced, written in one transaction.
 #[derive(Debug, Clone, Default)]
 pub struct RepoResult {
@@ -232,6 +252,8 @@ pub struct RecordCounts {
     pub fixed: u64,
     /// Findings present after this audit.
     pub present: u64,
+    /// Verification verdicts recorded.
+    pub verified: u64,
 }
 
 /// An open datastore.
@@ -515,9 +537,13 @@ impl Datastore {
                 "SELECT r.name, f.fingerprint, f.rule_id, f.rule_name, f.severity, f.confidence, f.path,
                         f.line, f.col, f.secret_redacted, f.snippet, f.secret_id, f.commit_id,
                         f.commit_author, f.commit_date, f.commit_summary, f.blob_id, f.first_seen,
-                        f.last_seen, f.fixed_at, t.status, t.who, t.at, t.why, f.id
+                        f.last_seen, f.fixed_at, t.status, t.who, t.at, t.why, f.id,
+                        v.status, v.reason, v.identity, v.checked_at
                  FROM findings f JOIN repositories r ON r.id = f.repository_id
                  LEFT JOIN triage t ON t.fingerprint = f.fingerprint
+                 LEFT JOIN verifications v ON v.id = (
+                     SELECT x.id FROM verifications x WHERE x.finding_id = f.id
+                     ORDER BY x.checked_at DESC, x.id DESC LIMIT 1)
                  ORDER BY r.name, f.path, f.line, f.col, f.rule_id",
             )
             .map_err(|e| self.err(e))?;
@@ -525,6 +551,81 @@ impl Datastore {
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(|e| self.err(e))? {
             out.push(finding_record(row).map_err(|e| self.row_err(e))?);
+        }
+        Ok(out)
+    }
+
+    /// Every verdict recorded for the finding `fingerprint` of `repository`, oldest first.
+    pub fn verification_history(&self, repository: &str, fingerprint: &str) -> Result<Vec<Verification>, AuditError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT v.id, v.status, v.reason, v.identity, v.checked_at
+                 FROM verifications v JOIN findings f ON f.id = v.finding_id
+                 JOIN repositories r ON r.id = f.repository_id
+                 WHERE r.name = ?1 AND f.fingerprint = ?2
+                 ORDER BY v.checked_at, v.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query(params![repository, fingerprint]).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            let id: i64 = row.get(0).map_err(|e| self.err(e))?;
+            if let Some(v) = verification_at(row, 1, ("id", &id)).map_err(|e| self.row_err(e))? {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Verdicts recorded in the whole datastore (every row of the history).
+    pub fn verification_count(&self) -> Result<u64, AuditError> {
+        self.conn
+            .query_row("SELECT count(*) FROM verifications", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The present (not fixed) findings of repository `repo_id` whose latest verdict was
+    /// checked at or before `cutoff` (RFC 3339), or that have none, and whose rule `verifiable`
+    /// says can be verified: their rule ids and the blobs they were seen in (history audits;
+    /// an empty list when none was recorded).
+    pub fn stale_verifications(
+        &self,
+        repo_id: i64,
+        cutoff: &str,
+        verifiable: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<StaleFinding>, AuditError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT f.id, f.rule_id, f.blob_id FROM findings f
+                 WHERE f.repository_id = ?1 AND f.fixed_at IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM verifications v WHERE v.finding_id = f.id AND v.checked_at > ?2)
+                 ORDER BY f.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows: Vec<(i64, String, Option<String>)> = stmt
+            .query_map(params![repo_id, cutoff], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))?;
+        let mut blobs_of = self
+            .conn
+            .prepare_cached("SELECT blob_id FROM finding_blobs WHERE finding_id = ?1")
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for (id, rule, blob) in rows {
+            if !verifiable(&rule) {
+                continue;
+            }
+            let mut blobs: Vec<String> = blobs_of
+                .query_map(params![id], |r| r.get(0))
+                .and_then(|rows| rows.collect())
+                .map_err(|e| self.err(e))?;
+            blobs.extend(blob);
+            blobs.sort();
+            blobs.dedup();
+            out.push(StaleFinding { rule, blobs });
         }
         Ok(out)
     }
@@ -676,6 +777,24 @@ impl Datastore {
                     broken: Some((0, format!("triage of {fp} does not match its last audit-log entry"))),
                 });
             }
+        }
+        let orphans: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM verifications v LEFT JOIN findings f ON f.id = v.finding_id
+                 WHERE f.id IS NULL OR v.status NOT IN ('live', 'revoked', 'unknown', 'error')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        if orphans > 0 {
+            return Ok(VerifyOutcome {
+                rows: rows.len() as u64,
+                broken: Some((
+                    0,
+                    format!("{orphans} verification verdict(s) belong to no finding or have an unknown status"),
+                )),
+            });
         }
         if triage.len() != last.len() {
             return Ok(VerifyOutcome {
@@ -857,6 +976,7 @@ fn record_in(tx: &Transaction<'_>, r: &RepoResult) -> rusqlite::Result<RecordCou
         )?;
     } else if r.status != RepoStatus::Failed {
         let mut seen = HashSet::new();
+        let mut verified = HashSet::new();
         for f in &r.findings {
             let rec = &f.record;
             let existing: Option<i64> = tx
@@ -912,6 +1032,15 @@ fn record_in(tx: &Transaction<'_>, r: &RepoResult) -> rusqlite::Result<RecordCou
                     "INSERT OR IGNORE INTO finding_blobs (finding_id, blob_id) VALUES (?1, ?2)",
                     params![id, blob],
                 )?;
+            }
+            // One verdict per finding and audit (the same secret in several blobs was asked
+            // about once).
+            if let Some(v) = &rec.verification
+                && !verified.contains(&id)
+            {
+                insert_verification(tx, id, Some(r.scan_id), v)?;
+                verified.insert(id);
+                counts.verified += 1;
             }
             seen.insert(id);
         }
@@ -988,6 +1117,54 @@ fn record_in(tx: &Transaction<'_>, r: &RepoResult) -> rusqlite::Result<RecordCou
         ],
     )?;
     Ok(counts)
+}
+
+/// Appends one verdict to the history of finding `finding_id`.
+fn insert_verification(
+    tx: &Transaction<'_>,
+    finding_id: i64,
+    scan_id: Option<i64>,
+    v: &Verification,
+) -> rusqlite::Result<()> {
+    let identity = serde_json::to_string(&v.identity).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+    tx.execute(
+        "INSERT INTO verifications (finding_id, scan_id, status, reason, identity, checked_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![finding_id, scan_id, v.status.as_str(), v.reason, identity, v.checked_at],
+    )?;
+    Ok(())
+}
+
+/// A verdict from its columns (`status, reason, identity, checked_at` from `at`); `None` when
+/// the status is NULL (never verified).
+fn verification_at(
+    r: &Row<'_>,
+    at: usize,
+    key: (&'static str, &dyn std::fmt::Display),
+) -> Result<Option<Verification>, RowError> {
+    let Some(status) = r.get::<_, Option<String>>(at)? else {
+        return Ok(None);
+    };
+    let status = parse_column(
+        status,
+        VerificationStatus::parse,
+        ("verifications", "status"),
+        key,
+        VERIFICATION_STATUSES,
+    )?;
+    let identity: Vec<IdentityField> = parse_column(
+        r.get::<_, Option<String>>(at + 2)?.unwrap_or_else(|| "[]".into()),
+        |text| serde_json::from_str(text).ok(),
+        ("verifications", "identity"),
+        key,
+        IDENTITY,
+    )?;
+    Ok(Some(Verification {
+        status,
+        reason: r.get::<_, Option<String>>(at + 1)?.unwrap_or_default(),
+        identity,
+        checked_at: r.get::<_, Option<String>>(at + 3)?.unwrap_or_default(),
+    }))
 }
 
 /// A repository's row (`id, status, mode, refs_digest, rules_digest`) as an audit needs it.
@@ -1098,6 +1275,7 @@ fn finding_record(r: &Row<'_>) -> Result<FindingRecord, RowError> {
         triaged_by: r.get(21)?,
         triaged_at: r.get(22)?,
         triage_reason: r.get(23)?,
+        verification: verification_at(r, 25, ("finding_id", &id))?,
     })
 }
 
@@ -1118,4 +1296,275 @@ fn triage_decision(r: &Row<'_>) -> Result<TriageDecision, RowError> {
         at: r.get(3)?,
         why: r.get(4)?,
     })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+    use super::*;
+    use crate::migrate::MIGRATIONS;
+    use leakscan_model::IdentityField;
+
+    /// A fresh directory under the system's temporary directory, removed when dropped.
+    pub(crate) struct TempDir(pub PathBuf);
+
+    impl TempDir {
+        pub(crate) fn new(name: &str) -> TempDir {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let dir = std::env::temp_dir().join(format!(
+                "leakscan-audit-{name}-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            TempDir(dir)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    pub(crate) fn record(fingerprint: &str, verification: Option<Verification>) -> FindingRecord {
+        FindingRecord {
+            repository: "org/app".into(),
+            fingerprint: fingerprint.into(),
+            rule: "github-pat".into(),
+            rule_name: "GitHub token".into(),
+            severity: Severity::High,
+            confidence: Confidence::High,
+            path: "ci.env".into(),
+            line: 1,
+            column: 14,
+            secret: "ghp_…redacted".into(),
+            snippet: "GITHUB_TOKEN=ghp_…".into(),
+            secret_id: "s1".into(),
+            commit: None,
+            blob_id: Some("1111111111111111111111111111111111111111".into()),
+            first_seen: String::new(),
+            last_seen: String::new(),
+            fixed_at: None,
+            status: TriageStatus::Open,
+            triaged_by: None,
+            triaged_at: None,
+            triage_reason: None,
+            verification,
+        }
+    }
+
+    pub(crate) fn verdict(status: VerificationStatus, at: &str) -> Verification {
+        Verification {
+            status,
+            reason: format!("api.github.com answered for {status}"),
+            identity: if status == VerificationStatus::Live {
+                vec![IdentityField {
+                    name: "login".into(),
+                    value: "octo-fixture".into(),
+                    secret: false,
+                }]
+            } else {
+                Vec::new()
+            },
+            checked_at: at.into(),
+        }
+    }
+
+    fn audit_once(store: &mut Datastore, findings: Vec<FindingRecord>, unchanged: bool) -> RecordCounts {
+        let state = store.upsert_repository("org/app", "/repos/org/app").unwrap();
+        let scan_id = store.begin_scan(None).unwrap();
+        let result = RepoResult {
+            repo_id: state.id,
+            scan_id,
+            status: RepoStatus::Ok,
+            rules_digest: "rules".into(),
+            unchanged,
+            reachable: Some(["1111111111111111111111111111111111111111".to_string()].into()),
+            findings: findings.into_iter().map(|record| NewFinding { record }).collect(),
+            ..RepoResult::default()
+        };
+        let counts = store.record(&result).unwrap();
+        store.finish_scan(scan_id).unwrap();
+        counts
+    }
+
+    #[test]
+    fn verdicts_are_recorded_as_a_history_and_the_latest_is_read_back() {
+        let dir = TempDir::new("history");
+        let mut store = Datastore::open(&dir.0.join("audit.db"), true).unwrap();
+        assert_eq!(store.schema_version().unwrap(), LATEST);
+        // An audit without --verify records no verdict.
+        let counts = audit_once(&mut store, vec![record("fp1", None)], false);
+        assert_eq!((counts.new, counts.verified), (1, 0));
+        assert_eq!(store.findings().unwrap()[0].verification, None);
+        assert_eq!(store.verification_count().unwrap(), 0);
+
+        let live = verdict(VerificationStatus::Live, "2024-05-01T10:00:00Z");
+        // The same finding twice in one audit (two blobs): one verdict.
+        let counts = audit_once(
+            &mut store,
+            vec![record("fp1", Some(live.clone())), record("fp1", Some(live.clone()))],
+            false,
+        );
+        assert_eq!((counts.new, counts.verified), (0, 1));
+        let found = store.findings().unwrap();
+        assert_eq!(found[0].verification.as_ref(), Some(&live));
+        assert!(found[0].is_live());
+
+        let revoked = verdict(VerificationStatus::Revoked, "2024-05-09T10:00:00Z");
+        audit_once(&mut store, vec![record("fp1", Some(revoked.clone()))], false);
+        // An unchanged repository keeps its verdicts.
+        audit_once(&mut store, Vec::new(), true);
+        let found = store.findings().unwrap();
+        assert_eq!(found[0].verification.as_ref(), Some(&revoked));
+        let history = store.verification_history("org/app", "fp1").unwrap();
+        assert_eq!(history, vec![live, revoked]);
+        assert_eq!(store.verify().unwrap().broken, None);
+    }
+
+    #[test]
+    fn stale_verifications_are_those_at_or_before_the_cutoff_or_never_verified() {
+        let dir = TempDir::new("stale");
+        let mut store = Datastore::open(&dir.0.join("audit.db"), true).unwrap();
+        let mut other = record("fp2", None);
+        other.rule = "no-verifier".into();
+        let mut unverified = record("fp3", None);
+        unverified.blob_id = Some("2222222222222222222222222222222222222222".into());
+        audit_once(
+            &mut store,
+            vec![
+                record("fp1", Some(verdict(VerificationStatus::Live, "2024-05-01T10:00:00Z"))),
+                other,
+                unverified,
+            ],
+            false,
+        );
+        let id = store.upsert_repository("org/app", "/repos/org/app").unwrap().id;
+        let verifiable = |rule: &str| rule == "github-pat";
+        let stale = store
+            .stale_verifications(id, "2024-04-01T00:00:00Z", &verifiable)
+            .unwrap();
+        // Only the never-verified finding (the other rule has no verifier).
+        assert_eq!(stale.len(), 1);
+        assert_eq!(
+            stale[0].blobs,
+            vec!["2222222222222222222222222222222222222222".to_string()]
+        );
+        // At the verdict's own time it is stale too (`0s` re-verifies everything).
+        let stale = store
+            .stale_verifications(id, "2024-05-01T10:00:00Z", &verifiable)
+            .unwrap();
+        assert_eq!(stale.len(), 2);
+        assert!(stale.iter().all(|s| s.rule == "github-pat"));
+    }
+
+    #[test]
+    fn a_version_1_datastore_gains_the_verdict_table_and_keeps_its_data() {
+        let dir = TempDir::new("migrate");
+        let path = dir.0.join("audit.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.pragma_update(None, "application_id", APPLICATION_ID).unwrap();
+            conn.execute_batch(
+                "INSERT INTO repositories (id, name, path, status) VALUES (1, 'org/app', '/r', 'ok');
+                 INSERT INTO findings (repository_id, fingerprint, rule_id, rule_name, severity, confidence,
+                     path, line, col, secret_redacted, snippet, secret_id, first_seen, last_seen)
+                 VALUES (1, 'fp1', 'github-pat', 'GitHub token', 'high', 'high', 'ci.env', 1, 14,
+                     'ghp_…', 'GITHUB_TOKEN=ghp_…', 's1', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z');",
+            )
+            .unwrap();
+        }
+        let mut store = Datastore::open(&path, false).unwrap();
+        store
+            .set_triage(&TriageDecision {
+                fingerprint: "fp1".into(),
+                status: TriageStatus::AcceptedRisk,
+                who: "alice".into(),
+                at: "2024-01-02T00:00:00Z".into(),
+                why: "test key".into(),
+            })
+            .unwrap();
+        drop(store);
+        // Reopened: migrated once, data and log intact, verdicts can be added.
+        let mut store = Datastore::open(&path, false).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 2);
+        let found = store.findings().unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (
+                found[0].fingerprint.as_str(),
+                found[0].status,
+                found[0].verification.as_ref()
+            ),
+            ("fp1", TriageStatus::AcceptedRisk, None)
+        );
+        assert_eq!(store.verification_count().unwrap(), 0);
+        audit_once(
+            &mut store,
+            vec![record(
+                "fp1",
+                Some(verdict(VerificationStatus::Revoked, "2024-05-01T10:00:00Z")),
+            )],
+            false,
+        );
+        assert_eq!(store.verification_history("org/app", "fp1").unwrap().len(), 1);
+        let outcome = store.verify().unwrap();
+        assert_eq!((outcome.rows, outcome.broken), (1, None));
+    }
+
+    #[test]
+    fn merged_datastores_keep_every_verdict_once_and_the_newest_wins() {
+        let dir = TempDir::new("merge");
+        let (a, b, out) = (dir.0.join("a.db"), dir.0.join("b.db"), dir.0.join("out.db"));
+        let live = verdict(VerificationStatus::Live, "2024-05-01T10:00:00Z");
+        let revoked = verdict(VerificationStatus::Revoked, "2024-05-08T10:00:00Z");
+        audit_once(
+            &mut Datastore::open(&b, true).unwrap(),
+            vec![record("fp1", Some(revoked.clone()))],
+            false,
+        );
+        audit_once(
+            &mut Datastore::open(&a, true).unwrap(),
+            vec![record("fp1", Some(live.clone()))],
+            false,
+        );
+        let mut merged = Datastore::open(&out, true).unwrap();
+        // Twice: the second merge adds nothing.
+        for _ in 0..2 {
+            crate::merge::merge_datastores(&mut merged, &[b.clone(), a.clone()]).unwrap();
+        }
+        assert_eq!(merged.verification_count().unwrap(), 2);
+        assert_eq!(
+            merged.verification_history("org/app", "fp1").unwrap(),
+            vec![live, revoked.clone()]
+        );
+        assert_eq!(merged.findings().unwrap()[0].verification, Some(revoked));
+        assert_eq!(merged.verify().unwrap().broken, None);
+    }
+
+    #[test]
+    fn verify_reports_a_verdict_without_its_finding() {
+        let dir = TempDir::new("orphan");
+        let mut store = Datastore::open(&dir.0.join("audit.db"), true).unwrap();
+        audit_once(
+            &mut store,
+            vec![record(
+                "fp1",
+                Some(verdict(VerificationStatus::Live, "2024-05-01T10:00:00Z")),
+            )],
+            false,
+        );
+        store
+            .connection()
+            .execute_batch("PRAGMA foreign_keys=OFF; UPDATE verifications SET finding_id = 99;")
+            .unwrap();
+        let broken = store.verify().unwrap().broken.unwrap();
+        assert!(broken.1.contains("belong to no finding"), "{broken:?}");
+    }
 }

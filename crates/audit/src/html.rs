@@ -2,10 +2,11 @@
 //! access), with findings by rule, by repository and by age, a timeline of when secrets were
 //! introduced, filters, and the findings list.
 //!
-//! The findings are listed in [`report_order`] (severity, then confidence, then repository,
-//! path and line) as HTML written here, every value escaped, so the list reads without
+//! The findings are listed in [`report_order`] (live credentials first, then severity, then
+//! confidence, then repository, path and line) as HTML written here, every value escaped, so the list reads without
 //! JavaScript. Each finding shows its location, redacted snippet, commit (short id), author,
-//! date, fingerprint and the rule's remediation, and has a stable `id` ([`anchor`]) with a link
+//! date, fingerprint, the latest verification verdict (a red LIVE badge when the provider
+//! accepted the credential) and the rule's remediation, and has a stable `id` ([`anchor`]) with a link
 //! to itself: `report.html#<id>` opens the page at that finding. The layout wraps long paths,
 //! snippets and fingerprints instead of scrolling sideways (checked in headless Chromium at 1280
 //! and 390 px wide by `scanner-cli/tests/audit.rs`).
@@ -64,8 +65,8 @@ fn rank(level: &str) -> i8 {
     }
 }
 
-/// The order of the page: severity (critical first), confidence (high first), then
-/// repository, path, line, column, rule and fingerprint.
+/// The order of the page: live credentials (latest verdict) first, then severity (critical
+/// first), confidence (high first), repository, path, line, column, rule and fingerprint.
 pub fn report_order(findings: &[FindingRecord]) -> Vec<&FindingRecord> {
     let mut sorted: Vec<&FindingRecord> = findings.iter().collect();
     sorted.sort_by(|a, b| compare(a, b));
@@ -75,8 +76,9 @@ pub fn report_order(findings: &[FindingRecord]) -> Vec<&FindingRecord> {
 fn compare(a: &FindingRecord, b: &FindingRecord) -> Ordering {
     let (sev_a, conf_a, ..) = levels(a);
     let (sev_b, conf_b, ..) = levels(b);
-    rank(sev_b)
-        .cmp(&rank(sev_a))
+    b.is_live()
+        .cmp(&a.is_live())
+        .then(rank(sev_b).cmp(&rank(sev_a)))
         .then(rank(conf_b).cmp(&rank(conf_a)))
         .then_with(|| a.repository.cmp(&b.repository))
         .then_with(|| a.path.cmp(&b.path))
@@ -126,7 +128,8 @@ pub fn write_html(
         .iter()
         .filter(|r| r.status != super::model::RepoStatus::Ok)
         .count();
-    let summary = format!(
+    let live = findings.iter().filter(|f| f.is_live()).count();
+    let mut summary = format!(
         "{} repositories ({} not fully audited) · {} findings · {} open · {} fixed",
         repositories.len(),
         failed,
@@ -134,6 +137,9 @@ pub fn write_html(
         open,
         fixed
     );
+    if live > 0 {
+        summary.push_str(&format!(" · {live} live"));
+    }
     let mut list = String::new();
     let mut ids = HashSet::new();
     for (i, f) in sorted.iter().enumerate() {
@@ -220,6 +226,35 @@ fn finding_html(out: &mut String, index: usize, id: &str, f: &FindingRecord, rul
             escape(&f.rule)
         ),
     };
+    let (live_badge, verification) = match &f.verification {
+        Some(v) => {
+            let status = escape(v.status.as_str());
+            let identity: Vec<String> = v
+                .identity
+                .iter()
+                .map(|i| format!("{}={}", escape(&i.name), escape(&i.value)))
+                .collect();
+            let identity = if identity.is_empty() {
+                String::new()
+            } else {
+                format!(" as <code>{}</code>", identity.join(", "))
+            };
+            (
+                if v.is_live() {
+                    "<span class=\"badge live\" title=\"The provider accepted this credential: revoke it first\">LIVE</span>"
+                } else {
+                    ""
+                },
+                format!(
+                    "<dt>Verification</dt><dd><span class=\"verif verif-{status}\">{status}</span>{identity} \
+                     <span class=\"muted\">({}) at {}</span></dd>",
+                    escape(&v.reason),
+                    escape(&v.checked_at)
+                ),
+            )
+        }
+        None => ("", String::new()),
+    };
     let blob = f
         .blob_id
         .as_deref()
@@ -227,7 +262,7 @@ fn finding_html(out: &mut String, index: usize, id: &str, f: &FindingRecord, rul
         .unwrap_or_default();
     out.push_str(&format!(
         "<li class=\"finding sev-{severity}\" id=\"{id}\" data-i=\"{index}\" data-sev=\"{severity}\" data-conf=\"{confidence}\">\n\
-<div class=\"fhead\"><span class=\"badge sev sev-{severity}\">{severity}</span>\
+<div class=\"fhead\">{live_badge}<span class=\"badge sev sev-{severity}\">{severity}</span>\
 <span class=\"badge conf\">{confidence} confidence</span>\
 <span class=\"state state-{state}\">{state}</span>\
 <span class=\"title\">{name} <code>{rule}</code></span>\
@@ -237,7 +272,7 @@ fn finding_html(out: &mut String, index: usize, id: &str, f: &FindingRecord, rul
 <pre class=\"snip\" title=\"snippet, secret redacted\">{snippet}</pre>\
 <div class=\"fix\"><h3>Remediation</h3><p>{remediation}</p></div></div>\n\
 <dl class=\"meta\"><dt>Commit</dt><dd>{commit}</dd><dt>Author</dt><dd>{author}</dd><dt>Date</dt><dd>{date}</dd>\
-<dt>Seen</dt><dd>{seen}</dd>{triage}{blob}\
+<dt>Seen</dt><dd>{seen}</dd>{verification}{triage}{blob}\
 <dt>Fingerprint</dt><dd><code class=\"fp\">{fingerprint}</code></dd></dl></div>\n</li>\n",
         name = escape(&f.rule_name),
         rule = escape(&f.rule),
@@ -298,6 +333,9 @@ code, pre, .snip { font-family:ui-monospace,SFMono-Regular,Menlo,monospace; font
 .fhead .title { font-weight:600; flex:1 1 12rem; min-width:0; }
 .fhead .title code { font-weight:400; color:var(--muted); }
 .badge { display:inline-block; padding:0 6px; border-radius:10px; font-size:12px; border:1px solid var(--line); }
+.badge.live { color:#fff; background:var(--crit); border-color:var(--crit); font-weight:700; letter-spacing:.05em; }
+.verif { padding:1px 6px; border-radius:10px; font-size:12px; background:#e9ecef; }
+.verif-live { background:var(--crit); color:#fff; font-weight:700; } .verif-revoked { background:#d3f9d8; }
 .badge.sev { color:#fff; background:var(--sev, var(--muted)); border-color:var(--sev, var(--muted)); font-weight:700; text-transform:uppercase; }
 .permalink { text-decoration:none; color:var(--accent); font-weight:700; padding:0 6px; border:1px solid var(--line); border-radius:4px; }
 .fbody { display:grid; grid-template-columns:repeat(auto-fit, minmax(min(24rem, 100%), 1fr)); gap:8px 24px; margin-top:8px; }
@@ -330,10 +368,11 @@ svg text { font-size:10px; fill:var(--muted); }
 <section style="margin-bottom:16px"><h2>Timeline: secrets introduced per month</h2><div id="timeline" class="chart"></div></section>
 <section>
 <h2>Findings <span id="count"></span></h2>
-<p class="muted">By severity, then confidence, then repository, path and line. Secrets are redacted. The <b>#</b> of a finding links to it; its fingerprint names it for <code>leakscan triage</code>.</p>
+<p class="muted">Live credentials first, then by severity, confidence, repository, path and line. Secrets are redacted. The <b>#</b> of a finding links to it; its fingerprint names it for <code>leakscan triage</code>.</p>
 <div class="filters">
 <label>State <select id="f-state"><option value="">all</option></select></label>
 <label>Severity <select id="f-sev"><option value="">all</option></select></label>
+<label>Verification <select id="f-verif"><option value="">all</option></select></label>
 <label>Rule <select id="f-rule"><option value="">all</option></select></label>
 <label>Repository <input id="f-repo" placeholder="name contains…"></label>
 <label>Text <input id="f-text" placeholder="path, snippet, commit…"></label>
@@ -352,7 +391,8 @@ const ITEMS = [...document.querySelectorAll("#findings > li.finding")];
 const state = f => f.fixed_at ? "fixed" : (f.status || "open");
 const introduced = f => (f.commit && f.commit.date) ? f.commit.date : f.first_seen;
 const SEV = ["critical", "high", "medium", "low"];
-const FILTERS = ["f-state", "f-sev", "f-rule", "f-repo", "f-text"];
+const FILTERS = ["f-state", "f-sev", "f-verif", "f-rule", "f-repo", "f-text"];
+const verdict = f => f.verification ? f.verification.status : "not verified";
 function el(tag, attrs, ...kids) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) { if (k === "class") e.className = v; else e.setAttribute(k, v); }
@@ -410,18 +450,22 @@ function fill(id, values) {
 const cards = document.getElementById("cards");
 const byState = new Map(countBy(F, state));
 for (const [label, n] of [["findings", F.length], ["open", byState.get("open") || 0], ["fixed", byState.get("fixed") || 0],
-    ["triaged", F.filter(f => !f.fixed_at && (f.status || "open") !== "open").length], ["repositories", DATA.repositories.length],
+    ["triaged", F.filter(f => !f.fixed_at && (f.status || "open") !== "open").length],
+    ["live", F.filter(f => verdict(f) === "live").length], ["repositories", DATA.repositories.length],
     ["not fully audited", DATA.repositories.filter(r => r.status !== "ok").length]]) {
   cards.append(el("div", { class: "card" }, el("b", {}, n), el("span", {}, label)));
 }
 fill("f-state", [...new Set(F.map(state))].sort());
 fill("f-sev", SEV.filter(s => F.some(f => f.severity === s)));
+fill("f-verif", [...new Set(F.map(verdict))].sort());
 fill("f-rule", [...new Set(F.map(f => f.rule))].sort());
 function render() {
   const st = document.getElementById("f-state").value, sev = document.getElementById("f-sev").value;
+  const verif = document.getElementById("f-verif").value;
   const rule = document.getElementById("f-rule").value, repo = document.getElementById("f-repo").value.toLowerCase();
   const text = document.getElementById("f-text").value.toLowerCase();
-  const keep = f => (!st || state(f) === st) && (!sev || f.severity === sev) && (!rule || f.rule === rule)
+  const keep = f => (!st || state(f) === st) && (!sev || f.severity === sev) && (!verif || verdict(f) === verif)
+    && (!rule || f.rule === rule)
     && (!repo || f.repository.toLowerCase().includes(repo))
     && (!text || [f.path, f.snippet, f.fingerprint, f.rule, f.commit ? f.commit.id + " " + f.commit.author : ""]
       .join(" ").toLowerCase().includes(text));
@@ -468,6 +512,39 @@ mod tests {
         assert!(!safe.contains("</script"));
         let back: serde_json::Value = serde_json::from_str(&safe).unwrap_or_default();
         assert_eq!(back["s"], "</script><script>alert(1)</script>");
+    }
+
+    #[test]
+    fn live_credentials_come_first_with_a_badge_and_escaped_details() {
+        use crate::datastore::tests::{record, verdict};
+        use leakscan_model::VerificationStatus;
+        let mut critical = record("fp-critical", None);
+        critical.severity = leakscan_model::Severity::Critical;
+        let mut live = record(
+            "fp-live",
+            Some(verdict(VerificationStatus::Live, "2024-05-01T00:00:00Z")),
+        );
+        live.severity = leakscan_model::Severity::Low;
+        if let Some(v) = live.verification.as_mut() {
+            v.reason = "<img src=x onerror=alert(1)>".into();
+            v.identity[0].value = "<b>octo</b>".into();
+        }
+        let findings = [critical, live];
+        let order: Vec<&str> = report_order(&findings).iter().map(|f| f.fingerprint.as_str()).collect();
+        assert_eq!(order, ["fp-live", "fp-critical"]);
+        let mut out = Vec::new();
+        write_html(&[], &findings, &RuleCatalog::default(), &mut out).unwrap_or_default();
+        let page = String::from_utf8_lossy(&out);
+        let badge = page.find("class=\"badge live\"").unwrap_or(usize::MAX);
+        assert!(
+            badge < page.find("fp-critical").unwrap_or(0),
+            "the live finding is listed first"
+        );
+        assert!(page.contains(">LIVE</span>"));
+        assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
+        assert!(page.contains("login=&lt;b&gt;octo&lt;/b&gt;"));
+        assert!(!page.contains("<img src=x") && !page.contains("<b>octo"));
+        assert!(page.contains("· 1 live"));
     }
 
     #[test]

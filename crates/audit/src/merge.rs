@@ -1,13 +1,14 @@
 //! Merging the outputs of sharded jobs into one: JSON (scan reports v1 and audit reports),
 //! SARIF (leakscan's, from `scan` or `report`) and datastores, detected by content.
 //! Findings are deduplicated by (repository, fingerprint): the earliest first-seen and the
-//! latest last-seen time win, a finding is fixed only if every input says so, and the most
-//! recent triage decision wins.
+//! latest last-seen time win, a finding is fixed only if every input says so, the most
+//! recent triage decision wins, and so does the most recent verification verdict (merged
+//! datastores keep every input's verdict history).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use leakscan_model::{Confidence, Severity};
+use leakscan_model::{Confidence, Severity, Verification, VerificationStatus};
 use rusqlite::params;
 use serde_json::Value;
 
@@ -129,6 +130,12 @@ pub fn dedupe(findings: Vec<FindingRecord>) -> Vec<FindingRecord> {
                     (Some(a), Some(b)) => Some(a.max(b).clone()),
                     _ => None,
                 };
+                // The newest verdict wins.
+                if let Some(v) = &f.verification
+                    && kept.verification.as_ref().is_none_or(|k| v.checked_at > k.checked_at)
+                {
+                    kept.verification = Some(v.clone());
+                }
                 if f.triaged_at > kept.triaged_at {
                     kept.status = f.status;
                     kept.triaged_at = f.triaged_at.clone();
@@ -231,9 +238,55 @@ fn scan_json_findings(path: &Path, doc: &Value) -> Result<Vec<FindingRecord>, Au
             triaged_by: None,
             triaged_at: None,
             triage_reason: None,
+            verification: f
+                .get("verification")
+                .filter(|v| v.is_object())
+                .map(|v| {
+                    serde_json::from_value(v.clone()).map_err(|e| {
+                        input_error(
+                            path,
+                            format!(
+                                "finding {}: verification: {e}",
+                                leakscan_model::mask::sanitize(&fingerprint)
+                            ),
+                        )
+                    })
+                })
+                .transpose()?,
         });
     }
     Ok(out)
+}
+
+/// The verdict in a SARIF result's properties (`verification`, `verificationReason`,
+/// `verifiedAt`, `identity`), as `report` and `scan` write them; `None` without one.
+fn sarif_verification(path: &Path, fingerprint: &str, props: &Value) -> Result<Option<Verification>, AuditError> {
+    let Some(status) = props.get("verification").and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    let status = named(
+        path,
+        fingerprint,
+        "verification",
+        Some(status),
+        VerificationStatus::parse,
+        "live, revoked, unknown, error",
+    )?;
+    let identity = match props.get("identity") {
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
+            input_error(
+                path,
+                format!("finding {}: identity: {e}", leakscan_model::mask::sanitize(fingerprint)),
+            )
+        })?,
+        None => Vec::new(),
+    };
+    Ok(Some(Verification {
+        status,
+        reason: text(props, "verificationReason"),
+        identity,
+        checked_at: text(props, "verifiedAt"),
+    }))
 }
 
 fn sarif_findings(path: &Path, doc: &Value) -> Result<Vec<FindingRecord>, AuditError> {
@@ -296,6 +349,7 @@ fn sarif_findings(path: &Path, doc: &Value) -> Result<Vec<FindingRecord>, AuditE
                 )?,
                 None => TriageStatus::Open,
             };
+            let verification = sarif_verification(path, &fingerprint, props)?;
             let path_in_repo = opt("path").unwrap_or_else(|| text(&location["artifactLocation"], "uri"));
             out.push(FindingRecord {
                 repository: opt("repository").unwrap_or_default(),
@@ -324,6 +378,7 @@ fn sarif_findings(path: &Path, doc: &Value) -> Result<Vec<FindingRecord>, AuditE
                 triaged_by: opt("triagedBy"),
                 triaged_at: opt("triagedAt"),
                 triage_reason: opt("triageReason"),
+                verification,
             });
         }
     }
@@ -396,7 +451,17 @@ fn merge_attached(conn: &mut rusqlite::Connection, decisions: &[TriageDecision])
              JOIN src.findings sf ON sf.id = fb.finding_id
              JOIN src.repositories s ON s.id = sf.repository_id
              JOIN main.repositories mr ON mr.name = s.name
-             JOIN main.findings mf ON mf.repository_id = mr.id AND mf.fingerprint = sf.fingerprint;",
+             JOIN main.findings mf ON mf.repository_id = mr.id AND mf.fingerprint = sf.fingerprint;
+         INSERT INTO main.verifications (finding_id, scan_id, status, reason, identity, checked_at)
+             SELECT mf.id, NULL, v.status, v.reason, v.identity, v.checked_at FROM src.verifications v
+             JOIN src.findings sf ON sf.id = v.finding_id
+             JOIN src.repositories s ON s.id = sf.repository_id
+             JOIN main.repositories mr ON mr.name = s.name
+             JOIN main.findings mf ON mf.repository_id = mr.id AND mf.fingerprint = sf.fingerprint
+             WHERE NOT EXISTS (SELECT 1 FROM main.verifications x WHERE x.finding_id = mf.id
+                 AND x.checked_at = v.checked_at AND x.status = v.status AND x.reason = v.reason
+                 AND x.identity = v.identity)
+             ORDER BY v.checked_at, v.id;",
     )?;
     for d in decisions {
         let current: Option<String> = tx

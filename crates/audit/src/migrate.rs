@@ -99,6 +99,20 @@ CREATE TABLE audit_log (
     hash TEXT NOT NULL
 );
 "#,
+    // 2: the history of live-verification verdicts (`audit --verify`), one row per verdict.
+    // Rows are only ever added: the latest row of a finding is its current verdict.
+    r#"
+CREATE TABLE verifications (
+    id INTEGER PRIMARY KEY,
+    finding_id INTEGER NOT NULL REFERENCES findings(id),
+    scan_id INTEGER REFERENCES scans(id),
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    identity TEXT NOT NULL DEFAULT '[]',
+    checked_at TEXT NOT NULL
+);
+CREATE INDEX verifications_finding ON verifications(finding_id, checked_at);
+"#,
 ];
 
 /// The newest schema version this build writes.

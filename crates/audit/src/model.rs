@@ -2,7 +2,7 @@
 //! datastore keeps it (redacted: no record ever holds a raw secret), one repository, and the
 //! closed sets of names they carry ([`TriageStatus`], [`FindingState`], [`RepoStatus`]).
 
-use leakscan_model::{Confidence, Severity};
+use leakscan_model::{Confidence, Severity, Verification, VerificationStatus};
 use serde::{Deserialize, Serialize};
 
 /// A triage decision's status.
@@ -183,6 +183,11 @@ pub struct FindingRecord {
     /// Why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub triage_reason: Option<String>,
+    /// The latest verdict of live verification (`audit --verify`), with when it was asked
+    /// (`checked_at`); `None` when the credential was never verified. The datastore keeps
+    /// every earlier verdict too ([`crate::Datastore::verification_history`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
 }
 
 impl FindingRecord {
@@ -198,6 +203,16 @@ impl FindingRecord {
         } else {
             self.status.into()
         }
+    }
+
+    /// Whether the latest verdict says the credential works.
+    pub fn is_live(&self) -> bool {
+        self.verification.as_ref().is_some_and(Verification::is_live)
+    }
+
+    /// The latest verdict's status, if the credential was verified.
+    pub fn verification_status(&self) -> Option<VerificationStatus> {
+        self.verification.as_ref().map(|v| v.status)
     }
 
     /// The date the secret was introduced: the commit date in history audits, else when it was

@@ -77,6 +77,12 @@ pub struct AuditOptions {
     pub max_blob_size: u64,
     /// The shard being audited (recorded with the audit).
     pub shard: Option<Shard>,
+    /// With verification on (the scanner's `verify` setting): findings whose latest verdict
+    /// is at least this old, or that have none (and whose rule can be verified), are verified
+    /// again. Their repositories do not count as unchanged: the blobs holding them are
+    /// scanned again (the datastore keeps no secret to re-send). `None`: verdicts are recorded
+    /// only for what an audit scans anyway.
+    pub reverify_older_than: Option<Duration>,
 }
 
 /// Why a repository cannot be audited at all (checked before scanning).
@@ -173,6 +179,11 @@ pub struct RepoOutcome {
     pub fixed_findings: u64,
     /// Findings present after this audit.
     pub findings: u64,
+    /// Findings due for re-verification (`reverify_older_than`) that made this audit rescan
+    /// the blobs holding them.
+    pub reverify: u64,
+    /// Verification verdicts recorded.
+    pub verified: u64,
     /// Wall time.
     #[serde(serialize_with = "millis")]
     pub elapsed: Duration,
@@ -317,6 +328,14 @@ pub fn audit(
     let started = Instant::now();
     let scan_id = store.begin_scan(options.shard.map(|s| s.to_string()).as_deref())?;
     let digest = rules_digest(scanner);
+    let reverify_cutoff = match options.reverify_older_than {
+        Some(age) if scanner.settings().verify.is_some() => Some(cutoff(age)),
+        Some(_) => {
+            log::warn!("re-verification asked for without verification: ignored");
+            None
+        }
+        None => None,
+    };
     let store = Mutex::new(store);
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<RepoOutcome>>> = Mutex::new(vec![None; tasks.len()]);
@@ -339,6 +358,7 @@ pub fn audit(
                         options,
                         scan_id,
                         digest: &digest,
+                        reverify_cutoff: reverify_cutoff.as_deref(),
                     };
                     match audit_one(&ctx, task, &progress) {
                         Ok(outcome) => {
@@ -382,6 +402,37 @@ struct Ctx<'a> {
     options: &'a AuditOptions,
     scan_id: i64,
     digest: &'a str,
+    /// Verdicts checked at or before this time (RFC 3339) are due for re-verification.
+    reverify_cutoff: Option<&'a str>,
+}
+
+/// Parses an age for `--reverify-older-than`: a whole number and a unit, `s`, `m`, `h`, `d`
+/// or `w` (`30m`, `12h`, `7d`; `0s` makes every verdict stale). `None` for anything else.
+pub fn parse_age(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return None,
+    };
+    Some(Duration::from_secs(number.checked_mul(seconds)?))
+}
+
+/// The RFC 3339 time `age` ago: verdicts checked at or before it are stale (so an age of 0
+/// makes every verdict stale).
+fn cutoff(age: Duration) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let secs = now.saturating_sub(age.as_secs()).min(i64::MAX as u64) as i64;
+    leakscan_model::date::rfc3339(secs)
 }
 
 /// Why `path` cannot be audited in `mode`, if it cannot.
@@ -420,6 +471,7 @@ fn audit_one(ctx: &Ctx<'_>, task: &RepoTask, progress: &Progress) -> Result<Repo
         ..RepoResult::default()
     };
     let same_rules = state.rules_digest.as_deref() == Some(ctx.digest) && state.mode == Some(mode);
+    let mut reverify = 0;
     let scanned = match precheck(&task.path, mode) {
         Err(reason) => Err(RepoFailure::from(reason)),
         Ok(()) => match mode {
@@ -430,7 +482,7 @@ fn audit_one(ctx: &Ctx<'_>, task: &RepoTask, progress: &Progress) -> Result<Repo
                     result.complete_view = true;
                     result.blobs_scanned = report.stats.blobs;
                 }),
-            Mode::History => history(ctx, task, &state, same_rules, progress, &mut result),
+            Mode::History => history(ctx, task, &state, same_rules, progress, &mut result, &mut reverify),
         },
     };
     match scanned {
@@ -475,6 +527,8 @@ fn audit_one(ctx: &Ctx<'_>, task: &RepoTask, progress: &Progress) -> Result<Repo
         new_findings: counts.new,
         fixed_findings: counts.fixed,
         findings: counts.present,
+        reverify: reverify as u64,
+        verified: counts.verified,
         elapsed: started.elapsed(),
     })
 }
@@ -487,20 +541,45 @@ fn history(
     same_rules: bool,
     progress: &Progress,
     result: &mut RepoResult,
+    reverify: &mut usize,
 ) -> Result<ScanReport, RepoFailure> {
     let refs = refs_digest(&task.path)?;
-    let incremental = same_rules && !ctx.options.full;
+    let mut incremental = same_rules && !ctx.options.full;
     result.refs_digest = Some(refs.clone());
-    if incremental && state.status == RepoStatus::Ok && state.refs_digest.as_deref() == Some(refs.as_str()) {
+    // Findings due for re-verification: the blobs holding them are scanned again (a full
+    // rescan when one was never tied to a blob).
+    let stale = match ctx.reverify_cutoff {
+        Some(cutoff) if incremental => {
+            let rules = ctx.scanner.rules();
+            let verifiable = |rule: &str| rules.get(rule).is_some_and(|r| r.verify.is_some());
+            lock(ctx.store).stale_verifications(state.id, cutoff, &verifiable)?
+        }
+        _ => Vec::new(),
+    };
+    *reverify = stale.len();
+    if stale.iter().any(|s| s.blobs.is_empty()) {
+        incremental = false;
+    }
+    if incremental
+        && stale.is_empty()
+        && state.status == RepoStatus::Ok
+        && state.refs_digest.as_deref() == Some(refs.as_str())
+    {
         result.unchanged = true;
         return Ok(ScanReport::default());
     }
-    let known: HashSet<ObjectId> = if incremental {
+    let recorded: HashSet<ObjectId> = if incremental {
         lock(ctx.store).scanned_blobs(state.id)?
     } else {
         result.reset_blobs = true;
         HashSet::new()
     };
+    let mut known = recorded.clone();
+    for blob in stale.iter().flat_map(|s| &s.blobs) {
+        if let Ok(id) = ObjectId::from_hex(blob.as_bytes()) {
+            known.remove(&id);
+        }
+    }
     let known = Arc::new(known);
     let options = GitOptions {
         threads: ctx.options.threads_per_repo.max(1),
@@ -527,7 +606,7 @@ fn history(
         .filter(|id| !known.contains(*id))
         .copied()
         .collect();
-    result.gone_blobs = known.iter().filter(|id| !reachable.contains(*id)).copied().collect();
+    result.gone_blobs = recorded.iter().filter(|id| !reachable.contains(*id)).copied().collect();
     result.blobs_skipped = summary.already_scanned;
     result.blobs_scanned = summary.unique_blobs - summary.already_scanned;
     result.complete_view = known.is_empty();
@@ -651,5 +730,24 @@ fn record_of(repository: &str, f: &Finding) -> FindingRecord {
         triaged_by: None,
         triaged_at: None,
         triage_reason: None,
+        verification: f.verification.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_for_reverification() {
+        assert_eq!(parse_age("0s"), Some(Duration::ZERO));
+        assert_eq!(parse_age("30m"), Some(Duration::from_secs(1_800)));
+        assert_eq!(parse_age("12h"), Some(Duration::from_secs(43_200)));
+        assert_eq!(parse_age("7d"), Some(Duration::from_secs(604_800)));
+        assert_eq!(parse_age("2w"), Some(Duration::from_secs(1_209_600)));
+        for bad in ["", "7", "d", "7days", "-1d", "1.5h", "99999999999999999999d"] {
+            assert_eq!(parse_age(bad), None, "{bad}");
+        }
+        assert_eq!(cutoff(Duration::from_secs(u64::MAX)), "1970-01-01T00:00:00Z");
     }
 }

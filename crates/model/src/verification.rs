@@ -1,10 +1,10 @@
 //! What a provider said about a found credential when asked (`--verify`): live, revoked,
 //! unknown or error, with the identity fields a live answer gave.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The verdict of asking the credential's provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum VerificationStatus {
     /// The credential works: it is an exposure to act on now.
@@ -48,26 +48,26 @@ impl std::fmt::Display for VerificationStatus {
 
 /// One identity field of a live credential (the account, user, scopes), redacted when the
 /// value is itself a secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityField {
     /// The field's name, as the rule's verification table names it.
     pub name: String,
     /// Its value (redacted when `secret`).
     pub value: String,
     /// Whether the value is a secret, and so was redacted.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub secret: bool,
 }
 
 /// The outcome of verifying one finding's secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verification {
     /// Live, revoked, unknown or error.
     pub status: VerificationStatus,
     /// Why, in words (the host and what it answered); never the secret.
     pub reason: String,
     /// What the provider said about the credential's owner.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identity: Vec<IdentityField>,
     /// When it was asked (`YYYY-MM-DDTHH:MM:SSZ`).
     pub checked_at: String,

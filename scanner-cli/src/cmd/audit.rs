@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use scanner_core::audit::run::{Quiet, RepoTask, audit};
+use scanner_core::audit::run::{Quiet, RepoTask, audit, parse_age};
 use scanner_core::audit::{
     AuditObserver, AuditOptions, AuditSummary, Datastore, LockMode, Mode, RepoOutcome, RepoStatus,
     discover_repositories,
@@ -31,6 +31,15 @@ pub fn run(args: &AuditArgs) -> Result<u8> {
     if args.jobs == Some(0) {
         bail!("--jobs must be at least 1");
     }
+    let reverify_older_than = match &args.reverify_older_than {
+        None => None,
+        Some(_) if !args.common.verify => {
+            bail!("--reverify-older-than needs --verify: verdicts are refreshed only when verification is on")
+        }
+        Some(age) => Some(parse_age(age).with_context(|| {
+            format!("invalid --reverify-older-than `{age}`: a number and a unit, s, m, h, d or w (e.g. 12h, 7d)")
+        })?),
+    };
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
     let root = args.root.clone().unwrap_or_else(|| PathBuf::from("."));
     let prepared = prepare(&args.common, &root, true, |_| {})?;
@@ -52,6 +61,7 @@ pub fn run(args: &AuditArgs) -> Result<u8> {
         full: args.full,
         max_blob_size: prepared.scanner.settings().max_file_size,
         shard,
+        reverify_older_than,
     };
     let show = !args.common.no_progress && std::io::stderr().is_terminal();
     let summary = if show {
@@ -90,8 +100,12 @@ pub fn run(args: &AuditArgs) -> Result<u8> {
     })
 }
 
-/// Whether a stored finding fails the gate (as a scan's would).
+/// Whether a stored finding fails the gate (as a scan's would): with `--fail-on live`, only
+/// findings whose latest recorded verdict is live.
 fn fails(gate: &Gate, f: &scanner_core::audit::FindingRecord) -> bool {
+    if gate.live_only {
+        return f.is_live();
+    }
     f.confidence >= gate.min_confidence && f.severity >= gate.fail_on
 }
 
@@ -161,6 +175,14 @@ fn write_table(
         fixed,
         open_failing
     )?;
+    let verified: u64 = summary.repositories.iter().map(|r| r.verified).sum();
+    let reverify: u64 = summary.repositories.iter().map(|r| r.reverify).sum();
+    if verified > 0 || reverify > 0 {
+        writeln!(
+            out,
+            "verification: {verified} verdict(s) recorded; {reverify} finding(s) were due for re-verification"
+        )?;
+    }
     writeln!(
         out,
         "datastore: {} (audit #{}); see `leakscan report --datastore {}`",
