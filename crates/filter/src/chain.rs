@@ -70,7 +70,17 @@ impl Filter<FindingSubject<'_>> for TestContext {
         let logical = &s.finding.origin.logical;
         let place = leakscan_model::finding::test_context(logical)
             .or_else(|| leakscan_model::finding::doc_context(logical, &s.finding.context));
-        let (Some(rule), Some(place)) = (s.rule, place) else {
+        let Some(rule) = s.rule else {
+            return Verdict::Keep;
+        };
+        // Generic rules in minified bundles: one tier lower (never keys or provider tokens).
+        if place.is_none()
+            && rule.is_generic()
+            && leakscan_model::finding::in_minified_bundle(logical, &s.finding.context)
+        {
+            return Verdict::Lower(Lowering::OneTier("in a minified bundle (generated code)".to_string()));
+        }
+        let Some(place) = place else {
             return Verdict::Keep;
         };
         let key_file = rule.tags.iter().any(|t| t == "private-key");

@@ -202,6 +202,7 @@ impl Finding {
 /// Directory names whose files are tests, fixtures, examples or documentation: a secret there
 /// is more often a sample, so its confidence is lowered one tier (it is still reported).
 const NON_PRODUCTION_DIRS: &[&str] = &[
+    "t",
     "test",
     "tests",
     "__tests__",
@@ -270,6 +271,18 @@ pub fn doc_context(logical_path: &str, snippet: &Snippet) -> Option<String> {
     let yaml_key = key.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
         && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     yaml_key.then(|| "in YAML inside a Python docstring (module documentation or examples)".to_string())
+}
+
+/// Whether a finding sits in a minified bundle: a built JavaScript, source-map or CSS file whose
+/// line runs past the snippet on both sides. Generic assignment rules match its code far more
+/// often than a secret (provider tokens there are found by their own rules).
+pub fn in_minified_bundle(logical_path: &str, snippet: &Snippet) -> bool {
+    let lower = logical_path.to_ascii_lowercase();
+    [".js", ".mjs", ".cjs", ".map", ".css"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+        && snippet.before.starts_with('…')
+        && snippet.after.ends_with('…')
 }
 
 /// The first directory of `logical_path` (inside archives too) that marks tests, fixtures,
@@ -416,6 +429,8 @@ mod tests {
             Some("in the test file `auth_test.go`")
         );
         assert!(test_context("tests/conftest.py").is_some());
+        assert!(test_context("celery-5.7.0/t/unit/security/__init__.py").is_some());
+        assert_eq!(test_context("src/t.py"), None);
         assert!(test_context("src/login.spec.ts").is_some());
         assert!(test_context("test_client.py").is_some());
         assert_eq!(test_context("src/latest.py"), None);
@@ -440,6 +455,13 @@ mod tests {
         assert_eq!(doc_context("settings.py", &snippet("password = \"")), None);
         assert_eq!(doc_context("deploy.yml", &snippet("password: ")), None);
         assert_eq!(doc_context("app.js", &snippet("{password: \"")), None);
+        let cut = Snippet {
+            before: "…x,s.password=\"".to_string(),
+            after: "\",c=Og}…".to_string(),
+        };
+        assert!(in_minified_bundle("dist/polyfill.js", &cut));
+        assert!(!in_minified_bundle("src/settings.py", &cut));
+        assert!(!in_minified_bundle("dist/app.js", &snippet("password = \"")));
         assert_eq!(test_context("src/contest_results.rs"), None);
     }
 

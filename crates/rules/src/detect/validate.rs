@@ -612,6 +612,33 @@ fn code_shape_problem(secret: &[u8]) -> Option<&'static str> {
             return Some("a code fragment (a concatenation)");
         }
     }
+    // `@brackets`, `@@webpack/…`: a reference to a named state, decorator or macro.
+    if let Some(name) = text
+        .trim_start_matches('@')
+        .strip_prefix(|c: char| c.is_ascii_alphabetic())
+        && text.starts_with('@')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_./-$".contains(&b))
+    {
+        return Some("a reference (`@name`)");
+    }
+    // `,DuplicateBinding:`, `r.password,s.host=r.host,s.port=r.port`: code the match ran into.
+    if text.starts_with(',')
+        || text.ends_with(':')
+        || (text.matches('=').count() >= 2 && text.contains(',') && text.contains('.'))
+    {
+        return Some("a code fragment");
+    }
+    // `new_password1`, `passwordConfirm`: a name that mentions what it names, not a value.
+    let lower_text = text.to_ascii_lowercase();
+    if ["password", "passwd", "secret", "token"]
+        .iter()
+        .any(|w| lower_text.contains(w))
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && text.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        && text.bytes().filter(u8::is_ascii_digit).count() <= 2
+    {
+        return Some("a name that mentions what it names (`new_password1`)");
+    }
     // `--passwd-entry`: a command-line option's name.
     if let Some(option) = text.strip_prefix("--")
         && option.len() >= 3
@@ -702,6 +729,10 @@ fn is_generic_type(text: &str) -> bool {
     let Some(open) = text.find(['[', '<']) else {
         return false;
     };
+    // `AuthPluginDefinition<{` (the match stopped inside the type's arguments).
+    if text[open..] == *"<" || text[open..] == *"<{" || text[open..] == *"<(" {
+        return is_identifier_path(&text[..open]) && text.bytes().next().is_some_and(|b| b.is_ascii_uppercase());
+    }
     let close = if text.as_bytes()[open] == b'[' { ']' } else { '>' };
     let (outer, inner) = (&text[..open], &text[open + 1..]);
     let Some(inner) = inner.strip_suffix(close) else {
@@ -1083,6 +1114,12 @@ mod tests {
             "Password123!",
             "admin@123",
             "[set=%s]\\n",
+            "@brackets",
+            "@@webpack/runtime",
+            ",DuplicateBinding:",
+            "r.password,s.host=r.host,s.port=r.port",
+            "new_password2",
+            "AuthPluginDefinition<{",
             "Bearer-%s",
         ] {
             assert!(secret_shape_problem(code.as_bytes()).is_some(), "{code}");
