@@ -92,8 +92,14 @@ impl RuleSources {
     /// `config` (read under its trust); then the configuration's disable/only/overrides.
     pub fn load(&self, config: Option<&Config>) -> Result<RuleSet, Error> {
         let mut files = trust::read_rule_paths(&self.paths, &Trust::Trusted)?;
+        // Rule files a repository's configuration adds may not say where a secret is sent.
+        let mut untrusted_files = std::collections::HashSet::new();
         if let Some(c) = config {
-            files.extend(trust::read_rule_paths(&c.extra_rule_paths()?, &c.trust)?);
+            let extra = trust::read_rule_paths(&c.extra_rule_paths()?, &c.trust)?;
+            if !c.trust.is_trusted() {
+                untrusted_files.extend(extra.iter().map(|(name, _)| name.clone()));
+            }
+            files.extend(extra);
         }
         let rules = if self.no_builtin {
             if files.is_empty() {
@@ -105,6 +111,19 @@ impl RuleSources {
         } else {
             RuleSet::builtin_with(files)?
         };
+        if let Some(rule) = rules
+            .rules()
+            .iter()
+            .find(|r| r.verify.is_some() && untrusted_files.contains(&r.source))
+        {
+            return Err(Error::Rule {
+                file: rule.source.clone(),
+                rule: rule.id.clone(),
+                message: "a rule file named by a configuration found in the scanned tree may not carry a \
+                          [rule.verify] table (the scanned content cannot choose where a secret is sent)"
+                    .to_string(),
+            });
+        }
         match config {
             Some(c) => c.apply_rules(&rules),
             None => Ok(rules),
@@ -270,6 +289,36 @@ mod tests {
         assert!(ConfigSource::IgnoreRepository.load(dir.path()).expect("load").is_none());
         let found = ConfigSource::Discover.load(dir.path()).expect("load").expect("found");
         assert!(found.is_from_repository());
+    }
+
+    #[test]
+    fn a_repository_rule_file_may_not_carry_a_verification_table() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(".leakscan.toml"), "[rules]\nextra = [\"rules.toml\"]\n").expect("write");
+        let rule = |verify: &str| {
+            format!(
+                "[[rule]]\nid = \"acme-token\"\nname = \"Acme\"\ndescription = \"d\"\nregex = '''\\b(acme_[a-z0-9]{{20}})\\b'''\n\
+                 keywords = [\"acme_\"]\nseverity = \"high\"\nconfidence = \"high\"\ntags = [\"acme\"]\nremediation = \"r\"\n\
+                 examples = [\"acme_k2j4h5g6f7d8s9a0q1w2\"]\nnegative_examples = [\"acme_short\"]\n{verify}"
+            )
+        };
+        std::fs::write(dir.path().join("rules.toml"), rule("")).expect("write");
+        let config = ConfigSource::Discover.load(dir.path()).expect("load").expect("found");
+        RuleSources::default()
+            .load(Some(&config))
+            .expect("a plain rule file loads");
+        let table = "[rule.verify]\nkind = \"http\"\ndocs = \"https://acme.example/docs\"\nmethod = \"GET\"\n\
+                     url = \"https://api.acme.example/me\"\nheaders = { Authorization = \"Bearer {{secret}}\" }\n\
+                     live = [{ status = [200] }]\n";
+        std::fs::write(dir.path().join("rules.toml"), rule(table)).expect("write");
+        let err = RuleSources::default().load(Some(&config)).expect_err("refused");
+        assert!(err.to_string().contains("[rule.verify]"), "{err}");
+        // The same file passed by the user (trusted) is fine.
+        let trusted = RuleSources {
+            paths: vec![dir.path().join("rules.toml")],
+            no_builtin: false,
+        };
+        trusted.load(None).expect("trusted rule files may verify");
     }
 
     #[test]
