@@ -215,18 +215,7 @@ fn write_text(repositories: &[RepositoryRecord], findings: &[FindingRecord], out
 
 /// ` as login=octocat, scopes=repo` for a verified finding with identity fields.
 fn identity_text(f: &FindingRecord) -> String {
-    let Some(v) = &f.verification else {
-        return String::new();
-    };
-    if v.identity.is_empty() {
-        return String::new();
-    }
-    let fields: Vec<String> = v
-        .identity
-        .iter()
-        .map(|i| format!("{}={}", sanitize(&i.name), sanitize(&i.value)))
-        .collect();
-    format!(" as {}", fields.join(", "))
+    f.verification.as_ref().map(|v| v.identity_text()).unwrap_or_default()
 }
 
 use leakscan_model::mask::sanitize;

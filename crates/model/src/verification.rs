@@ -78,4 +78,18 @@ impl Verification {
     pub fn is_live(&self) -> bool {
         self.status == VerificationStatus::Live
     }
+
+    /// ` as login=octocat, scopes=repo` (names and values escaped for a terminal), or empty
+    /// when the provider gave no identity fields: how text reports name whose credential it is.
+    pub fn identity_text(&self) -> String {
+        if self.identity.is_empty() {
+            return String::new();
+        }
+        let fields: Vec<String> = self
+            .identity
+            .iter()
+            .map(|i| format!("{}={}", crate::mask::sanitize(&i.name), crate::mask::sanitize(&i.value)))
+            .collect();
+        format!(" as {}", fields.join(", "))
+    }
 }

@@ -39,18 +39,7 @@ impl TextReporter {
 
 /// ` as login=octocat, scopes=repo` for a verified finding with identity fields.
 fn identity_text(f: &leakscan_model::Finding) -> String {
-    let Some(v) = &f.verification else {
-        return String::new();
-    };
-    if v.identity.is_empty() {
-        return String::new();
-    }
-    let fields: Vec<String> = v
-        .identity
-        .iter()
-        .map(|i| format!("{}={}", sanitize(&i.name), sanitize(&i.value)))
-        .collect();
-    format!(" as {}", fields.join(", "))
+    f.verification.as_ref().map(|v| v.identity_text()).unwrap_or_default()
 }
 
 impl Reporter for TextReporter {
