@@ -53,18 +53,16 @@ fn org() -> (tempfile::TempDir, PathBuf, String, String) {
 /// `leakscan audit --isolated --no-progress -f json --datastore DB ARGS ORG` with
 /// verification requests for api.github.com sent to `server`: (exit code, summary, stderr).
 fn audit(server: &providers::Server, db: &Path, org: &Path, args: &[&str]) -> (i32, Value, String) {
-    let ca = db.with_file_name("test-ca.pem");
-    fs::write(&ca, &providers::pki().ca_pem).unwrap();
     let out = leakscan()
         .args(["audit", "--isolated", "--no-progress", "-f", "json", "--datastore"])
         .arg(db)
         .args(args)
         .arg(org)
-        .env(
-            "LEAKSCAN_VERIFY_TEST_ENDPOINTS",
-            format!("api.github.com={}", server.addr),
-        )
-        .env("LEAKSCAN_VERIFY_TEST_CA", &ca)
+        .envs(github_verify_env(
+            server.addr,
+            &providers::pki().ca_pem,
+            db.parent().unwrap(),
+        ))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

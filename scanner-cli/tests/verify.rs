@@ -44,16 +44,10 @@ fn github(live: &str) -> providers::Server {
 
 /// `leakscan ARGS` with verification requests for api.github.com sent to `server`.
 fn run_verified(server: &providers::Server, args: &[&str], dir: &Path) -> (i32, Vec<u8>, String) {
-    let ca = dir.join("test-ca.pem");
-    fs::write(&ca, &providers::pki().ca_pem).unwrap();
     let out = leakscan()
         .args(args)
         .arg(dir)
-        .env(
-            "LEAKSCAN_VERIFY_TEST_ENDPOINTS",
-            format!("api.github.com={}", server.addr),
-        )
-        .env("LEAKSCAN_VERIFY_TEST_CA", &ca)
+        .envs(github_verify_env(server.addr, &providers::pki().ca_pem, dir))
         .output()
         .unwrap();
     (
@@ -198,13 +192,10 @@ fn a_provider_that_does_not_answer_gives_error_verdicts_not_a_failed_scan() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = closed.local_addr().unwrap();
     drop(closed);
-    let ca = dir.path().join("test-ca.pem");
-    fs::write(&ca, &providers::pki().ca_pem).unwrap();
     let out = leakscan()
         .args(["scan", "--isolated", "--no-progress", "--verify", "-f", "json"])
         .arg(dir.path())
-        .env("LEAKSCAN_VERIFY_TEST_ENDPOINTS", format!("api.github.com={addr}"))
-        .env("LEAKSCAN_VERIFY_TEST_CA", &ca)
+        .envs(github_verify_env(addr, &providers::pki().ca_pem, dir.path()))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "findings fail the gate as usual");
@@ -285,8 +276,6 @@ fn without_verify_no_subcommand_opens_a_network_socket() {
     // The tracer works here: a run with --verify against a local provider does open one.
     let (dir, live, _) = two_tokens();
     let server = github(&live);
-    let ca = dir.path().join("test-ca.pem");
-    fs::write(&ca, &providers::pki().ca_pem).unwrap();
     {
         let trace = tempfile::NamedTempFile::new().unwrap();
         let status = StdCommand::new("strace")
@@ -295,11 +284,7 @@ fn without_verify_no_subcommand_opens_a_network_socket() {
             .arg(assert_cmd::cargo::cargo_bin("leakscan"))
             .args(["scan", "--isolated", "--no-progress", "--verify"])
             .arg(dir.path())
-            .env(
-                "LEAKSCAN_VERIFY_TEST_ENDPOINTS",
-                format!("api.github.com={}", server.addr),
-            )
-            .env("LEAKSCAN_VERIFY_TEST_CA", &ca)
+            .envs(github_verify_env(server.addr, &providers::pki().ca_pem, dir.path()))
             .stdout(std::process::Stdio::null())
             .status()
             .expect("strace is installed (.ci/run installs it)");

@@ -115,14 +115,11 @@ pub fn resolve(config: Option<&Config>, cli: &CommandLine, base: ScanSettings) -
         .as_ref()
         .map(|p| leakscan_filter::config::trust::shown_path(p));
     let from_repo = config.is_from_repository();
-    let fail = |key: &str, message: String| Error::Config {
-        file: config.source.clone().unwrap_or_default(),
-        message: format!("[limits] {key}: {message}"),
-    };
     let fail_key = |key: &str, message: String| Error::Config {
         file: config.source.clone().unwrap_or_default(),
         message: format!("{key}: {message}"),
     };
+    let fail = |key: &str, message: String| fail_key(&format!("[limits] {key}"), message);
     let limits = &config.limits;
     let mut limit = |key: &'static str, shown: String, lowers: bool, warn: bool| -> bool {
         if !from_repo {

@@ -171,7 +171,7 @@ impl ScannerBuilder {
         };
         let archives = (self.settings.archives.max_depth > 0).then_some(self.settings.archives);
         Ok(Scanner {
-            catalog: rules.catalog(),
+            catalog: std::sync::OnceLock::new(),
             rules,
             settings: self.settings,
             filters: Filters {
@@ -204,8 +204,9 @@ impl ScannerBuilder {
 #[derive(Debug)]
 pub struct Scanner {
     rules: RuleSet,
-    /// The rules' metadata, for reporters.
-    catalog: RuleCatalog,
+    /// The rules' metadata, for reporters (made on first use: scans that write no report,
+    /// such as `scan_bytes`, never build it).
+    catalog: std::sync::OnceLock<RuleCatalog>,
     /// Asks providers about findings, when verification is on (`ScanSettings::verify`).
     verifier: Option<leakscan_verify::Verifier>,
     settings: ScanSettings,
@@ -246,7 +247,7 @@ impl Scanner {
 
     /// What reports say about the rules in use (their metadata, for a reporter).
     pub fn catalog(&self) -> &RuleCatalog {
-        &self.catalog
+        self.catalog.get_or_init(|| self.rules.catalog())
     }
 
     /// The settings in use.
@@ -1072,13 +1073,14 @@ impl Engine<'_> {
             let mut f = crate::build_finding::from_candidate(rule, c, blob.data, &positions, &blob.origin, &masked);
             // Verification templates may name the match's capture groups (an account id
             // beside the key): kept, per distinct secret, only when verification is on.
-            if self.filters.verify && rule.verify.is_some() && c.decoded.is_none() && c.suppression.is_none() {
-                let groups = rule.named_groups(&blob.data[c.matched.clone()]);
-                if !groups.is_empty() {
-                    lock(&self.verify_groups)
-                        .entry((rule.id.clone(), f.secret_id.clone()))
-                        .or_insert(groups);
-                }
+            if self.filters.verify
+                && rule.verify.is_some()
+                && c.decoded.is_none()
+                && c.suppression.is_none()
+                && let std::collections::hash_map::Entry::Vacant(slot) =
+                    lock(&self.verify_groups).entry((rule.id.clone(), f.secret_id.clone()))
+            {
+                slot.insert(rule.named_groups(&blob.data[c.matched.clone()]));
             }
             f.start.line += shift.lines;
             f.end.line += shift.lines;

@@ -18,18 +18,24 @@ pub type Groups = HashMap<(String, String), BTreeMap<String, Vec<u8>>>;
 /// not suppressed, its rule has a verification table and no offline check already failed it
 /// (a token with a wrong checksum is not sent anywhere).
 pub fn verify_findings(verifier: &Verifier, rules: &RuleSet, findings: &mut [Finding], groups: &Groups) {
+    // The rules that can be verified, by id (looked up once per finding).
+    let specs: HashMap<&str, &std::sync::Arc<leakscan_verify::VerifySpec>> = rules
+        .rules()
+        .iter()
+        .filter_map(|r| r.verify.as_ref().map(|spec| (r.id.as_str(), spec)))
+        .collect();
     let mut requests = Vec::new();
     let mut asked = Vec::new();
     for (i, f) in findings.iter().enumerate() {
         if f.is_suppressed() || matches!(f.validation, Some((_, false))) || f.secret.is_evidence() {
             continue;
         }
-        let Some(spec) = rules.get(&f.rule_id).and_then(|r| r.verify.clone()) else {
+        let Some(&spec) = specs.get(f.rule_id.as_str()) else {
             continue;
         };
         requests.push(VerifyRequest {
             rule_id: f.rule_id.clone(),
-            spec,
+            spec: spec.clone(),
             secret: f.secret.as_bytes().to_vec(),
             groups: groups
                 .get(&(f.rule_id.clone(), f.secret_id.clone()))

@@ -311,12 +311,6 @@ impl Snippet {
         let (before, after) = snippet_context(data, secret, masked);
         Snippet { before, after }
     }
-
-    /// The (masked, bounded) text before the secret on its line; starts with `…` when the line
-    /// was longer than what is kept.
-    pub fn line_before(&self) -> &str {
-        &self.before
-    }
 }
 
 /// The snippet's text before and after `secret` on its line: at most `SNIPPET_BEFORE` and

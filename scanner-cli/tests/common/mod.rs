@@ -289,3 +289,15 @@ pub fn docker_save(dir: &Path) -> std::path::PathBuf {
     fs::write(&path, tar_of(&refs)).unwrap();
     path
 }
+
+/// The environment that sends leakscan's verification requests for api.github.com to a local
+/// mock provider at `addr` (`crates/verify/tests/common`), trusting only its test CA `ca_pem`,
+/// written into `dir`.
+pub fn github_verify_env(addr: std::net::SocketAddr, ca_pem: &str, dir: &Path) -> [(&'static str, String); 2] {
+    let ca = dir.join("test-ca.pem");
+    fs::write(&ca, ca_pem).unwrap();
+    [
+        ("LEAKSCAN_VERIFY_TEST_ENDPOINTS", format!("api.github.com={addr}")),
+        ("LEAKSCAN_VERIFY_TEST_CA", ca.display().to_string()),
+    ]
+}
